@@ -1,0 +1,83 @@
+// The only place that reads process.env. Each service declares the variables it
+// needs as data; all of them are validated at once so a misconfigured deployment
+// hears about every bad variable in one go, not one per restart.
+
+export interface Var<T> {
+  doc: string
+  default?: T
+  parse: (raw: string) => T
+}
+
+type Spec = Record<string, Var<unknown>>
+type Values<S extends Spec> = { readonly [K in keyof S]: S[K] extends Var<infer T> ? T : never }
+
+export class ConfigError extends Error {
+  constructor (readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+export function loadConfig<S extends Spec> (spec: S, env: NodeJS.ProcessEnv = process.env): Values<S> {
+  const out: Record<string, unknown> = {}
+  const problems: string[] = []
+  for (const [name, v] of Object.entries(spec)) {
+    const raw = env[name]
+    if (raw === undefined || raw === '') {
+      if (v.default === undefined) problems.push(`${name} is required (${v.doc})`)
+      else out[name] = v.default
+      continue
+    }
+    try {
+      out[name] = v.parse(raw)
+    } catch (err) {
+      problems.push(`${name}=${JSON.stringify(raw)}: ${(err as Error).message}`)
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems)
+  return Object.freeze(out) as Values<S>
+}
+
+export const str = (doc: string, dflt?: string): Var<string> => ({ doc, default: dflt, parse: (s) => s })
+
+export const int = (doc: string, dflt?: number, min = 0): Var<number> => ({
+  doc,
+  default: dflt,
+  parse: (s) => {
+    const n = Number(s)
+    if (!Number.isInteger(n) || n < min) throw new Error(`expected a whole number >= ${min}`)
+    return n
+  }
+})
+
+export const num = (doc: string, dflt?: number): Var<number> => ({
+  doc,
+  default: dflt,
+  parse: (s) => {
+    const n = Number(s)
+    if (!Number.isFinite(n) || n < 0) throw new Error('expected a non-negative number')
+    return n
+  }
+})
+
+export const list = (doc: string, dflt?: string[]): Var<string[]> => ({
+  doc,
+  default: dflt,
+  parse: (s) => s.split(',').map((x) => x.trim()).filter(Boolean)
+})
+
+export const oneOf = <T extends string>(doc: string, values: readonly T[], dflt?: T): Var<T> => ({
+  doc,
+  default: dflt,
+  parse: (s) => {
+    if (!values.includes(s as T)) throw new Error(`expected one of ${values.join(', ')}`)
+    return s as T
+  }
+})
+
+// The variables every process of the bridge understands. Services add their own.
+export const common = {
+  KAFKA_BROKERS: list('Kafka bootstrap servers, comma separated', ['127.0.0.1:9092']),
+  SCHEMA_REGISTRY_URL: str('Confluent-compatible schema registry base URL', 'http://127.0.0.1:8081/apis/ccompat/v7'),
+  LOG_LEVEL: oneOf('pino log level', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, 'info')
+}

@@ -1,0 +1,151 @@
+// The one consumer loop. At least once: a record's offset is committed only after
+// its work is done and everything it produced is acknowledged by the broker.
+//   poison    → original key, value and headers to <topic>.dlq with the reason, then move on
+//   retriable → back off with jitter and retry the same record; the partition waits, so
+//               order per key holds, and nothing is dead-lettered
+//   fatal     → the loop rejects; the caller stops the process
+import type { Batch, BatchControl, Consumer, InRecord, OutRecord, Producer } from './kafka.ts'
+import { classify, type BridgeError } from './errors.ts'
+import type { Logger } from './logger.ts'
+import type { Metrics } from './metrics.ts'
+
+export const dlqTopic = (topic: string): string => `${topic}.dlq`
+
+export const DLQ_HEADERS = {
+  topic: 'dlq.source.topic',
+  partition: 'dlq.source.partition',
+  offset: 'dlq.source.offset',
+  service: 'dlq.service',
+  code: 'dlq.error.code',
+  message: 'dlq.error.message',
+  time: 'dlq.time'
+} as const
+
+export type Handler = (record: InRecord) => Promise<OutRecord[] | undefined>
+
+export interface LoopOptions {
+  service: string
+  consumer: Consumer
+  producer: Producer
+  topics: string[]
+  handle: Handler
+  logger: Logger
+  metrics: Metrics
+  fromBeginning?: boolean
+  concurrency?: number
+  backoff?: { initialMs: number, maxMs: number }
+  /** Flush outputs and commit at least this often within a long batch. */
+  flushEvery?: number
+  now?: () => number
+  /** Called once with the first fatal error; the caller stops the process. */
+  onFatal: (err: BridgeError) => void
+}
+
+export function deadLetter (record: InRecord, service: string, err: BridgeError, now: number): OutRecord {
+  return {
+    topic: dlqTopic(record.topic),
+    key: record.key,
+    value: record.value,
+    headers: {
+      ...record.headers,
+      [DLQ_HEADERS.topic]: record.topic,
+      [DLQ_HEADERS.partition]: String(record.partition),
+      [DLQ_HEADERS.offset]: record.offset,
+      [DLQ_HEADERS.service]: service,
+      [DLQ_HEADERS.code]: String(err.code),
+      [DLQ_HEADERS.message]: err.message.slice(0, 4000),
+      [DLQ_HEADERS.time]: new Date(now).toISOString()
+    }
+  }
+}
+
+/** Exponential backoff with full jitter, capped; a server's Retry-After wins when longer. */
+export function backoffMs (attempt: number, b: { initialMs: number, maxMs: number }, retryAfterMs = 0, rand = Math.random): number {
+  const ceiling = Math.min(b.maxMs, b.initialMs * 2 ** Math.min(attempt, 20))
+  return Math.max(retryAfterMs, Math.round(ceiling / 2 + rand() * ceiling / 2))
+}
+
+export async function runLoop (o: LoopOptions): Promise<void> {
+  const backoff = o.backoff ?? { initialMs: 200, maxMs: 30000 }
+  const flushEvery = o.flushEvery ?? 500
+  const now = o.now ?? Date.now
+  // Shared by all partitions: while one partition backs off from an outage, the
+  // others wait too instead of hammering the same unavailable system.
+  let openUntil = 0
+  let consecutiveFailures = 0
+  let fatalError: BridgeError | undefined
+
+  async function wait (ms: number, ctl: BatchControl): Promise<boolean> {
+    const until = now() + ms
+    while (now() < until) {
+      if (!ctl.active()) return false
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, until - now())))
+      await ctl.heartbeat()
+    }
+    return ctl.active()
+  }
+
+  async function onBatch (batch: Batch, ctl: BatchControl): Promise<void> {
+    const log = o.logger.child({ topic: batch.topic, partition: batch.partition })
+    let pending: OutRecord[] = []
+    let done: string | undefined
+    let sinceFlush = 0
+
+    async function flush (): Promise<void> {
+      if (pending.length > 0) {
+        await o.producer.send(pending)
+        for (const r of pending) o.metrics.messagesOut.inc({ topic: r.topic })
+        pending = []
+      }
+      if (done !== undefined) await ctl.commit(done)
+      done = undefined
+      sinceFlush = 0
+    }
+
+    for (const record of batch.records) {
+      if (!ctl.active() || fatalError !== undefined) break
+      const started = process.hrtime.bigint()
+      o.metrics.messagesIn.inc({ topic: record.topic })
+      for (let attempt = 0; ; attempt++) {
+        if (openUntil > now()) {
+          await flush()
+          if (!(await wait(openUntil - now(), ctl))) return
+        }
+        try {
+          const out = await o.handle(record)
+          if (out !== undefined) pending.push(...out)
+          consecutiveFailures = 0
+          break
+        } catch (raw) {
+          const err = classify(raw)
+          o.metrics.errors.inc({ kind: err.kind, code: err.code })
+          if (err.kind === 'poison') {
+            log.warn({ offset: record.offset, code: err.code, reason: err.message }, 'dead-lettering a poison record')
+            pending.push(deadLetter(record, o.service, err, now()))
+            o.metrics.deadLettered.inc({ topic: record.topic, code: err.code })
+            break
+          }
+          if (err.kind === 'fatal') {
+            log.fatal({ offset: record.offset, code: err.code, err: raw }, 'fatal error')
+            if (fatalError === undefined) {
+              fatalError = err
+              o.onFatal(err)
+            }
+            return
+          }
+          // Keep what is done: a long outage should not re-run the records before this one.
+          await flush()
+          const delay = backoffMs(consecutiveFailures++, backoff, err.retryAfterMs)
+          openUntil = Math.max(openUntil, now() + delay)
+          log.warn({ offset: record.offset, code: err.code, reason: err.message, attempt, delayMs: delay }, 'retrying')
+        }
+      }
+      done = record.offset
+      o.metrics.processing.observe({ topic: record.topic }, Number(process.hrtime.bigint() - started) / 1e9)
+      if (++sinceFlush >= flushEvery) await flush()
+    }
+    await flush()
+  }
+
+  await o.consumer.run({ topics: o.topics, fromBeginning: o.fromBeginning ?? false, concurrency: o.concurrency ?? 1, onBatch })
+}

@@ -1,0 +1,258 @@
+// The one module that knows the Kafka client library. Everything else speaks the
+// small types below, so the client can be replaced (kafkajs is unmaintained)
+// without touching services.
+import kafkajs from 'kafkajs'
+import type { Logger } from './logger.ts'
+
+const { Kafka, logLevel, ConfigResourceTypes } = kafkajs
+
+export interface InRecord {
+  topic: string
+  partition: number
+  offset: string
+  key: Buffer | null
+  value: Buffer | null
+  headers: Record<string, string>
+  timestamp: number
+}
+
+export interface OutRecord {
+  topic: string
+  key: Buffer | string | null
+  value: Buffer | null
+  headers?: Record<string, string>
+  timestamp?: number
+  partition?: number
+}
+
+export interface Batch {
+  topic: string
+  partition: number
+  records: InRecord[]
+}
+
+export interface BatchControl {
+  /** Commit the position after `offset` (the next record to read). */
+  commit: (offset: string) => Promise<void>
+  heartbeat: () => Promise<void>
+  /** False once the consumer is stopping or this partition was revoked. */
+  active: () => boolean
+}
+
+export interface Producer {
+  send: (records: OutRecord[]) => Promise<void>
+  disconnect: () => Promise<void>
+}
+
+export interface Consumer {
+  run: (opts: { topics: string[], fromBeginning: boolean, concurrency: number, onBatch: (batch: Batch, ctl: BatchControl) => Promise<void> }) => Promise<void>
+  joined: () => boolean
+  onCrash: (fn: (err: Error) => void) => void
+  disconnect: () => Promise<void>
+}
+
+export interface TopicSpec {
+  name: string
+  partitions: number
+  configs: Record<string, string>
+}
+
+export interface Offsets { partition: number, offset: string }
+
+export interface GroupState { groupId: string, state: string, members: number }
+
+export interface Admin {
+  listTopics: () => Promise<string[]>
+  createTopics: (topics: TopicSpec[]) => Promise<string[]>
+  describeTopics: (names: string[]) => Promise<Array<{ name: string, partitions: number, configs: Record<string, string> }>>
+  alterTopicConfigs: (name: string, configs: Record<string, string>) => Promise<void>
+  addPartitions: (name: string, count: number) => Promise<void>
+  endOffsets: (topic: string) => Promise<Offsets[]>
+  offsetsAtTime: (topic: string, timeMs: number) => Promise<Offsets[]>
+  groupOffsets: (groupId: string, topic: string) => Promise<Offsets[]>
+  setGroupOffsets: (groupId: string, topic: string, offsets: Offsets[]) => Promise<void>
+  listGroups: () => Promise<string[]>
+  describeGroup: (groupId: string) => Promise<GroupState>
+  deleteTopics: (names: string[]) => Promise<void>
+  disconnect: () => Promise<void>
+}
+
+export interface KafkaClient {
+  producer: () => Promise<Producer>
+  consumer: (groupId: string) => Promise<Consumer>
+  admin: () => Promise<Admin>
+}
+
+const levelNames: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug'
+}
+
+const toBuffer = (v: Buffer | string | null): Buffer | null => v === null ? null : Buffer.isBuffer(v) ? v : Buffer.from(v)
+
+function headersOf (h: kafkajs.IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(h ?? {})) {
+    if (v === undefined) continue
+    const one = Array.isArray(v) ? v[v.length - 1] : v
+    if (one !== undefined) out[k] = one.toString()
+  }
+  return out
+}
+
+export function createKafka (opts: { brokers: string[], clientId: string, logger: Logger }): KafkaClient {
+  const log = opts.logger.child({ component: 'kafka' })
+  const kafka = new Kafka({
+    clientId: opts.clientId,
+    brokers: opts.brokers,
+    // kafkajs' INFO is chatty (every join and commit); our own logs say what matters.
+    logLevel: logLevel.WARN,
+    logCreator: () => ({ level, log: entry }) => {
+      const { message, ...rest } = entry
+      log[levelNames[level] ?? 'info']({ ...rest, namespace: entry.namespace }, message)
+    },
+    retry: { initialRetryTime: 100, retries: 8 }
+  })
+
+  return {
+    async producer () {
+      // Idempotent with acks from every in-sync replica: a retried send never duplicates
+      // and a confirmed send survives the loss of the leader.
+      const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false })
+      await p.connect()
+      return {
+        async send (records) {
+          if (records.length === 0) return
+          const byTopic = new Map<string, kafkajs.Message[]>()
+          for (const r of records) {
+            const list = byTopic.get(r.topic) ?? []
+            list.push({
+              key: toBuffer(r.key),
+              value: r.value,
+              headers: r.headers,
+              partition: r.partition,
+              timestamp: r.timestamp === undefined ? undefined : String(r.timestamp)
+            })
+            byTopic.set(r.topic, list)
+          }
+          await p.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) })
+        },
+        disconnect: () => p.disconnect()
+      }
+    },
+
+    async consumer (groupId) {
+      const c = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 30000, heartbeatInterval: 3000 })
+      let isJoined = false
+      let crashHandler: (err: Error) => void = () => {}
+      c.on(c.events.GROUP_JOIN, () => { isJoined = true })
+      c.on(c.events.STOP, () => { isJoined = false })
+      c.on(c.events.CRASH, (e) => {
+        isJoined = false
+        // kafkajs restarts the consumer itself after a retriable crash.
+        if (e.payload.restart !== true) crashHandler(e.payload.error)
+      })
+      await c.connect()
+      return {
+        async run ({ topics, fromBeginning, concurrency, onBatch }) {
+          await c.subscribe({ topics, fromBeginning })
+          await c.run({
+            autoCommit: false,
+            eachBatchAutoResolve: false,
+            partitionsConsumedConcurrently: concurrency,
+            eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+              const records: InRecord[] = batch.messages.map((m) => ({
+                topic: batch.topic,
+                partition: batch.partition,
+                offset: m.offset,
+                key: m.key,
+                value: m.value,
+                headers: headersOf(m.headers),
+                timestamp: Number(m.timestamp)
+              }))
+              await onBatch({ topic: batch.topic, partition: batch.partition, records }, {
+                commit: (offset) => c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(offset) + 1n).toString() }]),
+                heartbeat,
+                active: () => isRunning() && !isStale()
+              })
+            }
+          })
+        },
+        joined: () => isJoined,
+        onCrash: (fn) => { crashHandler = fn },
+        disconnect: () => c.disconnect()
+      }
+    },
+
+    async admin () {
+      const a = kafka.admin()
+      await a.connect()
+      const self: Admin = {
+        listTopics: () => a.listTopics(),
+        async createTopics (topics) {
+          const existing = new Set(await a.listTopics())
+          const missing = topics.filter((t) => !existing.has(t.name))
+          if (missing.length > 0) {
+            await a.createTopics({
+              waitForLeaders: true,
+              topics: missing.map((t) => ({
+                topic: t.name,
+                numPartitions: t.partitions,
+                replicationFactor: -1,
+                configEntries: Object.entries(t.configs).map(([name, value]) => ({ name, value }))
+              }))
+            })
+          }
+          return missing.map((t) => t.name)
+        },
+        async describeTopics (names) {
+          if (names.length === 0) return []
+          const meta = await a.fetchTopicMetadata({ topics: names })
+          const cfg = await a.describeConfigs({
+            includeSynonyms: false,
+            resources: names.map((name) => ({ type: ConfigResourceTypes.TOPIC, name }))
+          })
+          return meta.topics.map((t) => {
+            const entries = cfg.resources.find((r) => r.resourceName === t.name)?.configEntries ?? []
+            const configs: Record<string, string> = {}
+            for (const e of entries) if (!e.isDefault) configs[e.configName] = e.configValue
+            return { name: t.name, partitions: t.partitions.length, configs }
+          })
+        },
+        async alterTopicConfigs (name, configs) {
+          await a.alterConfigs({
+            validateOnly: false,
+            resources: [{ type: ConfigResourceTypes.TOPIC, name, configEntries: Object.entries(configs).map(([n, value]) => ({ name: n, value })) }]
+          })
+        },
+        async addPartitions (name, count) {
+          await a.createPartitions({ topicPartitions: [{ topic: name, count }] })
+        },
+        async endOffsets (topic) {
+          return (await a.fetchTopicOffsets(topic)).map((o) => ({ partition: o.partition, offset: o.high }))
+        },
+        async offsetsAtTime (topic, timeMs) {
+          return (await a.fetchTopicOffsetsByTimestamp(topic, timeMs)).map((o) => ({ partition: o.partition, offset: o.offset }))
+        },
+        async groupOffsets (groupId, topic) {
+          const res = await a.fetchOffsets({ groupId, topics: [topic] })
+          return (res[0]?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset }))
+        },
+        async setGroupOffsets (groupId, topic, offsets) {
+          await a.setOffsets({ groupId, topic, partitions: offsets })
+        },
+        async listGroups () {
+          return (await a.listGroups()).groups.map((g) => g.groupId)
+        },
+        async describeGroup (groupId) {
+          const g = (await a.describeGroups([groupId])).groups[0]
+          return { groupId, state: g?.state ?? 'Dead', members: g?.members.length ?? 0 }
+        },
+        async deleteTopics (names) {
+          await a.deleteTopics({ topics: names })
+        },
+        disconnect: () => a.disconnect()
+      }
+      return self
+    }
+  }
+}

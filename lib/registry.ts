@@ -1,0 +1,114 @@
+// Avro values in the Confluent wire format (magic 0, 4-byte schema id, Avro body)
+// over a Confluent-compatible registry. Writer ids per subject and resolvers per
+// (writer id, reader schema) are cached, so steady-state traffic makes no registry call.
+import registryPkg from '@kafkajs/confluent-schema-registry'
+import { parseSchema, type AvroType } from './avro.ts'
+import { bridgeError, BridgeError } from './errors.ts'
+
+const { SchemaRegistry, SchemaType, COMPATIBILITY } = registryPkg as unknown as typeof import('@kafkajs/confluent-schema-registry')
+
+export interface Registry {
+  /** Register `schema` under `subject` (BACKWARD compatible); answers its id. */
+  register: (subject: string, schema: object) => Promise<number>
+  /** Writer schema text for an id. */
+  schemaOf: (id: number) => Promise<string>
+  /** How many HTTP calls to the registry this process made: a steady-state check. */
+  requests: () => number
+}
+
+export interface Serde<T> {
+  encode: (value: T) => Buffer
+  decode: (buf: Buffer) => Promise<T>
+}
+
+export function createRegistry (url: string): Registry {
+  const client = new SchemaRegistry({ host: url, retry: { retries: 3, initialRetryTimeInSecs: 0.2 } })
+  let calls = 0
+  const ids = new Map<string, number>()
+  const schemas = new Map<number, string>()
+  const wrap = async <R>(fn: () => Promise<R>): Promise<R> => {
+    calls++
+    try {
+      return await fn()
+    } catch (err) {
+      const status = (err as { status?: number }).status
+      if (status === undefined || status >= 500) {
+        throw bridgeError('REGISTRY_UNAVAILABLE', `schema registry at ${url}: ${(err as Error).message}`, { cause: err })
+      }
+      throw err
+    }
+  }
+  return {
+    async register (subject, schema) {
+      const key = `${subject}\0${JSON.stringify(schema)}`
+      const cached = ids.get(key)
+      if (cached !== undefined) return cached
+      const { id } = await wrap(() => client.register(
+        { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
+        { subject, compatibility: COMPATIBILITY.BACKWARD }
+      ))
+      ids.set(key, id)
+      return id
+    },
+    async schemaOf (id) {
+      const cached = schemas.get(id)
+      if (cached !== undefined) return cached
+      const type = await wrap(() => client.getSchema(id)).catch((err: unknown) => {
+        if (err instanceof BridgeError) throw err
+        throw bridgeError('UNKNOWN_SCHEMA_ID', `schema id ${id} is not in the registry`, { cause: err })
+      })
+      const text = JSON.stringify((type as unknown as AvroType).schema())
+      schemas.set(id, text)
+      return text
+    },
+    requests: () => calls
+  }
+}
+
+/**
+ * A serde for one subject. Values are written with `schema` (registered at creation)
+ * and read into `schema` from whatever compatible writer schema produced them.
+ */
+export async function createSerde<T> (registry: Registry, subject: string, schema: object): Promise<Serde<T>> {
+  const reader = parseSchema(schema)
+  const writerId = await registry.register(subject, schema)
+  const header = Buffer.alloc(5)
+  header.writeUInt32BE(writerId, 1)
+  const resolvers = new Map<number, AvroType | ReturnType<AvroType['createResolver']>>()
+  resolvers.set(writerId, reader)
+
+  async function resolverFor (id: number): Promise<AvroType | ReturnType<AvroType['createResolver']>> {
+    const cached = resolvers.get(id)
+    if (cached !== undefined) return cached
+    const writer = parseSchema(await registry.schemaOf(id))
+    let resolver
+    try {
+      resolver = reader.createResolver(writer)
+    } catch (err) {
+      throw bridgeError('INCOMPATIBLE_SCHEMA', `writer schema ${id} cannot be read as ${subject}: ${(err as Error).message}`, { cause: err })
+    }
+    resolvers.set(id, resolver)
+    return resolver
+  }
+
+  return {
+    encode (value) {
+      try {
+        return Buffer.concat([header, reader.toBuffer(value)])
+      } catch (err) {
+        const paths: string[] = []
+        reader.isValid(value, { errorHook: (p) => paths.push(p.join('.') || '(root)') })
+        throw bridgeError('ENCODE_FAILED', `${subject}: invalid value at ${paths.join(', ') || (err as Error).message}`, { cause: err })
+      }
+    },
+    async decode (buf) {
+      if (buf.length < 5 || buf[0] !== 0) throw bridgeError('DECODE_FAILED', `${subject}: not in the Confluent wire format (no magic byte)`)
+      const resolver = await resolverFor(buf.readUInt32BE(1))
+      try {
+        return reader.fromBuffer(buf.subarray(5), resolver === reader ? undefined : resolver as ReturnType<AvroType['createResolver']>) as T
+      } catch (err) {
+        throw bridgeError('DECODE_FAILED', `${subject}: ${(err as Error).message}`, { cause: err })
+      }
+    }
+  }
+}
