@@ -5,6 +5,7 @@
 export interface Var<T> {
   doc: string
   default?: T
+  optional?: boolean
   parse: (raw: string) => T
 }
 
@@ -24,7 +25,8 @@ export function loadConfig<S extends Spec> (spec: S, env: NodeJS.ProcessEnv = pr
   for (const [name, v] of Object.entries(spec)) {
     const raw = env[name]
     if (raw === undefined || raw === '') {
-      if (v.default === undefined) problems.push(`${name} is required (${v.doc})`)
+      if (v.optional === true) out[name] = undefined
+      else if (v.default === undefined) problems.push(`${name} is required (${v.doc})`)
       else out[name] = v.default
       continue
     }
@@ -37,6 +39,9 @@ export function loadConfig<S extends Spec> (spec: S, env: NodeJS.ProcessEnv = pr
   if (problems.length > 0) throw new ConfigError(problems)
   return Object.freeze(out) as Values<S>
 }
+
+/** A variable whose absence means something (e.g. "start the embedded one"). */
+export const optional = <T>(v: Var<T>): Var<T | undefined> => ({ ...v, default: undefined, optional: true })
 
 export const str = (doc: string, dflt?: string): Var<string> => ({ doc, default: dflt, parse: (s) => s })
 

@@ -149,3 +149,21 @@ export async function runLoop (o: LoopOptions): Promise<void> {
 
   await o.consumer.run({ topics: o.topics, fromBeginning: o.fromBeginning ?? false, concurrency: o.concurrency ?? 1, onBatch })
 }
+
+/** A record read back from a dead-letter topic, as the dead-letter.avsc envelope. */
+export function envelopeOf (record: InRecord): Record<string, unknown> {
+  const h = record.headers
+  const original = Object.fromEntries(Object.entries(h).filter(([k]) => !k.startsWith('dlq.')))
+  return {
+    sourceTopic: h[DLQ_HEADERS.topic] ?? '',
+    sourcePartition: Number(h[DLQ_HEADERS.partition]),
+    sourceOffset: Number(h[DLQ_HEADERS.offset]),
+    service: h[DLQ_HEADERS.service] ?? '',
+    errorCode: h[DLQ_HEADERS.code] ?? '',
+    errorMessage: h[DLQ_HEADERS.message] ?? '',
+    time: Date.parse(h[DLQ_HEADERS.time] ?? ''),
+    key: record.key,
+    value: record.value,
+    headers: original
+  }
+}

@@ -59,6 +59,8 @@ export interface TopicSpec {
 
 export interface Offsets { partition: number, offset: string }
 
+export interface Watermarks { partition: number, low: string, high: string }
+
 export interface GroupState { groupId: string, state: string, members: number }
 
 export interface Admin {
@@ -67,7 +69,7 @@ export interface Admin {
   describeTopics: (names: string[]) => Promise<Array<{ name: string, partitions: number, configs: Record<string, string> }>>
   alterTopicConfigs: (name: string, configs: Record<string, string>) => Promise<void>
   addPartitions: (name: string, count: number) => Promise<void>
-  endOffsets: (topic: string) => Promise<Offsets[]>
+  watermarks: (topic: string) => Promise<Watermarks[]>
   offsetsAtTime: (topic: string, timeMs: number) => Promise<Offsets[]>
   groupOffsets: (groupId: string, topic: string) => Promise<Offsets[]>
   setGroupOffsets: (groupId: string, topic: string, offsets: Offsets[]) => Promise<void>
@@ -227,8 +229,8 @@ export function createKafka (opts: { brokers: string[], clientId: string, logger
         async addPartitions (name, count) {
           await a.createPartitions({ topicPartitions: [{ topic: name, count }] })
         },
-        async endOffsets (topic) {
-          return (await a.fetchTopicOffsets(topic)).map((o) => ({ partition: o.partition, offset: o.high }))
+        async watermarks (topic) {
+          return (await a.fetchTopicOffsets(topic)).map((o) => ({ partition: o.partition, low: o.low, high: o.high }))
         },
         async offsetsAtTime (topic, timeMs) {
           return (await a.fetchTopicOffsetsByTimestamp(topic, timeMs)).map((o) => ({ partition: o.partition, offset: o.offset }))

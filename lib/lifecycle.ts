@@ -9,7 +9,7 @@ export interface Lifecycle {
   stop: (code: number, reason?: string) => Promise<never>
 }
 
-export function createLifecycle (logger: Logger, exit: (code: number) => never = process.exit): Lifecycle {
+export function createLifecycle (logger: Logger, exit: (code: number) => never = process.exit, trapSignals = true): Lifecycle {
   const steps: Array<{ name: string, fn: () => Promise<void> }> = []
   let stopping: Promise<never> | undefined
 
@@ -37,7 +37,9 @@ export function createLifecycle (logger: Logger, exit: (code: number) => never =
       return stopping
     }
   }
-  process.once('SIGTERM', () => { void lifecycle.stop(0, 'SIGTERM') })
-  process.once('SIGINT', () => { void lifecycle.stop(0, 'SIGINT') })
+  if (trapSignals) {
+    process.once('SIGTERM', () => { void lifecycle.stop(0, 'SIGTERM') })
+    process.once('SIGINT', () => { void lifecycle.stop(0, 'SIGINT') })
+  }
   return lifecycle
 }

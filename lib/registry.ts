@@ -10,6 +10,8 @@ const { SchemaRegistry, SchemaType, COMPATIBILITY } = registryPkg as unknown as 
 export interface Registry {
   /** Register `schema` under `subject` (BACKWARD compatible); answers its id. */
   register: (subject: string, schema: object) => Promise<number>
+  /** The id of `schema` under `subject` if it is registered there already. */
+  lookup: (subject: string, schema: object) => Promise<number | undefined>
   /** Writer schema text for an id. */
   schemaOf: (id: number) => Promise<string>
   /** How many HTTP calls to the registry this process made: a steady-state check. */
@@ -31,8 +33,10 @@ export function createRegistry (url: string): Registry {
     try {
       return await fn()
     } catch (err) {
-      const status = (err as { status?: number }).status
-      if (status === undefined || status >= 500) {
+      const { status, name } = err as { status?: number, name?: string }
+      // No status and not the client's own error class: the registry did not answer at all.
+      const unanswered = status === undefined && name?.startsWith('ConfluentSchemaRegistry') !== true
+      if (unanswered || (status !== undefined && status >= 500)) {
         throw bridgeError('REGISTRY_UNAVAILABLE', `schema registry at ${url}: ${(err as Error).message}`, { cause: err })
       }
       throw err
@@ -49,6 +53,15 @@ export function createRegistry (url: string): Registry {
       ))
       ids.set(key, id)
       return id
+    },
+    async lookup (subject, schema) {
+      try {
+        return await wrap(() => client.getRegistryIdBySchema(subject, { type: SchemaType.AVRO, schema: JSON.stringify(schema) }))
+      } catch (err) {
+        // The client turns the registry's 404 into its own error class, without the status.
+        if ((err as { status?: number }).status === 404 || (err as Error).name === 'ConfluentSchemaRegistryError') return undefined
+        throw err
+      }
     },
     async schemaOf (id) {
       const cached = schemas.get(id)

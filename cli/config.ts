@@ -1,0 +1,33 @@
+import { join } from 'node:path'
+import { common, int, loadConfig, optional, list, str } from '../lib/config.ts'
+import { projectRoot, type InfraOptions } from '../infra/embedded.ts'
+
+export const cliSpec = {
+  ...common,
+  KAFKA_BROKERS: optional(list('Kafka bootstrap servers; unset: the embedded broker')),
+  SCHEMA_REGISTRY_URL: optional(str('Confluent-compatible registry URL; unset: the embedded registry')),
+  BRIDGE_HOME: str('Folder for the embedded infrastructure: jar cache, data, logs', join(projectRoot, '.bridge')),
+  BRIDGE_KAFKA_PORT: int('Port of the embedded Kafka broker (the controller takes the next one)', 9092, 1),
+  BRIDGE_REGISTRY_PORT: int('Port of the embedded schema registry (management takes port + 10)', 8081, 1)
+}
+
+export type CliConfig = ReturnType<typeof loadCliConfig>
+
+export function loadCliConfig (env: NodeJS.ProcessEnv = process.env) {
+  const c = loadConfig(cliSpec, env)
+  const infra: InfraOptions = {
+    home: c.BRIDGE_HOME,
+    kafkaPort: c.BRIDGE_KAFKA_PORT,
+    registryPort: c.BRIDGE_REGISTRY_PORT,
+    env,
+    say: (line) => process.stderr.write(`${line}\n`)
+  }
+  return {
+    ...c,
+    infra,
+    externalKafka: c.KAFKA_BROKERS !== undefined,
+    externalRegistry: c.SCHEMA_REGISTRY_URL !== undefined,
+    brokers: c.KAFKA_BROKERS ?? [`127.0.0.1:${c.BRIDGE_KAFKA_PORT}`],
+    registryUrl: c.SCHEMA_REGISTRY_URL ?? `http://127.0.0.1:${c.BRIDGE_REGISTRY_PORT}/apis/ccompat/v7`
+  }
+}

@@ -1,0 +1,155 @@
+// bridge — operate the Clarity ⇄ Dynamics SL bridge: infrastructure, topology,
+// topics and lag, replay.
+import { writeFileSync, readFileSync, existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { parseArgs } from 'node:util'
+import { createKafka, type Admin } from '../lib/kafka.ts'
+import { createLogger } from '../lib/logger.ts'
+import { createRegistry } from '../lib/registry.ts'
+import { ConfigError } from '../lib/config.ts'
+import { infraStatus, projectRoot, resetInfra, startKafka, startRegistry, stopInfra } from '../infra/embedded.ts'
+import { allServices, allTopics } from '../topology/topology.ts'
+import { applyTopology } from '../topology/apply.ts'
+import { checkTopology } from '../topology/check.ts'
+import { renderDiagram } from '../topology/diagram.ts'
+import { loadCliConfig, type CliConfig } from './config.ts'
+import { parseTarget, replay } from './replay.ts'
+
+const usage = `usage: bridge <command>
+  infra up | down | status | reset      the embedded Kafka and schema registry
+  topology apply | check | diagram      make the cluster match topology/, check it, draw it
+  topics                                topics, end offsets, and per group committed offset and lag
+  replay --group G --topic T (--to-earliest | --to-offset P:O,… | --to-time ISO) [--dry-run]
+`
+
+export const schemaDir = join(projectRoot, 'schemas')
+export const diagramFile = join(projectRoot, 'topology', 'TOPOLOGY.md')
+
+class UsageError extends Error {}
+
+const out = (line: string): void => { process.stdout.write(`${line}\n`) }
+
+async function withAdmin<T> (c: CliConfig, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const kafka = createKafka({ brokers: c.brokers, clientId: 'bridge-cli', logger: createLogger('bridge-cli', 'error') })
+  const admin = await kafka.admin()
+  try { return await fn(admin) } finally { await admin.disconnect() }
+}
+
+async function infra (c: CliConfig, sub: string | undefined): Promise<number> {
+  switch (sub) {
+    case 'up': {
+      if (c.externalKafka) out(`kafka: using KAFKA_BROKERS=${c.brokers.join(',')} (embedded broker not started)`)
+      else { const k = await startKafka(c.infra); out(`kafka: ${k.detail}, pid ${k.pid}, ${k.address}`) }
+      if (c.externalRegistry) out(`registry: using SCHEMA_REGISTRY_URL=${c.registryUrl} (embedded registry not started)`)
+      else { const r = await startRegistry(c.infra); out(`registry: ${r.detail}, pid ${r.pid}, ${r.address}`) }
+      return 0
+    }
+    case 'down':
+      await stopInfra(c.infra)
+      return 0
+    case 'reset':
+      await stopInfra(c.infra)
+      resetInfra(c.infra)
+      out('embedded Kafka and registry data removed (the jar cache is kept)')
+      return 0
+    case 'status': {
+      let ok = true
+      for (const e of await infraStatus(c.infra)) {
+        const external = e.name === 'kafka' ? c.externalKafka : c.externalRegistry
+        if (external) { out(`${e.name}: external, ${e.name === 'kafka' ? c.brokers.join(',') : c.registryUrl}`); continue }
+        out(`${e.name}: ${e.running ? `running, pid ${e.pid}, ${e.address}` : 'not running'} (${e.detail})`)
+        ok &&= e.running
+      }
+      return ok ? 0 : 3
+    }
+    default: throw new UsageError(`unknown infra command: ${sub ?? '(none)'}`)
+  }
+}
+
+async function topology (c: CliConfig, sub: string | undefined): Promise<number> {
+  switch (sub) {
+    case 'check': {
+      const problems = checkTopology(allTopics, allServices, schemaDir)
+      const diagram = renderDiagram(allTopics, allServices)
+      if (!existsSync(diagramFile) || readFileSync(diagramFile, 'utf8') !== diagram) problems.push('topology/TOPOLOGY.md is stale: run `bridge topology diagram`')
+      for (const p of problems) out(`✗ ${p}`)
+      if (problems.length === 0) out(`topology ok: ${allTopics.length} topics, ${allServices.length} services`)
+      return problems.length === 0 ? 0 : 1
+    }
+    case 'diagram':
+      writeFileSync(diagramFile, renderDiagram(allTopics, allServices))
+      out(`wrote ${diagramFile}`)
+      return 0
+    case 'apply': {
+      const problems = checkTopology(allTopics, allServices, schemaDir)
+      if (problems.length > 0) { for (const p of problems) out(`✗ ${p}`); return 1 }
+      const changes = await withAdmin(c, (admin) => applyTopology({ admin, registry: createRegistry(c.registryUrl), topics: allTopics, schemaDir }))
+      for (const ch of changes) out(ch)
+      out(changes.length === 0 ? 'nothing to change: cluster and registry match the topology' : `${changes.length} change(s) applied`)
+      return 0
+    }
+    default: throw new UsageError(`unknown topology command: ${sub ?? '(none)'}`)
+  }
+}
+
+async function topics (c: CliConfig): Promise<number> {
+  await withAdmin(c, async (admin) => {
+    const names = (await admin.listTopics()).filter((t) => !t.startsWith('_')).sort()
+    const groups = (await admin.listGroups()).sort()
+    for (const t of names) {
+      const marks = await admin.watermarks(t)
+      const total = marks.reduce((n, m) => n + BigInt(m.high) - BigInt(m.low), 0n)
+      out(`${t}  partitions=${marks.length}  end=${marks.map((m) => `${m.partition}:${m.high}`).join(',')}  records=${total}`)
+      for (const g of groups) {
+        const committed = (await admin.groupOffsets(g, t)).filter((o) => o.offset !== '-1')
+        if (committed.length === 0) continue
+        const lag = committed.reduce((n, o) => n + BigInt(marks.find((m) => m.partition === o.partition)?.high ?? o.offset) - BigInt(o.offset), 0n)
+        out(`  group ${g}  committed=${committed.map((o) => `${o.partition}:${o.offset}`).join(',')}  lag=${lag}`)
+      }
+    }
+  })
+  return 0
+}
+
+async function replayCmd (c: CliConfig, argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      group: { type: 'string' }, topic: { type: 'string' },
+      'to-earliest': { type: 'boolean' }, 'to-offset': { type: 'string' }, 'to-time': { type: 'string' },
+      'dry-run': { type: 'boolean' }
+    }
+  })
+  if (values.group === undefined || values.topic === undefined) throw new UsageError('replay needs --group and --topic')
+  const target = parseTarget(values)
+  const dryRun = values['dry-run'] === true
+  const { before, after } = await withAdmin(c, (admin) => replay(admin, { group: values.group!, topic: values.topic!, target, dryRun }))
+  for (const a of after) {
+    const b = before.find((x) => x.partition === a.partition)?.offset ?? '-1'
+    out(`${values.topic}[${a.partition}]  ${b === '-1' ? 'none' : b} → ${a.offset}`)
+  }
+  out(dryRun ? 'dry run: nothing changed' : `group ${values.group} moved; its service re-reads from there on its next start`)
+  return 0
+}
+
+export async function main (argv: string[]): Promise<number> {
+  const [cmd, sub] = argv
+  try {
+    const c = loadCliConfig()
+    switch (cmd) {
+      case 'infra': return await infra(c, sub)
+      case 'topology': return await topology(c, sub)
+      case 'topics': return await topics(c)
+      case 'replay': return await replayCmd(c, argv.slice(1))
+      case undefined: case 'help': case '--help': case '-h':
+        out(usage)
+        return cmd === undefined ? 2 : 0
+      default: throw new UsageError(`unknown command: ${cmd}`)
+    }
+  } catch (err) {
+    if (err instanceof UsageError) process.stderr.write(`bridge: ${err.message}\n${usage}`)
+    else if (err instanceof ConfigError) process.stderr.write(`bridge: ${err.message}\n`)
+    else process.stderr.write(`bridge: ${(err as Error).message}\n`)
+    return err instanceof UsageError ? 2 : 1
+  }
+}

@@ -1,0 +1,246 @@
+// A real single-node Kafka (KRaft) and a real Confluent-compatible registry
+// (Apicurio Registry) for machines without Docker: jars from Maven Central, cached
+// in .bridge/cache, started as background JVMs whose state lives in .bridge/run.
+import { spawn, spawnSync } from 'node:child_process'
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { connect } from 'node:net'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { findJava } from './java.ts'
+
+export const KAFKA_VERSION = '4.1.1'
+export const APICURIO_VERSION = '3.3.3'
+const MAVEN_DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1'
+
+export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+
+export interface InfraOptions {
+  home: string // .bridge
+  kafkaPort: number
+  registryPort: number
+  env: NodeJS.ProcessEnv
+  say: (line: string) => void
+}
+
+export interface Endpoint { name: string, running: boolean, pid?: number, address: string, detail: string }
+
+const paths = (o: InfraOptions) => ({
+  kafkaLibs: join(o.home, 'cache', `kafka-${KAFKA_VERSION}`, 'libs'),
+  apicurio: join(o.home, 'cache', `apicurio-registry-${APICURIO_VERSION}`),
+  kafkaRun: join(o.home, 'run', 'kafka'),
+  registryRun: join(o.home, 'run', 'registry')
+})
+
+export const kafkaAddress = (o: InfraOptions): string => `127.0.0.1:${o.kafkaPort}`
+export const registryAddress = (o: InfraOptions): string => `http://127.0.0.1:${o.registryPort}/apis/ccompat/v7`
+
+export function portOpen (port: number, host = '127.0.0.1'): Promise<boolean> {
+  return new Promise((done) => {
+    const s = connect({ port, host })
+    s.once('connect', () => { s.destroy(); done(true) })
+    s.once('error', () => done(false))
+  })
+}
+
+const alive = (pid: number): boolean => {
+  try { process.kill(pid, 0); return true } catch { return false }
+}
+
+const readPid = (dir: string): number | undefined => {
+  const f = join(dir, 'pid')
+  if (!existsSync(f)) return undefined
+  const pid = Number(readFileSync(f, 'utf8'))
+  return Number.isInteger(pid) && alive(pid) ? pid : undefined
+}
+
+/** Runs Maven, showing each finished download as one line so a first run shows progress. */
+function mvn (args: string[], o: InfraOptions, what: string): void {
+  if (spawnSync('mvn', ['--version'], { stdio: 'ignore' }).status !== 0) {
+    throw new Error('Maven (mvn) is needed to fetch the broker and registry jars; install it, or set KAFKA_BROKERS and SCHEMA_REGISTRY_URL to a running cluster')
+  }
+  o.say(`fetching ${what} from Maven Central (first run only; later runs use the cache)…`)
+  const r = spawnSync('mvn', ['-B', ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+  const downloaded = (r.stdout ?? '').split('\n').filter((l) => l.includes('Downloaded from')).length
+  if (r.status !== 0) {
+    const errors = (r.stdout ?? '').split('\n').filter((l) => l.includes('[ERROR]')).slice(0, 5).join('\n')
+    throw new Error(`fetching ${what} failed:\n${errors}`)
+  }
+  o.say(`fetched ${what} (${downloaded} files downloaded)`)
+}
+
+function ensureKafkaJars (o: InfraOptions): string {
+  const { kafkaLibs } = paths(o)
+  if (existsSync(join(kafkaLibs, '.complete'))) return kafkaLibs
+  const tmp = `${kafkaLibs}.partial`
+  rmSync(tmp, { recursive: true, force: true })
+  mvn(['-f', join(projectRoot, 'infra/kafka/pom.xml'), `${MAVEN_DEPENDENCY_PLUGIN}:copy-dependencies`,
+    `-Dkafka.version=${KAFKA_VERSION}`, '-DincludeScope=runtime', `-DoutputDirectory=${tmp}`], o, `Apache Kafka ${KAFKA_VERSION}`)
+  writeFileSync(join(tmp, '.complete'), new Date().toISOString())
+  rmSync(kafkaLibs, { recursive: true, force: true })
+  mkdirSync(dirname(kafkaLibs), { recursive: true })
+  renameSync(tmp, kafkaLibs)
+  return kafkaLibs
+}
+
+function ensureApicurio (o: InfraOptions): string {
+  const { apicurio } = paths(o)
+  if (existsSync(join(apicurio, '.complete'))) return apicurio
+  const tmp = `${apicurio}.partial`
+  rmSync(tmp, { recursive: true, force: true })
+  mkdirSync(tmp, { recursive: true })
+  mvn([`${MAVEN_DEPENDENCY_PLUGIN}:copy`, `-Dartifact=io.apicurio:apicurio-registry-app:${APICURIO_VERSION}:tar.gz:all`,
+    `-DoutputDirectory=${tmp}`], o, `Apicurio Registry ${APICURIO_VERSION}`)
+  const archive = join(tmp, `apicurio-registry-app-${APICURIO_VERSION}-all.tar.gz`)
+  const untar = spawnSync('tar', ['-xzf', archive, '-C', tmp], { stdio: 'inherit' })
+  if (untar.status !== 0) throw new Error(`could not unpack ${archive}`)
+  rmSync(archive)
+  writeFileSync(join(tmp, '.complete'), new Date().toISOString())
+  rmSync(apicurio, { recursive: true, force: true })
+  renameSync(tmp, apicurio)
+  return apicurio
+}
+
+function serverProperties (o: InfraOptions, dataDir: string): string {
+  const controller = o.kafkaPort + 1
+  return [
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@127.0.0.1:${controller}`,
+    `listeners=PLAINTEXT://127.0.0.1:${o.kafkaPort},CONTROLLER://127.0.0.1:${controller}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${o.kafkaPort}`,
+    'controller.listener.names=CONTROLLER',
+    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    `log.dirs=${dataDir}`,
+    'num.partitions=1',
+    // One broker: every internal topic must live with a single replica, or the group
+    // coordinator never becomes available.
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=1',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'share.coordinator.state.topic.replication.factor=1',
+    'share.coordinator.state.topic.min.isr=1',
+    'group.initial.rebalance.delay.ms=0',
+    'auto.create.topics.enable=false',
+    'delete.topic.enable=true',
+    ''
+  ].join('\n')
+}
+
+function startDetached (bin: string, args: string[], dir: string): number {
+  mkdirSync(dir, { recursive: true })
+  const out = openSync(join(dir, 'out.log'), 'a')
+  const child = spawn(bin, args, { cwd: dir, detached: true, stdio: ['ignore', out, out] })
+  closeSync(out)
+  child.unref()
+  if (child.pid === undefined) throw new Error(`could not start ${bin}`)
+  writeFileSync(join(dir, 'pid'), String(child.pid))
+  return child.pid
+}
+
+async function waitFor (what: string, check: () => Promise<boolean>, pid: number, logFile: string, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs
+  while (Date.now() < until) {
+    if (await check()) return
+    if (!alive(pid)) {
+      const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : ''
+      throw new Error(`${what} exited while starting; the end of ${logFile}:\n${tail}`)
+    }
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  throw new Error(`${what} did not become ready within ${timeoutMs / 1000} s; see ${logFile}`)
+}
+
+export async function startKafka (o: InfraOptions): Promise<Endpoint> {
+  const { kafkaRun } = paths(o)
+  const running = readPid(kafkaRun)
+  if (running !== undefined) return { name: 'kafka', running: true, pid: running, address: kafkaAddress(o), detail: 'already running' }
+  if (await portOpen(o.kafkaPort)) {
+    throw new Error(`port ${o.kafkaPort} is taken by another process; set KAFKA_BROKERS to use that cluster, or BRIDGE_KAFKA_PORT to move ours`)
+  }
+  const java = findJava(17, o.env)
+  if (java === undefined) throw new Error('Kafka needs Java 17 or newer; none was found (JAVA_HOME, PATH, /usr/lib/jvm)')
+  const libs = ensureKafkaJars(o)
+  const dataDir = join(kafkaRun, 'data')
+  mkdirSync(dataDir, { recursive: true })
+  const props = join(kafkaRun, 'server.properties')
+  writeFileSync(props, serverProperties(o, dataDir))
+  if (!existsSync(join(dataDir, 'meta.properties'))) {
+    const id = spawnSync(java.bin, ['-cp', `${libs}/*`, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8' }).stdout.trim().split('\n').pop() ?? ''
+    const fmt = spawnSync(java.bin, ['-cp', `${libs}/*`, 'kafka.tools.StorageTool', 'format', '-t', id, '-c', props, '--ignore-formatted'], { encoding: 'utf8' })
+    if (fmt.status !== 0) throw new Error(`formatting Kafka storage failed: ${fmt.stderr}`)
+  }
+  o.say(`starting Kafka ${KAFKA_VERSION} (KRaft) on ${kafkaAddress(o)} with Java ${java.major}…`)
+  const pid = startDetached(java.bin, [
+    '-Xms256m', '-Xmx768m', '-XX:+UseG1GC',
+    `-Dlog4j2.configurationFile=${join(projectRoot, 'infra/kafka/log4j2.properties')}`,
+    '-cp', `${libs}/*`, 'kafka.Kafka', props
+  ], kafkaRun)
+  const log = join(kafkaRun, 'out.log')
+  await waitFor('Kafka', async () => readFileSync(log, 'utf8').includes('Kafka Server started') && await portOpen(o.kafkaPort), pid, log, 120000)
+  return { name: 'kafka', running: true, pid, address: kafkaAddress(o), detail: 'started' }
+}
+
+export async function startRegistry (o: InfraOptions): Promise<Endpoint> {
+  const { registryRun } = paths(o)
+  const running = readPid(registryRun)
+  if (running !== undefined) return { name: 'registry', running: true, pid: running, address: registryAddress(o), detail: 'already running' }
+  if (await portOpen(o.registryPort)) {
+    throw new Error(`port ${o.registryPort} is taken by another process; set SCHEMA_REGISTRY_URL to use that registry, or BRIDGE_REGISTRY_PORT to move ours`)
+  }
+  const java = findJava(21, o.env)
+  if (java === undefined) {
+    throw new Error(`Apicurio Registry ${APICURIO_VERSION} needs Java 21 or newer; none was found (JAVA_HOME, PATH, /usr/lib/jvm). Install one, or set SCHEMA_REGISTRY_URL to a running registry`)
+  }
+  const dir = ensureApicurio(o)
+  o.say(`starting Apicurio Registry ${APICURIO_VERSION} on ${registryAddress(o)} with Java ${java.major}…`)
+  const pid = startDetached(java.bin, [
+    '-Xmx512m',
+    '-Dquarkus.http.host=127.0.0.1', `-Dquarkus.http.port=${o.registryPort}`,
+    '-Dquarkus.management.host=127.0.0.1', `-Dquarkus.management.port=${o.registryPort + 10}`,
+    // Confluent's default; also keeps the npm client happy (Apicurio answers the
+    // global level where Confluent answers 404 for a subject without its own rule).
+    '-Dapicurio.rules.global.compatibility=BACKWARD',
+    '-Dquarkus.log.level=WARN',
+    '-jar', join(dir, 'quarkus-run.jar')
+  ], registryRun)
+  const url = `${registryAddress(o)}/subjects`
+  await waitFor('the schema registry', async () => {
+    try { return (await fetch(url)).ok } catch { return false }
+  }, pid, join(registryRun, 'out.log'), 120000)
+  return { name: 'registry', running: true, pid, address: registryAddress(o), detail: 'started' }
+}
+
+async function stopOne (name: string, dir: string, say: (l: string) => void): Promise<void> {
+  const pid = readPid(dir)
+  if (pid === undefined) { say(`${name}: not running`); return }
+  process.kill(pid, 'SIGTERM')
+  const until = Date.now() + 30000
+  while (alive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 200))
+  if (alive(pid)) process.kill(pid, 'SIGKILL')
+  rmSync(join(dir, 'pid'), { force: true })
+  say(`${name}: stopped (pid ${pid})`)
+}
+
+export async function stopInfra (o: InfraOptions): Promise<void> {
+  const { kafkaRun, registryRun } = paths(o)
+  await stopOne('registry', registryRun, o.say)
+  await stopOne('kafka', kafkaRun, o.say)
+}
+
+export async function infraStatus (o: InfraOptions): Promise<Endpoint[]> {
+  const { kafkaRun, registryRun } = paths(o)
+  const k = readPid(kafkaRun)
+  const r = readPid(registryRun)
+  return [
+    { name: 'kafka', running: k !== undefined && await portOpen(o.kafkaPort), pid: k, address: kafkaAddress(o), detail: `embedded Kafka ${KAFKA_VERSION}` },
+    { name: 'registry', running: r !== undefined && await portOpen(o.registryPort), pid: r, address: registryAddress(o), detail: `embedded Apicurio Registry ${APICURIO_VERSION}` }
+  ]
+}
+
+/** Wipes the embedded broker's and registry's data (they must be stopped). */
+export function resetInfra (o: InfraOptions): void {
+  const { kafkaRun, registryRun } = paths(o)
+  rmSync(kafkaRun, { recursive: true, force: true })
+  rmSync(registryRun, { recursive: true, force: true })
+}

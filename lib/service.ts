@@ -1,0 +1,117 @@
+// Wiring shared by every consuming service: one logger, one producer, one consumer
+// group named after the service, serdes from the topology, the one consumer loop,
+// /healthz /readyz /metrics, and an orderly stop.
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import type { FastifyInstance } from 'fastify'
+import { createKafka, type KafkaClient, type Producer, type Consumer } from './kafka.ts'
+import { createLogger, type Logger } from './logger.ts'
+import { createRegistry, createSerde, type Registry, type Serde } from './registry.ts'
+import { createMetrics, type Metrics } from './metrics.ts'
+import { buildOpsServer, type Probe } from './http.ts'
+import { runLoop, type Handler } from './consumer-loop.ts'
+import { createLifecycle, type Lifecycle } from './lifecycle.ts'
+import { fatal, type BridgeError } from './errors.ts'
+import { subjectOf, type Service, type Topic } from '../topology/topology.ts'
+import { projectRoot } from '../infra/embedded.ts'
+
+export interface KitConfig {
+  KAFKA_BROKERS: string[]
+  SCHEMA_REGISTRY_URL: string
+  LOG_LEVEL: string
+  /** 0 picks a free port; undefined serves no HTTP. */
+  HTTP_PORT?: number
+}
+
+export interface Kit {
+  logger: Logger
+  kafka: KafkaClient
+  registry: Registry
+  producer: Producer
+  metrics: Metrics
+  lifecycle: Lifecycle
+  serde: <T>(topic: Topic) => Promise<Serde<T>>
+}
+
+export function readSchema (topic: Topic): object {
+  return JSON.parse(readFileSync(join(projectRoot, 'schemas', `${topic.schema}.avsc`), 'utf8')) as object
+}
+
+export interface StartOptions {
+  service: Service
+  config: KitConfig
+  /** Builds the record handler once the kit is connected. */
+  handler: (kit: Kit) => Promise<Handler>
+  /** Topics read through the consumer loop; default: everything the service consumes. */
+  inputs?: Topic[]
+  /** A new group starts at the beginning of its inputs instead of the end. */
+  fromBeginning?: boolean
+  concurrency?: number
+  backoff?: { initialMs: number, maxMs: number }
+  /** Tests pass their own; a process uses process.exit. */
+  exit?: (code: number) => never
+  /** Extra routes on the service's HTTP server (webhooks, query APIs). */
+  routes?: (app: FastifyInstance, kit: Kit) => void
+}
+
+export interface Running {
+  kit: Kit
+  app: FastifyInstance | undefined
+  port: number | undefined
+  stop: () => Promise<void>
+}
+
+export async function startService (o: StartOptions): Promise<Running> {
+  const name = o.service.name
+  const logger = createLogger(name, o.config.LOG_LEVEL)
+  const exit = o.exit ?? ((code: number) => process.exit(code))
+  const lifecycle = createLifecycle(logger, exit, o.exit === undefined)
+  const metrics = createMetrics(name)
+  const kafka = createKafka({ brokers: o.config.KAFKA_BROKERS, clientId: name, logger })
+  const registry = createRegistry(o.config.SCHEMA_REGISTRY_URL)
+  const producer = await kafka.producer()
+  lifecycle.onStop('producer', () => producer.disconnect())
+  const serdes = new Map<string, Promise<Serde<unknown>>>()
+  const kit: Kit = {
+    logger, kafka, registry, producer, metrics, lifecycle,
+    serde: <T>(topic: Topic) => {
+      let s = serdes.get(topic.name)
+      if (s === undefined) {
+        s = createSerde<unknown>(registry, subjectOf(topic), readSchema(topic))
+        serdes.set(topic.name, s)
+      }
+      return s as Promise<Serde<T>>
+    }
+  }
+
+  let consumer: Consumer | undefined
+  const ready: Probe[] = [{ name: 'producer', ok: () => true }]
+  const loopInputs = o.inputs ?? o.service.consumes
+  if (loopInputs.length > 0) {
+    const handle = await o.handler(kit)
+    const c = await kafka.consumer(name)
+    consumer = c
+    ready.push({ name: 'consumer', ok: () => c.joined() })
+    c.onCrash((err) => { void lifecycle.stop(1, `consumer crashed: ${err.message}`) })
+    lifecycle.onStop('consumer', () => c.disconnect())
+    const onFatal = (err: BridgeError): void => { void lifecycle.stop(1, `${err.code}: ${err.message}`) }
+    void runLoop({
+      service: name, consumer: c, producer, topics: loopInputs.map((t) => t.name), handle, logger, metrics, onFatal,
+      fromBeginning: o.fromBeginning, concurrency: o.concurrency, backoff: o.backoff
+    }).catch((err: unknown) => onFatal(fatal('BUG', `consumer loop: ${(err as Error).message}`, err)))
+  }
+
+  let app: FastifyInstance | undefined
+  let port: number | undefined
+  if (o.config.HTTP_PORT !== undefined) {
+    app = buildOpsServer({ metrics, ready })
+    o.routes?.(app, kit)
+    await app.listen({ host: '127.0.0.1', port: o.config.HTTP_PORT })
+    const addr = app.server.address()
+    port = typeof addr === 'object' && addr !== null ? addr.port : undefined
+    const server = app
+    lifecycle.onStop('http', () => server.close())
+  }
+  logger.info({ consumes: loopInputs.map((t) => t.name), port }, 'started')
+  return { kit, app, port, stop: async () => { await lifecycle.stop(0, 'stop requested').catch(() => {}) } }
+}

@@ -1,0 +1,125 @@
+import { Writable } from 'node:stream'
+import { pino } from 'pino'
+import { describe, expect, it } from 'vitest'
+import { formatUnscaled, parseSchema, toUnscaled } from '../../lib/avro.ts'
+import { ConfigError, int, list, loadConfig, str } from '../../lib/config.ts'
+import { backoffMs, deadLetter, DLQ_HEADERS, envelopeOf } from '../../lib/consumer-loop.ts'
+import { bridgeError, classify, codes } from '../../lib/errors.ts'
+import { buildOpsServer } from '../../lib/http.ts'
+import { redactPaths } from '../../lib/logger.ts'
+import { createMetrics } from '../../lib/metrics.ts'
+
+describe('config', () => {
+  const spec = { A: int('a number', undefined, 1), B: str('required text'), C: list('a list', ['x']) }
+  it('lists every bad variable at once', () => {
+    try {
+      loadConfig(spec, { A: 'zero' })
+      expect.unreachable()
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError)
+      expect((err as ConfigError).problems).toEqual(['A="zero": expected a whole number >= 1', 'B is required (required text)'])
+    }
+  })
+  it('applies defaults and freezes', () => {
+    const c = loadConfig(spec, { A: '3', B: 'b' })
+    expect(c).toEqual({ A: 3, B: 'b', C: ['x'] })
+    expect(Object.isFrozen(c)).toBe(true)
+  })
+})
+
+describe('decimal money', () => {
+  const type = parseSchema({ type: 'record', name: 'M', fields: [{ name: 'a', type: { type: 'bytes', logicalType: 'decimal', precision: 18, scale: 4 } }] })
+  it.each([
+    ['0', '0.0000'], ['62.33', '62.3300'], ['-1.5', '-1.5000'], ['0.1', '0.1000'], ['-0.0001', '-0.0001'],
+    ['12345678901234.5678', '12345678901234.5678'], ['128', '128.0000'], ['-129', '-129.0000']
+  ])('%s round-trips exactly as %s', (input, expected) => {
+    expect(type.fromBuffer(type.toBuffer({ a: input }))).toEqual({ a: expected })
+  })
+  it('refuses more decimals than the scale instead of rounding', () => {
+    expect(() => type.toBuffer({ a: '1.23456' })).toThrow(/more than 4 decimals/)
+    expect(type.isValid({ a: 'abc' })).toBe(false)
+  })
+  it('adds without binary floating point', () => {
+    const sum = ['0.1', '0.2'].reduce((n, v) => n + toUnscaled(v, 2), 0n)
+    expect(formatUnscaled(sum, 2)).toBe('0.30')
+  })
+})
+
+describe('errors', () => {
+  it('every catalogue code has a kind and a doc', () => {
+    for (const [code, e] of Object.entries(codes)) {
+      expect(['retriable', 'poison', 'fatal'], code).toContain(e.kind)
+      expect(e.doc.length, code).toBeGreaterThan(10)
+    }
+  })
+  it('classifies kafkajs errors by their retriable flag and everything unknown as a bug', () => {
+    expect(classify(Object.assign(new Error('leader not available'), { name: 'KafkaJSProtocolError', retriable: true })).kind).toBe('retriable')
+    expect(classify(new TypeError('x is undefined')).code).toBe('BUG')
+    expect(classify(new TypeError('x is undefined')).kind).toBe('fatal')
+    const p = bridgeError('DECODE_FAILED', 'bad bytes')
+    expect(classify(p)).toBe(p)
+  })
+})
+
+describe('backoff', () => {
+  const b = { initialMs: 100, maxMs: 5000 }
+  it('grows exponentially with jitter inside [ceiling/2, ceiling] and is capped', () => {
+    expect(backoffMs(0, b, 0, () => 0)).toBe(50)
+    expect(backoffMs(0, b, 0, () => 1)).toBe(100)
+    expect(backoffMs(3, b, 0, () => 1)).toBe(800)
+    expect(backoffMs(30, b, 0, () => 1)).toBe(5000)
+  })
+  it('honours a longer Retry-After', () => {
+    expect(backoffMs(0, b, 2000, () => 1)).toBe(2000)
+  })
+})
+
+describe('dead letters', () => {
+  it('keep the original bytes and headers and say where they came from and why', () => {
+    const rec = { topic: 'orders.raw', partition: 2, offset: '41', key: Buffer.from('k'), value: Buffer.from([1, 2, 3]), headers: { a: 'b' }, timestamp: 0 }
+    const dl = deadLetter(rec, 'order-mapper', bridgeError('DECODE_FAILED', 'no magic byte'), Date.UTC(2026, 10, 27))
+    expect(dl.topic).toBe('orders.raw.dlq')
+    expect(dl.value).toEqual(rec.value)
+    expect(dl.headers).toMatchObject({
+      a: 'b',
+      [DLQ_HEADERS.topic]: 'orders.raw', [DLQ_HEADERS.partition]: '2', [DLQ_HEADERS.offset]: '41',
+      [DLQ_HEADERS.service]: 'order-mapper', [DLQ_HEADERS.code]: 'DECODE_FAILED', [DLQ_HEADERS.message]: 'no magic byte',
+      [DLQ_HEADERS.time]: '2026-11-27T00:00:00.000Z'
+    })
+    const env = envelopeOf({ ...rec, topic: 'orders.raw.dlq', headers: dl.headers ?? {} })
+    expect(env).toMatchObject({ sourceTopic: 'orders.raw', sourcePartition: 2, sourceOffset: 41, errorCode: 'DECODE_FAILED', headers: { a: 'b' } })
+  })
+})
+
+describe('logging', () => {
+  it('redacts customer personal data', () => {
+    const lines: string[] = []
+    const sink = new Writable({ write (chunk, _e, cb) { lines.push(String(chunk)); cb() } })
+    const log = pino({ redact: { paths: redactPaths, censor: '[redacted]' } }, sink)
+    log.warn({ order: { BillingContact: { FirstName: 'Ana', Email1: 'ana@example.com' }, ID: 7 }, EMailAddr: 'x@y.z' }, 'held')
+    const text = lines.join('')
+    expect(text).not.toContain('Ana')
+    expect(text).not.toContain('example.com')
+    expect(text).not.toContain('x@y.z')
+    expect(text).toContain('"ID":7')
+  })
+})
+
+describe('ops server', () => {
+  it('answers health, readiness by probe, and Prometheus metrics', async () => {
+    let joined = false
+    const metrics = createMetrics('svc')
+    metrics.messagesIn.inc({ topic: 't' })
+    metrics.processing.observe({ topic: 't' }, 0.002)
+    const app = buildOpsServer({ metrics, ready: [{ name: 'consumer', ok: () => joined }] })
+    expect((await app.inject('/healthz')).statusCode).toBe(200)
+    const notReady = await app.inject('/readyz')
+    expect(notReady.statusCode).toBe(503)
+    expect(notReady.json()).toEqual({ status: 'not ready', checks: { consumer: false } })
+    joined = true
+    expect((await app.inject('/readyz')).statusCode).toBe(200)
+    const m = await app.inject('/metrics')
+    expect(m.body).toContain('bridge_messages_in_total{topic="t",service="svc"} 1')
+    expect(m.body).toContain('bridge_processing_seconds_bucket')
+  })
+})

@@ -1,0 +1,108 @@
+// The single source of truth for what flows where. Services take topic names from
+// here (a typo is a compile error); `bridge topology apply|check|diagram` read it.
+
+export type Cleanup = 'delete' | 'compact'
+export type System = 'clarity' | 'sl'
+
+export interface Topic {
+  name: string
+  doc: string
+  partitions: number
+  /** What the record key is: it decides ordering and, when compacted, what is kept. */
+  key: string
+  /** File in schemas/ without .avsc; its subject is `<name>-value`. */
+  schema: string
+  cleanup: Cleanup
+  retentionMs?: number
+  /** Written from outside the bridge's own services. */
+  ingress?: boolean
+  /** Has a `<name>.dlq` topic for records its consumers cannot process. */
+  deadLetters: boolean
+}
+
+export interface Service {
+  name: string
+  doc: string
+  consumes: Topic[]
+  produces: Topic[]
+  calls: System[]
+}
+
+const day = 24 * 3600 * 1000
+
+export const topics = {
+  ordersRaw: {
+    name: 'orders.raw', doc: 'Clarity orders as received, pushed or polled', partitions: 6,
+    key: 'Clarity order ID', schema: 'orders.raw', cleanup: 'delete', retentionMs: 14 * day, deadLetters: true
+  },
+  ordersMapped: {
+    name: 'orders.mapped', doc: 'Orders mapped to SL sales orders', partitions: 6,
+    key: 'Clarity order ID', schema: 'orders.mapped', cleanup: 'delete', retentionMs: 14 * day, deadLetters: true
+  },
+  ordersStatus: {
+    name: 'orders.status', doc: 'What SL did with each order', partitions: 6,
+    key: 'Clarity order ID', schema: 'orders.status', cleanup: 'delete', retentionMs: 14 * day, deadLetters: true
+  },
+  shipmentsChanges: {
+    name: 'shipments.changes', doc: 'SL shipper states, with tracking', partitions: 6,
+    key: 'CustOrdNbr (the Clarity order ID)', schema: 'shipments.changes', cleanup: 'delete', retentionMs: 14 * day, deadLetters: true
+  },
+  inventoryChanges: {
+    name: 'inventory.changes', doc: 'Latest stock level per item and site', partitions: 6,
+    key: 'InvtID|SiteID', schema: 'inventory.changes', cleanup: 'compact', deadLetters: true
+  },
+  cursors: {
+    name: 'bridge.cursors', doc: 'Poller positions in external change feeds', partitions: 1,
+    key: 'cursor name', schema: 'bridge.cursors', cleanup: 'compact', deadLetters: false
+  }
+} as const satisfies Record<string, Topic>
+
+export const services = {
+  clarityIngest: {
+    name: 'clarity-ingest', doc: 'Clarity webhooks and the ModifiedSince poller → orders.raw',
+    consumes: [topics.cursors], produces: [topics.ordersRaw, topics.cursors], calls: ['clarity']
+  },
+  orderMapper: {
+    name: 'order-mapper', doc: 'Declarative mapping of Clarity orders to SL sales orders',
+    consumes: [topics.ordersRaw], produces: [topics.ordersMapped], calls: []
+  },
+  slOrderSink: {
+    name: 'sl-order-sink', doc: 'Creates each order once in SL',
+    consumes: [topics.ordersMapped], produces: [topics.ordersStatus], calls: ['sl']
+  },
+  slShipperSource: {
+    name: 'sl-shipper-source', doc: 'Polls SL shippers by tstamp',
+    consumes: [topics.cursors], produces: [topics.shipmentsChanges, topics.cursors], calls: ['sl']
+  },
+  clarityOrderSink: {
+    name: 'clarity-order-sink', doc: 'Confirms, holds, ships and voids orders in Clarity',
+    consumes: [topics.ordersStatus, topics.shipmentsChanges], produces: [], calls: ['clarity']
+  },
+  slInventorySource: {
+    name: 'sl-inventory-source', doc: 'Polls SL item-site levels by tstamp',
+    consumes: [topics.cursors], produces: [topics.inventoryChanges, topics.cursors], calls: ['sl']
+  },
+  clarityInventorySink: {
+    name: 'clarity-inventory-sink', doc: 'Pushes stock per location to Clarity in batches',
+    consumes: [topics.inventoryChanges], produces: [], calls: ['clarity']
+  },
+  orderAnalytics: {
+    name: 'order-analytics', doc: 'Revenue per hour per currency and top SKUs',
+    consumes: [topics.ordersMapped], produces: [], calls: []
+  }
+} as const satisfies Record<string, Service>
+
+export const allTopics: Topic[] = Object.values(topics)
+export const allServices: Service[] = Object.values(services)
+export const subjectOf = (t: Topic): string => `${t.name}-value`
+export const dlqName = (t: Topic): string => `${t.name}.dlq`
+
+/** Broker configs a topic is created with and kept at. */
+export function topicConfigs (t: Topic): Record<string, string> {
+  const c: Record<string, string> = { 'cleanup.policy': t.cleanup }
+  if (t.retentionMs !== undefined) c['retention.ms'] = String(t.retentionMs)
+  return c
+}
+
+/** Dead-letter topics keep records a month: long enough to notice, fix and retry. */
+export const dlqConfigs: Record<string, string> = { 'cleanup.policy': 'delete', 'retention.ms': String(30 * day) }
