@@ -84,5 +84,6 @@ export const oneOf = <T extends string>(doc: string, values: readonly T[], dflt?
 export const common = {
   KAFKA_BROKERS: list('Kafka bootstrap servers, comma separated', ['127.0.0.1:9092']),
   SCHEMA_REGISTRY_URL: str('Confluent-compatible schema registry base URL', 'http://127.0.0.1:8081/apis/ccompat/v7'),
+  KAFKA_SESSION_TIMEOUT_MS: int('How long a silent consumer keeps its partitions before the group moves them (ms)', 30000, 6000),
   LOG_LEVEL: oneOf('pino log level', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, 'info')
 }

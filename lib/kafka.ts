@@ -101,7 +101,7 @@ function headersOf (h: kafkajs.IHeaders | undefined): Record<string, string> {
   return out
 }
 
-export function createKafka (opts: { brokers: string[], clientId: string, logger: Logger }): KafkaClient {
+export function createKafka (opts: { brokers: string[], clientId: string, logger: Logger, sessionTimeoutMs?: number }): KafkaClient {
   const log = opts.logger.child({ component: 'kafka' })
   const kafka = new Kafka({
     clientId: opts.clientId,
@@ -143,7 +143,10 @@ export function createKafka (opts: { brokers: string[], clientId: string, logger
     },
 
     async consumer (groupId) {
-      const c = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: 30000, heartbeatInterval: 3000 })
+      const c = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: opts.sessionTimeoutMs ?? 30000, heartbeatInterval: 3000,
+        // An idle fetch parks at the broker this long; a stop waits for it, so keep it short.
+        maxWaitTimeInMs: 1000
+      })
       let isJoined = false
       let crashHandler: (err: Error) => void = () => {}
       c.on(c.events.GROUP_JOIN, () => { isJoined = true })
@@ -161,7 +164,7 @@ export function createKafka (opts: { brokers: string[], clientId: string, logger
             autoCommit: false,
             eachBatchAutoResolve: false,
             partitionsConsumedConcurrently: concurrency,
-            eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+            eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
               const records: InRecord[] = batch.messages.map((m) => ({
                 topic: batch.topic,
                 partition: batch.partition,
@@ -172,7 +175,11 @@ export function createKafka (opts: { brokers: string[], clientId: string, logger
                 timestamp: Number(m.timestamp)
               }))
               await onBatch({ topic: batch.topic, partition: batch.partition, records }, {
-                commit: (offset) => c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(offset) + 1n).toString() }]),
+                commit: async (offset) => {
+                  // kafkajs fetches on from the last resolved offset: resolve, or it re-reads.
+                  resolveOffset(offset)
+                  await c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(offset) + 1n).toString() }])
+                },
                 heartbeat,
                 active: () => isRunning() && !isStale()
               })

@@ -19,6 +19,8 @@ export interface KitConfig {
   KAFKA_BROKERS: string[]
   SCHEMA_REGISTRY_URL: string
   LOG_LEVEL: string
+  /** How long a silent member keeps its partitions; bounds failover after a crash. */
+  KAFKA_SESSION_TIMEOUT_MS?: number
   /** 0 picks a free port; undefined serves no HTTP. */
   HTTP_PORT?: number
 }
@@ -67,7 +69,7 @@ export async function startService (o: StartOptions): Promise<Running> {
   const exit = o.exit ?? ((code: number) => process.exit(code))
   const lifecycle = createLifecycle(logger, exit, o.exit === undefined)
   const metrics = createMetrics(name)
-  const kafka = createKafka({ brokers: o.config.KAFKA_BROKERS, clientId: name, logger })
+  const kafka = createKafka({ brokers: o.config.KAFKA_BROKERS, clientId: name, logger, sessionTimeoutMs: o.config.KAFKA_SESSION_TIMEOUT_MS })
   const registry = createRegistry(o.config.SCHEMA_REGISTRY_URL)
   const producer = await kafka.producer()
   lifecycle.onStop('producer', () => producer.disconnect())

@@ -41,9 +41,7 @@ export async function waitFor<T> (what: string, fn: () => Promise<T | undefined 
   throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`)
 }
 
-export function testTopic (name: string, schema: string, partitions = 1): Topic {
-  return { name, doc: 'test', partitions, key: 'test', schema, cleanup: 'delete', deadLetters: true }
-}
+export { testTopic } from './workers/topics.ts'
 
 export async function createTopics (admin: Admin, topics: Topic[]): Promise<void> {
   await admin.createTopics(topics.flatMap((t) => [
@@ -63,7 +61,11 @@ export async function readRecords (kafka: KafkaClient, topic: string, count: num
   const seen: InRecord[] = []
   void consumer.run({
     topics: [topic], fromBeginning: true, concurrency: 1,
-    onBatch: async (batch) => { seen.push(...batch.records) }
+    onBatch: async (batch, ctl) => {
+      seen.push(...batch.records)
+      const last = batch.records.at(-1)
+      if (last !== undefined) await ctl.commit(last.offset)
+    }
   })
   try {
     await waitFor(`${count} records on ${topic}`, () => seen.length >= count, timeoutMs)
