@@ -49,8 +49,8 @@ export async function replay (admin: Admin, o: { group: string, topic: string, t
   if (g.state !== 'Empty' && g.state !== 'Dead') {
     throw new Error(`group ${o.group} is active (${g.state}, ${g.members} member(s)): stop its instances, then replay; Kafka refuses to move an active group`)
   }
-  const before = await admin.groupOffsets(o.group, o.topic)
   const after = await planReplay(admin, o.topic, o.target)
+  const before = await admin.groupOffsets(o.group, o.topic)
   if (!o.dryRun) await admin.setGroupOffsets(o.group, o.topic, after)
   return { before, after }
 }
