@@ -18,6 +18,8 @@ class DecimalType extends types.LogicalType {
   }
 
   override _fromValue (buf: Buffer): string {
+    // Up to 6 bytes (±1.4e14 unscaled) is exact in a double; larger takes BigInt.
+    if (buf.length > 0 && buf.length <= 6) return formatSmall(buf.readIntBE(0, buf.length), this.scale)
     let n = 0n
     for (const byte of buf) n = (n << 8n) | BigInt(byte)
     if (buf.length > 0 && (buf[0]! & 0x80) !== 0) n -= 1n << BigInt(buf.length * 8)
@@ -25,9 +27,17 @@ class DecimalType extends types.LogicalType {
   }
 
   override _toValue (val: unknown): Buffer {
+    const small = smallUnscaled(val, this.scale)
+    if (small !== undefined) {
+      // Minimal two's-complement big-endian bytes, as the Avro spec requires.
+      let k = 1
+      while (small >= 2 ** (8 * k - 1) || small < -(2 ** (8 * k - 1))) k++
+      const b = Buffer.allocUnsafe(k)
+      b.writeIntBE(small, 0, k)
+      return b
+    }
     const n = toUnscaled(val, this.scale)
     if (n.toString().replace('-', '').length > this.precision) throw new Error(`${String(val)} exceeds decimal(${this.precision},${this.scale})`)
-    // Minimal two's-complement big-endian bytes, as the Avro spec requires.
     const bytes: number[] = []
     let v = n
     do {
@@ -48,6 +58,32 @@ class DecimalType extends types.LogicalType {
 }
 
 const decimalPattern = /^-?\d+(\.\d+)?$/
+const SMALL_DIGITS = 14
+
+/** The unscaled integer when it is exact as a double and fits 6 bytes; else undefined. */
+function smallUnscaled (val: unknown, scale: number): number | undefined {
+  if (typeof val !== 'string' || !decimalPattern.test(val)) return undefined
+  const neg = val.charCodeAt(0) === 45
+  const body = neg ? val.slice(1) : val
+  const dot = body.indexOf('.')
+  const whole = dot === -1 ? body : body.slice(0, dot)
+  let frac = dot === -1 ? '' : body.slice(dot + 1)
+  if (frac.length > scale) {
+    if (/[1-9]/.test(frac.slice(scale))) throw new Error(`${val} has more than ${scale} decimals`)
+    frac = frac.slice(0, scale)
+  }
+  const digits = whole + frac.padEnd(scale, '0')
+  if (digits.length > SMALL_DIGITS) return undefined
+  const n = Number(digits)
+  return neg ? -n : n
+}
+
+function formatSmall (n: number, scale: number): string {
+  const neg = n < 0
+  const digits = String(neg ? -n : n).padStart(scale + 1, '0')
+  const out = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`
+  return neg ? `-${out}` : out
+}
 
 export function toUnscaled (val: unknown, scale: number): bigint {
   const s = typeof val === 'number' ? val.toFixed(scale) : String(val)

@@ -34,8 +34,8 @@ export interface LoopOptions {
   fromBeginning?: boolean
   concurrency?: number
   backoff?: { initialMs: number, maxMs: number }
-  /** Flush outputs and commit at least this often within a long batch. */
-  flushEvery?: number
+  /** Within a long batch, flush outputs and commit at least this often (ms). */
+  flushEveryMs?: number
   now?: () => number
   /** Called once with the first fatal error; the caller stops the process. */
   onFatal: (err: BridgeError) => void
@@ -67,7 +67,7 @@ export function backoffMs (attempt: number, b: { initialMs: number, maxMs: numbe
 
 export async function runLoop (o: LoopOptions): Promise<void> {
   const backoff = o.backoff ?? { initialMs: 200, maxMs: 30000 }
-  const flushEvery = o.flushEvery ?? 500
+  const flushEveryMs = o.flushEveryMs ?? 1000
   const now = o.now ?? Date.now
   // Shared by all partitions: while one partition backs off from an outage, the
   // others wait too instead of hammering the same unavailable system.
@@ -89,7 +89,7 @@ export async function runLoop (o: LoopOptions): Promise<void> {
     const log = o.logger.child({ topic: batch.topic, partition: batch.partition })
     let pending: OutRecord[] = []
     let done: string | undefined
-    let sinceFlush = 0
+    let lastFlush = now()
 
     async function flush (): Promise<void> {
       if (pending.length > 0) {
@@ -99,7 +99,7 @@ export async function runLoop (o: LoopOptions): Promise<void> {
       }
       if (done !== undefined) await ctl.commit(done)
       done = undefined
-      sinceFlush = 0
+      lastFlush = now()
     }
 
     for (const record of batch.records) {
@@ -142,7 +142,8 @@ export async function runLoop (o: LoopOptions): Promise<void> {
       }
       done = record.offset
       o.metrics.processing.observe({ topic: record.topic }, Number(process.hrtime.bigint() - started) / 1e9)
-      if (++sinceFlush >= flushEvery) await flush()
+      // Slow handlers (HTTP sinks) still commit progress regularly inside one batch.
+      if (now() - lastFlush >= flushEveryMs) await flush()
     }
     await flush()
   }

@@ -4,7 +4,7 @@
 import kafkajs from 'kafkajs'
 import type { Logger } from './logger.ts'
 
-const { Kafka, logLevel, ConfigResourceTypes } = kafkajs
+const { Kafka, logLevel, ConfigResourceTypes, Partitioners } = kafkajs
 
 export interface InRecord {
   topic: string
@@ -101,6 +101,24 @@ function headersOf (h: kafkajs.IHeaders | undefined): Record<string, string> {
   return out
 }
 
+const MAX_REQUEST_BYTES = 512 * 1024
+
+async function sendChunk (p: kafkajs.Producer, records: OutRecord[]): Promise<void> {
+  const byTopic = new Map<string, kafkajs.Message[]>()
+  for (const r of records) {
+    const list = byTopic.get(r.topic) ?? []
+    list.push({
+      key: toBuffer(r.key),
+      value: r.value,
+      headers: r.headers,
+      partition: r.partition,
+      timestamp: r.timestamp === undefined ? undefined : String(r.timestamp)
+    })
+    byTopic.set(r.topic, list)
+  }
+  await p.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) })
+}
+
 export function createKafka (opts: { brokers: string[], clientId: string, logger: Logger, sessionTimeoutMs?: number }): KafkaClient {
   const log = opts.logger.child({ component: 'kafka' })
   const kafka = new Kafka({
@@ -110,6 +128,8 @@ export function createKafka (opts: { brokers: string[], clientId: string, logger
     logLevel: logLevel.WARN,
     logCreator: () => ({ level, log: entry }) => {
       const { message, ...rest } = entry
+      // Bounded producer retries are deliberate: a send must fail when the broker is away.
+      if (message.startsWith('Limiting retries for the idempotent producer')) return
       log[levelNames[level] ?? 'info']({ ...rest, namespace: entry.namespace }, message)
     },
     retry: { initialRetryTime: 100, retries: 8 }
@@ -119,24 +139,25 @@ export function createKafka (opts: { brokers: string[], clientId: string, logger
     async producer () {
       // Idempotent with acks from every in-sync replica: a retried send never duplicates
       // and a confirmed send survives the loss of the leader.
-      const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false })
+      const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner })
       await p.connect()
       return {
         async send (records) {
-          if (records.length === 0) return
-          const byTopic = new Map<string, kafkajs.Message[]>()
+          // Brokers refuse requests over message.max.bytes (1 MiB by default): send in
+          // chunks, one after the other, so order per partition holds.
+          let chunk: OutRecord[] = []
+          let bytes = 0
           for (const r of records) {
-            const list = byTopic.get(r.topic) ?? []
-            list.push({
-              key: toBuffer(r.key),
-              value: r.value,
-              headers: r.headers,
-              partition: r.partition,
-              timestamp: r.timestamp === undefined ? undefined : String(r.timestamp)
-            })
-            byTopic.set(r.topic, list)
+            const size = (r.value?.length ?? 0) + (r.key?.length ?? 0) + 64
+            if (chunk.length > 0 && bytes + size > MAX_REQUEST_BYTES) {
+              await sendChunk(p, chunk)
+              chunk = []
+              bytes = 0
+            }
+            chunk.push(r)
+            bytes += size
           }
-          await p.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) })
+          if (chunk.length > 0) await sendChunk(p, chunk)
         },
         disconnect: () => p.disconnect()
       }
