@@ -16,6 +16,7 @@ import { loadCliConfig, type CliConfig } from './config.ts'
 import { parseTarget, replay } from './replay.ts'
 
 const usage = `usage: bridge <command>
+  start                                 the whole stack on the embedded defaults (now: infra + topology)
   infra up | down | status | reset      the embedded Kafka and schema registry
   topology apply | check | diagram      make the cluster match topology/, check it, draw it
   topics                                topics, end offsets, and per group committed offset and lag
@@ -132,6 +133,18 @@ async function replayCmd (c: CliConfig, argv: string[]): Promise<number> {
   return 0
 }
 
+async function start (c: CliConfig): Promise<number> {
+  await infra(c, 'up')
+  await topology(c, 'apply')
+  out('')
+  out('The bridge\'s infrastructure is up:')
+  out(`  Kafka            ${c.brokers.join(',')}`)
+  out(`  schema registry  ${c.registryUrl}`)
+  out('Look around:  npx bridge topics     npx bridge infra status     topology/TOPOLOGY.md')
+  out('Stop:         npx bridge infra down')
+  return 0
+}
+
 export async function main (argv: string[]): Promise<number> {
   const [cmd, sub] = argv
   try {
@@ -140,6 +153,7 @@ export async function main (argv: string[]): Promise<number> {
       case 'infra': return await infra(c, sub)
       case 'topology': return await topology(c, sub)
       case 'topics': return await topics(c)
+      case 'start': return await start(c)
       case 'replay': return await replayCmd(c, argv.slice(1))
       case undefined: case 'help': case '--help': case '-h':
         out(usage)

@@ -52,3 +52,11 @@ describe('replay targets', () => {
     expect(() => parseTarget({ 'to-time': 'yesterday' })).toThrow(/not an ISO-8601 time/)
   })
 })
+
+describe('README', () => {
+  it('documents every configuration variable the CLI reads', async () => {
+    const { cliSpec } = await import('../../cli/config.ts')
+    const readme = readFileSync(join(diagramFile, '..', '..', 'README.md'), 'utf8')
+    for (const name of Object.keys(cliSpec)) expect(readme, `README lacks ${name}`).toContain(`\`${name}\``)
+  })
+})
