@@ -97,7 +97,10 @@ export async function runLoop (o: LoopOptions): Promise<void> {
         for (const r of pending) o.metrics.messagesOut.inc({ topic: r.topic })
         pending = []
       }
-      if (done !== undefined) await ctl.commit(done)
+      if (done !== undefined) {
+        await ctl.commit(done)
+        o.metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - Number(done) - 1))
+      }
       done = undefined
       lastFlush = now()
     }

@@ -28,6 +28,8 @@ export interface OutRecord {
 export interface Batch {
   topic: string
   partition: number
+  /** The partition's end offset when the batch was fetched. */
+  highWatermark: string
   records: InRecord[]
 }
 
@@ -195,7 +197,7 @@ export function createKafka (opts: { brokers: string[], clientId: string, logger
                 headers: headersOf(m.headers),
                 timestamp: Number(m.timestamp)
               }))
-              await onBatch({ topic: batch.topic, partition: batch.partition, records }, {
+              await onBatch({ topic: batch.topic, partition: batch.partition, highWatermark: batch.highWatermark, records }, {
                 commit: async (offset) => {
                   // kafkajs fetches on from the last resolved offset: resolve, or it re-reads.
                   resolveOffset(offset)

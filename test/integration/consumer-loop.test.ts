@@ -108,6 +108,7 @@ describe('consumer loop', () => {
       expect(await recordCount(admin, `${input.name}.dlq`)).toBe(0)
       const metrics = (await svc.app!.inject('/metrics')).body
       expect(metrics).toMatch(/bridge_errors_total\{kind="retriable",code="UPSTREAM_UNAVAILABLE",service="[^"]+"\} 3/)
+      expect(metrics).toMatch(/bridge_consumer_lag\{topic="[^"]+",partition="0",service="[^"]+"\} 0/)
     } finally {
       await svc.stop()
     }

@@ -112,6 +112,13 @@ describe('replay', () => {
     expect(moved.status, moved.stderr).toBe(0)
     expect(await committed()).toBe('5')
 
+    const listing = spawnSync(process.execPath, [join(projectRoot, 'bin/bridge.js'), 'topics'], {
+      cwd: projectRoot, encoding: 'utf8', env: { ...process.env, KAFKA_BROKERS: e.brokers.join(','), SCHEMA_REGISTRY_URL: e.registryUrl }
+    })
+    expect(listing.status, listing.stderr).toBe(0)
+    expect(listing.stdout).toContain(`${topic.name}  partitions=1  end=0:10  records=10`)
+    expect(listing.stdout).toContain(`  group ${group}  committed=0:5  lag=5`)
+
     seen.length = 0
     svc = await start()
     try {
