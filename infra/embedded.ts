@@ -1,12 +1,14 @@
 // A real single-node Kafka (KRaft) and a real Confluent-compatible registry
 // (Apicurio Registry) for machines without Docker: jars from Maven Central, cached
 // in .bridge/cache, started as background JVMs whose state lives in .bridge/run.
-import { spawn, spawnSync } from 'node:child_process'
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { connect } from 'node:net'
+import { spawnSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { findJava } from './java.ts'
+import { ensureRunning, portOpen, readPid, stopProcess, type Endpoint } from './processes.ts'
+
+export { portOpen, type Endpoint }
 
 export const KAFKA_VERSION = '4.1.1'
 export const APICURIO_VERSION = '3.3.3'
@@ -22,8 +24,6 @@ export interface InfraOptions {
   say: (line: string) => void
 }
 
-export interface Endpoint { name: string, running: boolean, pid?: number, address: string, detail: string }
-
 const paths = (o: InfraOptions) => ({
   kafkaLibs: join(o.home, 'cache', `kafka-${KAFKA_VERSION}`, 'libs'),
   apicurio: join(o.home, 'cache', `apicurio-registry-${APICURIO_VERSION}`),
@@ -33,25 +33,6 @@ const paths = (o: InfraOptions) => ({
 
 export const kafkaAddress = (o: InfraOptions): string => `127.0.0.1:${o.kafkaPort}`
 export const registryAddress = (o: InfraOptions): string => `http://127.0.0.1:${o.registryPort}/apis/ccompat/v7`
-
-export function portOpen (port: number, host = '127.0.0.1'): Promise<boolean> {
-  return new Promise((done) => {
-    const s = connect({ port, host })
-    s.once('connect', () => { s.destroy(); done(true) })
-    s.once('error', () => done(false))
-  })
-}
-
-const alive = (pid: number): boolean => {
-  try { process.kill(pid, 0); return true } catch { return false }
-}
-
-const readPid = (dir: string): number | undefined => {
-  const f = join(dir, 'pid')
-  if (!existsSync(f)) return undefined
-  const pid = Number(readFileSync(f, 'utf8'))
-  return Number.isInteger(pid) && alive(pid) ? pid : undefined
-}
 
 /** Runs Maven, showing each finished download as one line so a first run shows progress. */
 function mvn (args: string[], o: InfraOptions, what: string): void {
@@ -127,105 +108,71 @@ function serverProperties (o: InfraOptions, dataDir: string): string {
   ].join('\n')
 }
 
-function startDetached (bin: string, args: string[], dir: string): number {
-  mkdirSync(dir, { recursive: true })
-  const out = openSync(join(dir, 'out.log'), 'a')
-  const child = spawn(bin, args, { cwd: dir, detached: true, stdio: ['ignore', out, out] })
-  closeSync(out)
-  child.unref()
-  if (child.pid === undefined) throw new Error(`could not start ${bin}`)
-  writeFileSync(join(dir, 'pid'), String(child.pid))
-  return child.pid
-}
-
-async function waitFor (what: string, check: () => Promise<boolean>, pid: number, logFile: string, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs
-  while (Date.now() < until) {
-    if (await check()) return
-    if (!alive(pid)) {
-      const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : ''
-      throw new Error(`${what} exited while starting; the end of ${logFile}:\n${tail}`)
-    }
-    await new Promise((r) => setTimeout(r, 250))
-  }
-  throw new Error(`${what} did not become ready within ${timeoutMs / 1000} s; see ${logFile}`)
-}
-
 export async function startKafka (o: InfraOptions): Promise<Endpoint> {
   const { kafkaRun } = paths(o)
-  const running = readPid(kafkaRun)
-  if (running !== undefined) return { name: 'kafka', running: true, pid: running, address: kafkaAddress(o), detail: 'already running' }
-  if (await portOpen(o.kafkaPort)) {
-    throw new Error(`port ${o.kafkaPort} is taken by another process; set KAFKA_BROKERS to use that cluster, or BRIDGE_KAFKA_PORT to move ours`)
-  }
-  const java = findJava(17, o.env)
-  if (java === undefined) throw new Error('Kafka needs Java 17 or newer; none was found (JAVA_HOME, PATH, /usr/lib/jvm)')
-  const libs = ensureKafkaJars(o)
-  const dataDir = join(kafkaRun, 'data')
-  mkdirSync(dataDir, { recursive: true })
-  const props = join(kafkaRun, 'server.properties')
-  writeFileSync(props, serverProperties(o, dataDir))
-  if (!existsSync(join(dataDir, 'meta.properties'))) {
-    const id = spawnSync(java.bin, ['-cp', `${libs}/*`, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8' }).stdout.trim().split('\n').pop() ?? ''
-    const fmt = spawnSync(java.bin, ['-cp', `${libs}/*`, 'kafka.tools.StorageTool', 'format', '-t', id, '-c', props, '--ignore-formatted'], { encoding: 'utf8' })
-    if (fmt.status !== 0) throw new Error(`formatting Kafka storage failed: ${fmt.stderr}`)
-  }
-  o.say(`starting Kafka ${KAFKA_VERSION} (KRaft) on ${kafkaAddress(o)} with Java ${java.major}…`)
-  const pid = startDetached(java.bin, [
-    '-Xms256m', '-Xmx768m', '-XX:+UseG1GC',
-    `-Dlog4j2.configurationFile=${join(projectRoot, 'infra/kafka/log4j2.properties')}`,
-    '-cp', `${libs}/*`, 'kafka.Kafka', props
-  ], kafkaRun)
   const log = join(kafkaRun, 'out.log')
-  await waitFor('Kafka', async () => readFileSync(log, 'utf8').includes('Kafka Server started') && await portOpen(o.kafkaPort), pid, log, 120000)
-  return { name: 'kafka', running: true, pid, address: kafkaAddress(o), detail: 'started' }
+  return await ensureRunning({
+    name: 'kafka', dir: kafkaRun, port: o.kafkaPort, address: kafkaAddress(o),
+    elsewhere: 'set KAFKA_BROKERS to use that cluster, or BRIDGE_KAFKA_PORT to move ours',
+    command: () => {
+      const java = findJava(17, o.env)
+      if (java === undefined) throw new Error('Kafka needs Java 17 or newer; none was found (JAVA_HOME, PATH, /usr/lib/jvm)')
+      const libs = ensureKafkaJars(o)
+      const dataDir = join(kafkaRun, 'data')
+      mkdirSync(dataDir, { recursive: true })
+      const props = join(kafkaRun, 'server.properties')
+      writeFileSync(props, serverProperties(o, dataDir))
+      if (!existsSync(join(dataDir, 'meta.properties'))) {
+        const id = spawnSync(java.bin, ['-cp', `${libs}/*`, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8' }).stdout.trim().split('\n').pop() ?? ''
+        const fmt = spawnSync(java.bin, ['-cp', `${libs}/*`, 'kafka.tools.StorageTool', 'format', '-t', id, '-c', props, '--ignore-formatted'], { encoding: 'utf8' })
+        if (fmt.status !== 0) throw new Error(`formatting Kafka storage failed: ${fmt.stderr}`)
+      }
+      o.say(`starting Kafka ${KAFKA_VERSION} (KRaft) on ${kafkaAddress(o)} with Java ${java.major}…`)
+      return {
+        bin: java.bin,
+        args: ['-Xms256m', '-Xmx768m', '-XX:+UseG1GC', `-Dlog4j2.configurationFile=${join(projectRoot, 'infra/kafka/log4j2.properties')}`, '-cp', `${libs}/*`, 'kafka.Kafka', props]
+      }
+    },
+    ready: async () => existsSync(log) && readFileSync(log, 'utf8').includes('Kafka Server started') && await portOpen(o.kafkaPort)
+  })
 }
 
 export async function startRegistry (o: InfraOptions): Promise<Endpoint> {
   const { registryRun } = paths(o)
-  const running = readPid(registryRun)
-  if (running !== undefined) return { name: 'registry', running: true, pid: running, address: registryAddress(o), detail: 'already running' }
-  if (await portOpen(o.registryPort)) {
-    throw new Error(`port ${o.registryPort} is taken by another process; set SCHEMA_REGISTRY_URL to use that registry, or BRIDGE_REGISTRY_PORT to move ours`)
-  }
-  const java = findJava(21, o.env)
-  if (java === undefined) {
-    throw new Error(`Apicurio Registry ${APICURIO_VERSION} needs Java 21 or newer; none was found (JAVA_HOME, PATH, /usr/lib/jvm). Install one, or set SCHEMA_REGISTRY_URL to a running registry`)
-  }
-  const dir = ensureApicurio(o)
-  o.say(`starting Apicurio Registry ${APICURIO_VERSION} on ${registryAddress(o)} with Java ${java.major}…`)
-  const pid = startDetached(java.bin, [
-    '-Xmx512m',
-    '-Dquarkus.http.host=127.0.0.1', `-Dquarkus.http.port=${o.registryPort}`,
-    '-Dquarkus.management.host=127.0.0.1', `-Dquarkus.management.port=${o.registryPort + 10}`,
-    // Confluent's default; also keeps the npm client happy (Apicurio answers the
-    // global level where Confluent answers 404 for a subject without its own rule).
-    '-Dapicurio.rules.global.compatibility=BACKWARD',
-    '-Dquarkus.log.level=WARN',
-    '-jar', join(dir, 'quarkus-run.jar')
-  ], registryRun)
-  const url = `${registryAddress(o)}/subjects`
-  await waitFor('the schema registry', async () => {
-    try { return (await fetch(url)).ok } catch { return false }
-  }, pid, join(registryRun, 'out.log'), 120000)
-  return { name: 'registry', running: true, pid, address: registryAddress(o), detail: 'started' }
-}
-
-async function stopOne (name: string, dir: string, say: (l: string) => void): Promise<void> {
-  const pid = readPid(dir)
-  if (pid === undefined) { say(`${name}: not running`); return }
-  process.kill(pid, 'SIGTERM')
-  const until = Date.now() + 30000
-  while (alive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 200))
-  if (alive(pid)) process.kill(pid, 'SIGKILL')
-  rmSync(join(dir, 'pid'), { force: true })
-  say(`${name}: stopped (pid ${pid})`)
+  return await ensureRunning({
+    name: 'registry', dir: registryRun, port: o.registryPort, address: registryAddress(o),
+    elsewhere: 'set SCHEMA_REGISTRY_URL to use that registry, or BRIDGE_REGISTRY_PORT to move ours',
+    command: () => {
+      const java = findJava(21, o.env)
+      if (java === undefined) {
+        throw new Error(`Apicurio Registry ${APICURIO_VERSION} needs Java 21 or newer; none was found (JAVA_HOME, PATH, /usr/lib/jvm). Install one, or set SCHEMA_REGISTRY_URL to a running registry`)
+      }
+      const dir = ensureApicurio(o)
+      o.say(`starting Apicurio Registry ${APICURIO_VERSION} on ${registryAddress(o)} with Java ${java.major}…`)
+      return {
+        bin: java.bin,
+        args: [
+          '-Xmx512m',
+          '-Dquarkus.http.host=127.0.0.1', `-Dquarkus.http.port=${o.registryPort}`,
+          '-Dquarkus.management.host=127.0.0.1', `-Dquarkus.management.port=${o.registryPort + 10}`,
+          // Confluent's default; also keeps the npm client happy (Apicurio answers the
+          // global level where Confluent answers 404 for a subject without its own rule).
+          '-Dapicurio.rules.global.compatibility=BACKWARD',
+          '-Dquarkus.log.level=WARN',
+          '-jar', join(dir, 'quarkus-run.jar')
+        ]
+      }
+    },
+    ready: async () => {
+      try { return (await fetch(`${registryAddress(o)}/subjects`)).ok } catch { return false }
+    }
+  })
 }
 
 export async function stopInfra (o: InfraOptions): Promise<void> {
   const { kafkaRun, registryRun } = paths(o)
-  await stopOne('registry', registryRun, o.say)
-  await stopOne('kafka', kafkaRun, o.say)
+  await stopProcess('registry', registryRun, o.say)
+  await stopProcess('kafka', kafkaRun, o.say)
 }
 
 export async function infraStatus (o: InfraOptions): Promise<Endpoint[]> {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
-import { inject } from 'vitest'
-import { createKafka, type Admin, type InRecord, type KafkaClient } from '../lib/kafka.ts'
+import { afterAll, beforeAll, inject } from 'vitest'
+import { createKafka, type Admin, type InRecord, type KafkaClient, type Producer } from '../lib/kafka.ts'
 import { createLogger } from '../lib/logger.ts'
 import { createRegistry, type Registry } from '../lib/registry.ts'
 import type { KitConfig } from '../lib/service.ts'
@@ -73,4 +73,21 @@ export async function readRecords (kafka: KafkaClient, topic: string, count: num
   } finally {
     await consumer.disconnect()
   }
+}
+
+export interface Broker { kafka: KafkaClient, registry: Registry, admin: Admin, producer: Producer }
+
+/** One admin and one producer for a test file, connected before its tests and closed after. */
+export function useBroker (): Broker {
+  const b = {} as Broker
+  beforeAll(async () => {
+    Object.assign(b, clients())
+    b.admin = await b.kafka.admin()
+    b.producer = await b.kafka.producer()
+  })
+  afterAll(async () => {
+    await b.producer?.disconnect()
+    await b.admin?.disconnect()
+  })
+  return b
 }

@@ -1,4 +1,4 @@
-// The one consumer loop against the real broker and registry.
+// The one consumer loop against the real broker and b.registry.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -6,37 +6,23 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DLQ_HEADERS, envelopeOf } from '../../lib/consumer-loop.ts'
 import { retriable, fatal } from '../../lib/errors.ts'
-import type { Admin, KafkaClient, Producer } from '../../lib/kafka.ts'
-import { createSerde, type Registry } from '../../lib/registry.ts'
+import { createSerde } from '../../lib/registry.ts'
 import { readSchema, startService } from '../../lib/service.ts'
 import { parseSchema } from '../../lib/avro.ts'
 import { projectRoot } from '../../infra/embedded.ts'
 import { subjectOf, type Topic } from '../../topology/topology.ts'
-import { clients, createTopics, env, kitConfig, readRecords, recordCount, testTopic, unique, waitFor } from '../helpers.ts'
+import { useBroker, createTopics, env, kitConfig, readRecords, recordCount, testTopic, unique, waitFor } from '../helpers.ts'
 import { echo } from '../workers/echo.ts'
 
-let kafka: KafkaClient
-let registry: Registry
-let admin: Admin
-let producer: Producer
-
-beforeAll(async () => {
-  ({ kafka, registry } = clients())
-  admin = await kafka.admin()
-  producer = await kafka.producer()
-})
-afterAll(async () => {
-  await producer.disconnect()
-  await admin.disconnect()
-})
+const b = useBroker()
 
 const status = (id: number) => ({ clarityOrderId: id, CustOrdNbr: String(id), status: 'CREATED', OrdNbr: `SO${id}`, reason: null, at: 1795774503000 })
 
 async function setup (name: string): Promise<{ input: Topic, out: Topic, encode: (v: object) => Buffer }> {
   const input = testTopic(unique(`${name}.in`), 'orders.status')
   const out = testTopic(unique(`${name}.out`), 'orders.status')
-  await createTopics(admin, [input, out])
-  const serde = await createSerde<object>(registry, subjectOf(input), readSchema(input))
+  await createTopics(b.admin, [input, out])
+  const serde = await createSerde<object>(b.registry, subjectOf(input), readSchema(input))
   return { input, out, encode: serde.encode }
 }
 
@@ -47,7 +33,7 @@ describe('consumer loop', () => {
   it('dead-letters a poison record with its original bytes and every reason header, and the next records still flow', async () => {
     const { input, out, encode } = await setup('poison')
     const garbage = Buffer.from('{"not":"avro"}')
-    await producer.send([
+    await b.producer.send([
       { topic: input.name, key: '1', value: encode(status(1)) },
       { topic: input.name, key: '2', value: garbage, headers: { 'Clarity-Event-Id': 'evt_2' } },
       { topic: input.name, key: '3', value: encode(status(3)) }
@@ -58,9 +44,9 @@ describe('consumer loop', () => {
       config: kitConfig({ HTTP_PORT: 0 }), fromBeginning: true, exit: (() => undefined) as never, handler: echo(input, out)
     })
     try {
-      const outs = await readRecords(kafka, out.name, 2)
+      const outs = await readRecords(b.kafka, out.name, 2)
       expect(outs.map((r) => decodeStatus(r.value).clarityOrderId)).toEqual([1, 3])
-      const [dl] = await readRecords(kafka, `${input.name}.dlq`, 1)
+      const [dl] = await readRecords(b.kafka, `${input.name}.dlq`, 1)
       expect(dl!.value).toEqual(garbage)
       expect(dl!.key?.toString()).toBe('2')
       expect(dl!.headers).toMatchObject({
@@ -84,7 +70,7 @@ describe('consumer loop', () => {
 
   it('retries a retriable failure in place: three failures then success give one result and no dead letter', async () => {
     const { input, out, encode } = await setup('retry')
-    await producer.send([{ topic: input.name, key: '7', value: encode(status(7)) }, { topic: input.name, key: '8', value: encode(status(8)) }])
+    await b.producer.send([{ topic: input.name, key: '7', value: encode(status(7)) }, { topic: input.name, key: '8', value: encode(status(8)) }])
     const attempts = new Map<number, number>()
     const svc = await startService({
       service: { name: unique('retry-svc').replace(/\./g, '-'), doc: '', consumes: [input], produces: [out], calls: [] },
@@ -98,14 +84,14 @@ describe('consumer loop', () => {
       })
     })
     try {
-      const outs = await readRecords(kafka, out.name, 2)
+      const outs = await readRecords(b.kafka, out.name, 2)
       // Order per key kept: 8 waited behind 7's retries.
       expect(outs.map((r) => decodeStatus(r.value).clarityOrderId)).toEqual([7, 8])
       expect(attempts.get(7)).toBe(4)
       expect(attempts.get(8)).toBe(1)
-      await waitFor('offsets committed', async () => (await admin.groupOffsets(svc.kit.logger.bindings().name as string, input.name))[0]?.offset === '2')
-      expect(await recordCount(admin, out.name)).toBe(2)
-      expect(await recordCount(admin, `${input.name}.dlq`)).toBe(0)
+      await waitFor('offsets committed', async () => (await b.admin.groupOffsets(svc.kit.logger.bindings().name as string, input.name))[0]?.offset === '2')
+      expect(await recordCount(b.admin, out.name)).toBe(2)
+      expect(await recordCount(b.admin, `${input.name}.dlq`)).toBe(0)
       const metrics = (await svc.app!.inject('/metrics')).body
       expect(metrics).toMatch(/bridge_errors_total\{kind="retriable",code="UPSTREAM_UNAVAILABLE",service="[^"]+"\} 3/)
       expect(metrics).toMatch(/bridge_consumer_lag\{topic="[^"]+",partition="0",service="[^"]+"\} 0/)
@@ -116,7 +102,7 @@ describe('consumer loop', () => {
 
   it('stops the service with a non-zero code on a fatal error, committing nothing past it', async () => {
     const { input, out, encode } = await setup('fatal')
-    await producer.send([{ topic: input.name, key: '9', value: encode(status(9)) }])
+    await b.producer.send([{ topic: input.name, key: '9', value: encode(status(9)) }])
     let exitCode: number | undefined
     const name = unique('fatal-svc').replace(/\./g, '-')
     const svc = await startService({
@@ -127,9 +113,9 @@ describe('consumer loop', () => {
     })
     await waitFor('the service to stop', () => exitCode !== undefined)
     expect(exitCode).toBe(1)
-    expect(await recordCount(admin, out.name)).toBe(0)
-    expect(await recordCount(admin, `${input.name}.dlq`)).toBe(0)
-    expect((await admin.groupOffsets(name, input.name)).every((o) => o.offset === '-1')).toBe(true)
+    expect(await recordCount(b.admin, out.name)).toBe(0)
+    expect(await recordCount(b.admin, `${input.name}.dlq`)).toBe(0)
+    expect((await b.admin.groupOffsets(name, input.name)).every((o) => o.offset === '-1')).toBe(true)
     await svc.stop()
   })
 })
@@ -148,7 +134,7 @@ describe('a service process', () => {
 
   it('is at least once across a crash: killed after the work, before the commit, it re-processes on restart and loses nothing', async () => {
     const { input, out, encode } = await setup('crash')
-    await producer.send([{ topic: input.name, key: '5', value: encode(status(5)) }])
+    await b.producer.send([{ topic: input.name, key: '5', value: encode(status(5)) }])
     const dir = mkdtempSync(join(tmpdir(), 'bridge-crash-'))
     const effects = join(dir, 'effects')
     const vars = { IN_TOPIC: input.name, OUT_TOPIC: out.name, GROUP: unique('crash-svc').replace(/\./g, '-'), EFFECTS_FILE: effects }
@@ -157,14 +143,14 @@ describe('a service process', () => {
     const first = run({ ...vars, CRASH: '1' })
     expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' })
     expect(lines()).toEqual(['0:0'])
-    expect((await admin.groupOffsets(vars.GROUP, input.name))[0]?.offset).toBe('-1')
+    expect((await b.admin.groupOffsets(vars.GROUP, input.name))[0]?.offset).toBe('-1')
 
     const second = run({ ...vars, CRASH: '0' })
     try {
-      const [rec] = await readRecords(kafka, out.name, 1)
+      const [rec] = await readRecords(b.kafka, out.name, 1)
       expect(decodeStatus(rec!.value).clarityOrderId).toBe(5)
       expect(lines()).toEqual(['0:0', '0:0'])
-      await waitFor('the offset to be committed', async () => (await admin.groupOffsets(vars.GROUP, input.name))[0]?.offset === '1')
+      await waitFor('the offset to be committed', async () => (await b.admin.groupOffsets(vars.GROUP, input.name))[0]?.offset === '1')
     } finally {
       // SIGTERM drains, commits and disconnects well inside the 10 s an orchestrator allows.
       const t0 = Date.now()

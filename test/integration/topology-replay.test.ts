@@ -1,31 +1,17 @@
-// topology apply and bridge replay against the real broker and registry.
+// topology apply and bridge replay against the real broker and b.registry.
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Admin, KafkaClient, Producer } from '../../lib/kafka.ts'
-import { createSerde, type Registry } from '../../lib/registry.ts'
+import { createSerde } from '../../lib/registry.ts'
 import { readSchema, startService } from '../../lib/service.ts'
 import { projectRoot } from '../../infra/embedded.ts'
 import { schemaDir } from '../../cli/main.ts'
 import { parseTarget, replay } from '../../cli/replay.ts'
 import { applyTopology } from '../../topology/apply.ts'
 import { subjectOf, type Topic } from '../../topology/topology.ts'
-import { clients, createTopics, env, kitConfig, testTopic, unique, waitFor } from '../helpers.ts'
+import { useBroker, createTopics, env, kitConfig, testTopic, unique, waitFor } from '../helpers.ts'
 
-let kafka: KafkaClient
-let registry: Registry
-let admin: Admin
-let producer: Producer
-
-beforeAll(async () => {
-  ({ kafka, registry } = clients())
-  admin = await kafka.admin()
-  producer = await kafka.producer()
-})
-afterAll(async () => {
-  await producer.disconnect()
-  await admin.disconnect()
-})
+const b = useBroker()
 
 describe('topology apply', () => {
   it('creates topics, dead-letter topics and subjects once; a second run changes nothing', async () => {
@@ -34,22 +20,22 @@ describe('topology apply', () => {
       { ...testTopic(`${base}.orders`, 'orders.raw', 3), cleanup: 'delete', retentionMs: 86400000 },
       { ...testTopic(`${base}.levels`, 'inventory.changes', 2), cleanup: 'compact', deadLetters: false }
     ]
-    const first = await applyTopology({ admin, registry, topics: declared, schemaDir })
+    const first = await applyTopology({ admin: b.admin, registry: b.registry, topics: declared, schemaDir })
     expect(first).toEqual(expect.arrayContaining([
       `created topic ${base}.orders (3 partitions, delete)`,
       `created topic ${base}.orders.dlq (3 partitions, delete)`,
       `created topic ${base}.levels (2 partitions, compact)`
     ]))
     expect(first.filter((c) => c.startsWith('registered'))).toHaveLength(2)
-    const described = await admin.describeTopics([`${base}.orders`, `${base}.levels`])
+    const described = await b.admin.describeTopics([`${base}.orders`, `${base}.levels`])
     expect(described.find((t) => t.name === `${base}.levels`)).toMatchObject({ partitions: 2, configs: { 'cleanup.policy': 'compact' } })
     expect(described.find((t) => t.name === `${base}.orders`)).toMatchObject({ partitions: 3, configs: { 'retention.ms': '86400000' } })
 
-    expect(await applyTopology({ admin, registry, topics: declared, schemaDir })).toEqual([])
+    expect(await applyTopology({ admin: b.admin, registry: b.registry, topics: declared, schemaDir })).toEqual([])
 
     // Drift is put back: more partitions and a new retention are applied in place.
     const grown = declared.map((t, i) => i === 0 ? { ...t, partitions: 4, retentionMs: 172800000 } : t)
-    expect(await applyTopology({ admin, registry, topics: grown, schemaDir })).toEqual(expect.arrayContaining([
+    expect(await applyTopology({ admin: b.admin, registry: b.registry, topics: grown, schemaDir })).toEqual(expect.arrayContaining([
       `topic ${base}.orders: partitions 3 → 4`,
       `topic ${base}.orders: retention.ms=172800000`
     ]))
@@ -59,21 +45,21 @@ describe('topology apply', () => {
     const t = testTopic(unique('evolve'), 'orders.status')
     const subject = subjectOf(t)
     const schema = readSchema(t) as { fields: object[] }
-    await registry.register(subject, schema)
+    await b.registry.register(subject, schema)
     const required = { ...schema, fields: [...schema.fields, { name: 'warehouse', type: 'string' }] }
-    await expect(registry.register(subject, required)).rejects.toThrow(/incompatible|compatib/i)
+    await expect(b.registry.register(subject, required)).rejects.toThrow(/incompatible|compatib/i)
     const optional = { ...schema, fields: [...schema.fields, { name: 'warehouse', type: ['null', 'string'], default: null }] }
-    expect(await registry.register(subject, optional)).toBeGreaterThan(0)
+    expect(await b.registry.register(subject, optional)).toBeGreaterThan(0)
   })
 })
 
 describe('replay', () => {
   it('after `bridge replay --to-time`, the service re-reads exactly the records from that time', async () => {
     const topic = testTopic(unique('replay'), 'orders.status')
-    await createTopics(admin, [topic])
-    const serde = await createSerde<Record<string, unknown>>(registry, subjectOf(topic), readSchema(topic))
+    await createTopics(b.admin, [topic])
+    const serde = await createSerde<Record<string, unknown>>(b.registry, subjectOf(topic), readSchema(topic))
     const t0 = Date.now() - 3600000
-    await producer.send(Array.from({ length: 10 }, (_, i) => ({
+    await b.producer.send(Array.from({ length: 10 }, (_, i) => ({
       topic: topic.name, key: String(i), timestamp: t0 + i * 1000,
       value: serde.encode({ clarityOrderId: i, CustOrdNbr: String(i), status: 'CREATED', OrdNbr: null, reason: null, at: t0 + i * 1000 })
     })))
@@ -87,15 +73,15 @@ describe('replay', () => {
         return async (rec) => { seen.push((await s.decode(rec.value!)).clarityOrderId as number); return [] }
       }
     })
-    const committed = async (): Promise<string | undefined> => (await admin.groupOffsets(group, topic.name))[0]?.offset
+    const committed = async (): Promise<string | undefined> => (await b.admin.groupOffsets(group, topic.name))[0]?.offset
 
     let svc = await start()
     await waitFor('all 10 read and committed', async () => seen.length === 10 && await committed() === '10')
 
     // While the group is active, replay refuses and says what to do.
-    await expect(replay(admin, { group, topic: topic.name, target: { kind: 'earliest' }, dryRun: false })).rejects.toThrow(/is active .*stop its instances/)
+    await expect(replay(b.admin, { group, topic: topic.name, target: { kind: 'earliest' }, dryRun: false })).rejects.toThrow(/is active .*stop its instances/)
     await svc.stop()
-    await waitFor('the group to be idle', async () => ['Empty', 'Dead'].includes((await admin.describeGroup(group)).state))
+    await waitFor('the group to be idle', async () => ['Empty', 'Dead'].includes((await b.admin.describeGroup(group)).state))
 
     // The CLI itself, as an operator runs it: a dry run first, then the move.
     const when = new Date(t0 + 5000).toISOString()
@@ -131,11 +117,11 @@ describe('replay', () => {
 
   it('plans earliest and explicit offsets, and refuses a partition that does not exist', async () => {
     const topic = testTopic(unique('plan'), 'orders.status', 2)
-    await createTopics(admin, [topic])
+    await createTopics(b.admin, [topic])
     const group = unique('plan-grp')
-    const r = await replay(admin, { group, topic: topic.name, target: parseTarget({ 'to-earliest': true }), dryRun: true })
+    const r = await replay(b.admin, { group, topic: topic.name, target: parseTarget({ 'to-earliest': true }), dryRun: true })
     expect(r.after.sort((a, b) => a.partition - b.partition)).toEqual([{ partition: 0, offset: '0' }, { partition: 1, offset: '0' }])
-    await expect(replay(admin, { group, topic: topic.name, target: parseTarget({ 'to-offset': '7:0' }), dryRun: true })).rejects.toThrow(/no partition 7/)
-    await expect(replay(admin, { group, topic: 'no.such.topic', target: { kind: 'earliest' }, dryRun: true })).rejects.toThrow(/does not exist/)
+    await expect(replay(b.admin, { group, topic: topic.name, target: parseTarget({ 'to-offset': '7:0' }), dryRun: true })).rejects.toThrow(/no partition 7/)
+    await expect(replay(b.admin, { group, topic: 'no.such.topic', target: { kind: 'earliest' }, dryRun: true })).rejects.toThrow(/does not exist/)
   })
 })
