@@ -1,0 +1,343 @@
+// The SL sandbox against the contract (../shared/contracts/dynamics-sl.md): every
+// route, every rule, each rejection. HTTP through inject(): no sockets.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { buildSlSandbox, type SlSandbox } from '../app.ts'
+import { period } from '../state.ts'
+
+const auth = { authorization: `Basic ${Buffer.from('bridge:secret').toString('base64')}`, 'x-sl-cpnyid': 'DEMO' }
+let sb: SlSandbox
+
+beforeEach(() => {
+  sb = buildSlSandbox({ user: 'bridge', password: 'secret', cpnyId: 'DEMO', settings: { allocateAfterMs: 0, shipAfterMs: 0, confirmAfterMs: 0, invoiceAfterMs: 0 }, tickMs: 20 })
+  // The tests' item: stocked, whatever the seed's random levels say.
+  const site = sb.state().itemSites['WIDGET-RED-L|MAIN']!
+  site.QtyOnHand = site.QtyAvail = 100
+})
+afterEach(async () => { await sb.app.close() })
+
+const call = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown, headers: Record<string, string> = auth) => {
+  const r = await sb.app.inject({ method, url, payload: payload as object, headers })
+  return { status: r.statusCode, body: r.json() as Record<string, any>, headers: r.headers }
+}
+const waitUntil = async (what: string, fn: () => Promise<boolean>): Promise<void> => {
+  const until = Date.now() + 10000
+  while (Date.now() < until) { if (await fn()) return; await new Promise((r) => setTimeout(r, 20)) }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+const order = (over: Record<string, unknown> = {}) => ({
+  SOTypeID: 'SO', CustID: 'C000123', CustOrdNbr: '100045', OrdDate: '2026-11-27T10:15:00Z', CuryID: 'EUR', CuryRate: 1.0832, CuryMultDiv: 'M',
+  ShipViaID: 'UPSGROUND', ShipName: 'Ana Núñez', ShipAddr1: '500 Congress Ave', ShipAddr2: 'Suite 210', ShipCity: 'Austin', ShipState: 'TX', ShipZip: '78701', ShipCountry: 'USA',
+  BillName: 'Ana Núñez', BillAddr1: '500 Congress Ave', BillAddr2: '', BillCity: 'Austin', BillState: 'TX', BillZip: '78701', BillCountry: 'USA',
+  CuryTotFrt: 9.95, CuryTotTax: 12.4, TaxID00: 'TXSTATE', CuryWholeOrdDisc: 0, ProjectID: '', SlsperID: '', User1: 'high-value',
+  Lines: [{ InvtID: 'WIDGET-RED-L', SiteID: 'MAIN', QtyOrd: 2, CurySlsPrice: 19.99, DiscPct: 0, UnitDesc: 'EA', TaxCat: 'TAXABLE', Descr: 'Red widget, large' }],
+  ...over
+})
+const line = (over: Record<string, unknown>) => ({ Lines: [{ ...order().Lines[0], ...over }] })
+
+describe('connection', () => {
+  it('refuses bad credentials with 401 and the error shape', async () => {
+    const r = await call('GET', '/api/SalesOrder?CustOrdNbr=x', undefined, { ...auth, authorization: `Basic ${Buffer.from('bridge:wrong').toString('base64')}` })
+    expect(r.status).toBe(401)
+    expect(r.body.businessRuleViolations[0]).toMatchObject({ key: 'Authorization', fatal: true, severity: 'Error' })
+  })
+  it('needs the company header, and the right company', async () => {
+    expect((await call('GET', '/api/SalesOrder?CustOrdNbr=x', undefined, { authorization: auth.authorization })).status).toBe(400)
+    expect((await call('GET', '/api/SalesOrder?CustOrdNbr=x', undefined, { ...auth, 'x-sl-cpnyid': 'OTHER' })).status).toBe(401)
+  })
+  it('answers malformed JSON with 400, unknown routes and keys with 404, always in the error shape', async () => {
+    const bad = await sb.app.inject({ method: 'POST', url: '/api/SalesOrder', payload: '{"SOTypeID":', headers: { ...auth, 'content-type': 'application/json' } })
+    expect(bad.statusCode).toBe(400)
+    expect(bad.json().businessRuleViolations[0].message).toMatch(/JSON/)
+    expect((await call('GET', '/api/Nope')).body.businessRuleViolations).toHaveLength(1)
+    expect((await call('GET', '/api/SalesOrder/SO9999999')).status).toBe(404)
+    expect((await call('POST', '/api/SalesOrder', [1, 2])).status).toBe(400)
+  })
+})
+
+describe('sales orders', () => {
+  it('creates an order numbered by its type, space-padded as SL stores char fields', async () => {
+    const r = await call('POST', '/api/SalesOrder', order())
+    expect(r.status).toBe(201)
+    expect(r.body.OrdNbr).toBe('SO0004501    '.padEnd(15))
+    expect(r.body).toMatchObject({ Status: 'O', NextFunctionID: '4010000'.padEnd(8), CustID: 'C000123'.padEnd(15), CuryTotOrd: 62.33 })
+    expect(r.body.Lines[0].LineRef).toBe('00001')
+    const second = await call('POST', '/api/SalesOrder', order())
+    expect(second.body.OrdNbr.trimEnd()).toBe('SO0004502')
+    // CustOrdNbr is not unique in SL: the lookup finds both.
+    const found = await call('GET', '/api/SalesOrder?CustOrdNbr=100045')
+    expect(found.body.Items.map((o: { OrdNbr: string }) => o.OrdNbr.trimEnd())).toEqual(['SO0004501', 'SO0004502'])
+    expect((await call('GET', '/api/SalesOrder?CustOrdNbr=nothing')).body.Items).toEqual([])
+    const one = await call('GET', `/api/SalesOrder/${r.body.OrdNbr.trimEnd()}`)
+    expect(one.body.OrdNbr).toBe(r.body.OrdNbr)
+  })
+
+  it('prices a line itself when CurySlsPrice is -999876', async () => {
+    const r = await call('POST', '/api/SalesOrder', order({ CuryID: 'USD', ...line({ CurySlsPrice: -999876 }) }))
+    expect(r.status).toBe(201)
+    expect(r.body.Lines[0].CurySlsPrice).toBe(sb.state().items['WIDGET-RED-L']!.StkBasePrc)
+  })
+
+  it.each([
+    ['unknown CustID', order({ CustID: 'NOBODY' }), 'CustID'],
+    ['unknown InvtID', line({ InvtID: 'NO-SUCH-ITEM' }), 'Lines[0].InvtID'],
+    ['inactive item', line({ InvtID: 'MOTOR-2HP-1PH' }), 'Lines[0].InvtID'],
+    ['item on hold', line({ InvtID: 'SENSOR-MAG-200' }), 'Lines[0].InvtID'],
+    ['unknown SiteID', line({ SiteID: 'MOON' }), 'Lines[0].SiteID'],
+    ['unknown CuryID', order({ CuryID: 'XYZ' }), 'CuryID'],
+    ['unknown ShipViaID', order({ ShipViaID: 'TELEPORT' }), 'ShipViaID'],
+    ['QtyOrd of 0', line({ QtyOrd: 0 }), 'Lines[0].QtyOrd'],
+    ['negative QtyOrd', line({ QtyOrd: -1 }), 'Lines[0].QtyOrd'],
+    ['no lines', order({ Lines: [] }), 'Lines'],
+    ['1,000 lines', order({ Lines: Array.from({ length: 1000 }, () => order().Lines[0]) }), 'Lines'],
+    ['CustOrdNbr over char(25)', order({ CustOrdNbr: 'X'.repeat(26) }), 'CustOrdNbr'],
+    ['ShipCity over char(30)', order({ ShipCity: 'Llanfairpwllgwyngyllgogerychwyrndrobwll' }), 'ShipCity'],
+    ['ShipAddr1 over char(60)', order({ ShipAddr1: 'A'.repeat(61) }), 'ShipAddr1'],
+    ['ShipState over char(3)', order({ ShipState: 'TEXAS' }), 'ShipState'],
+    ['ShipCountry over char(3)', order({ ShipCountry: 'UNITED STATES' }), 'ShipCountry'],
+    ['line Descr over char(60)', line({ Descr: 'D'.repeat(61) }), 'Lines[0].Descr'],
+    ['unknown order type', order({ SOTypeID: 'XX' }), 'SOTypeID'],
+    ['missing CustID', order({ CustID: undefined }), 'CustID'],
+    ['RMA without OrigOrdNbr', order({ SOTypeID: 'RMA' }), 'OrigOrdNbr']
+  ])('rejects %s with 422 naming the field, and never truncates', async (_name, body, key) => {
+    const before = Object.keys(sb.state().orders).length
+    const r = await call('POST', '/api/SalesOrder', body)
+    expect(r.status).toBe(422)
+    expect(r.body.businessRuleViolations.map((v: { key: string }) => v.key)).toContain(key)
+    expect(Object.keys(sb.state().orders)).toHaveLength(before)
+  })
+
+  it('accepts exactly 999 lines and reports every violation of one order at once', async () => {
+    expect((await call('POST', '/api/SalesOrder', order({ Lines: Array.from({ length: 999 }, () => order().Lines[0]) }))).status).toBe(201)
+    const r = await call('POST', '/api/SalesOrder', order({ CustID: 'NOBODY', ShipState: 'TEXAS', ...line({ QtyOrd: 0 }) }))
+    expect(r.body.businessRuleViolations.map((v: { key: string }) => v.key)).toEqual(expect.arrayContaining(['CustID', 'ShipState', 'Lines[0].QtyOrd']))
+  })
+
+  it('an RMA references the original order', async () => {
+    const so = await call('POST', '/api/SalesOrder', order())
+    const rma = await call('POST', '/api/SalesOrder', order({ SOTypeID: 'RMA', OrigOrdNbr: so.body.OrdNbr.trimEnd() }))
+    expect(rma.status).toBe(201)
+    expect(rma.body.OrdNbr.trimEnd()).toBe('RMA0000121')
+  })
+
+  it('is allocated, shipped with tracking, confirmed and invoiced by the Process Manager', async () => {
+    const site = () => sb.state().itemSites['WIDGET-RED-L|MAIN']!
+    const onHand = site().QtyOnHand
+    sb.state().settings.autoShip = false
+    const r = await call('POST', '/api/SalesOrder', order({ CustOrdNbr: '200001' }))
+    const nbr = r.body.OrdNbr.trimEnd()
+    await waitUntil('allocation', async () => site().QtyAlloc === 2)
+    expect(site().QtyAvail).toBe(onHand - 2)
+    expect((await call('GET', '/api/Shipper?SinceTstamp=0')).body.Items).toEqual([])
+    sb.state().settings.autoShip = true
+    await waitUntil('invoice', async () => (await call('GET', `/api/SalesOrder/${nbr}`)).body.InvcNbr.trim() !== '')
+    const shippers = (await call('GET', '/api/Shipper?SinceTstamp=0')).body
+    const sh = shippers.Items.find((x: { OrdNbr: string }) => x.OrdNbr.trimEnd() === nbr)
+    expect(sh).toMatchObject({ ShippingConfirmed: 1, Cancelled: 0, Status: 'C' })
+    expect(sh.TrackingNbr.trimEnd()).toMatch(/^1Z\d{16}$/)
+    expect(sh.CustOrdNbr.trimEnd()).toBe('200001')
+    expect(sh.CuryTotInvc).toBe(62.33)
+    expect(sh.Lines[0]).toMatchObject({ OrdLineRef: '00001', InvtID: 'WIDGET-RED-L'.padEnd(30), QtyShip: 2 })
+    expect(site()).toMatchObject({ QtyOnHand: onHand - 2, QtyAlloc: 0, QtyShipNotInv: 0, QtyAvail: onHand - 2 })
+    expect((await call('GET', `/api/SalesOrder/${nbr}`)).body.Status).toBe('C')
+    // The same shipper appears again as it moves: the feed is by tstamp.
+    expect(shippers.NextTstamp).toBe(sh.tstamp)
+    expect((await call('GET', `/api/Shipper?SinceTstamp=${shippers.NextTstamp}`)).body).toEqual({ Items: [], NextTstamp: shippers.NextTstamp })
+    // Once a shipper is confirmed the order cannot change.
+    const late = await call('PUT', `/api/SalesOrder/${nbr}`, { Cancelled: 1 })
+    expect(late.status).toBe(422)
+    expect(late.body.businessRuleViolations[0].messageNbr).toBe(8020)
+  })
+
+  it('counts an oversell where SL cannot allocate what the store sold', async () => {
+    sb.state().settings.autoShip = false
+    const scarce = sb.state().itemSites['GAUGE-DRY-0100|MAIN']!
+    scarce.QtyOnHand = 1; scarce.QtyAvail = 1
+    await call('POST', '/api/SalesOrder', order({ ...line({ InvtID: 'GAUGE-DRY-0100', QtyOrd: 3 }) }))
+    await waitUntil('allocation', async () => sb.state().stats.oversoldLines === 1)
+    expect(sb.state().stats.oversoldQty).toBe(2)
+    expect(scarce.QtyAlloc).toBe(1)
+  })
+
+  it('cancels an open order and gives its allocation back; replaces lines before shipping', async () => {
+    sb.state().settings.autoShip = false
+    const nbr = (await call('POST', '/api/SalesOrder', order())).body.OrdNbr.trimEnd()
+    const site = sb.state().itemSites['WIDGET-RED-L|MAIN']!
+    await waitUntil('allocation', async () => site.QtyAlloc === 2)
+    const changed = await call('PUT', `/api/SalesOrder/${nbr}`, line({ QtyOrd: 5 }))
+    expect(changed.status).toBe(200)
+    expect(changed.body.Lines[0].QtyOrd).toBe(5)
+    await waitUntil('re-allocation', async () => site.QtyAlloc === 5)
+    expect((await call('PUT', `/api/SalesOrder/${nbr}`, { CustOrdNbr: 'other' })).status).toBe(422)
+    expect((await call('PUT', `/api/SalesOrder/${nbr}`, { ShipState: 'TEXAS' })).status).toBe(422)
+    const cancelled = await call('PUT', `/api/SalesOrder/${nbr}`, { Cancelled: 1 })
+    expect(cancelled.body).toMatchObject({ Cancelled: 1, Status: 'C' })
+    expect(site.QtyAlloc).toBe(0)
+  })
+})
+
+describe('inventory and products', () => {
+  it('serves item sites as a change feed and per item', async () => {
+    const page = await call('GET', '/api/Inventory?SinceTstamp=0&Limit=10')
+    expect(page.body.Items).toHaveLength(10)
+    expect(Object.keys(page.body.Items[0])).toEqual(['InvtID', 'SiteID', 'QtyOnHand', 'QtyAvail', 'QtyAlloc', 'QtyShipNotInv', 'QtyOnPO', 'LUpd_DateTime', 'tstamp'])
+    const nextPage = await call('GET', `/api/Inventory?SinceTstamp=${page.body.NextTstamp}&Limit=10`)
+    expect(nextPage.body.Items[0].tstamp).toBeGreaterThan(page.body.NextTstamp)
+    const sites = await call('GET', '/api/Inventory/WIDGET-RED-L')
+    expect(sites.body.Items.map((x: { SiteID: string }) => x.SiteID.trimEnd())).toEqual(['MAIN', 'EAST', 'WEST'])
+    expect((await call('GET', '/api/Inventory/NOPE')).status).toBe(404)
+  })
+
+  it('adjusts stock, never below zero on hand, and the change shows in the feed', async () => {
+    const before = sb.state().tstamp
+    const r = await call('PUT', '/api/Inventory/WIDGET-RED-L/MAIN', { QtyAdjust: -3, ReasonCd: 'DAMAGE' })
+    expect(r.status).toBe(200)
+    expect((await call('GET', `/api/Inventory?SinceTstamp=${before}`)).body.Items.map((x: { InvtID: string }) => x.InvtID.trimEnd())).toEqual(['WIDGET-RED-L'])
+    const onHand = sb.state().itemSites['WIDGET-RED-L|MAIN']!.QtyOnHand
+    const neg = await call('PUT', '/api/Inventory/WIDGET-RED-L/MAIN', { QtyAdjust: -(onHand + 1), ReasonCd: 'COUNT' })
+    expect(neg.status).toBe(422)
+    expect(neg.body.businessRuleViolations[0]).toMatchObject({ key: 'QtyAdjust', messageNbr: 8030 })
+    expect((await call('PUT', '/api/Inventory/WIDGET-RED-L/MOON', { QtyAdjust: 1, ReasonCd: 'X' })).status).toBe(404)
+    expect((await call('PUT', '/api/Inventory/WIDGET-RED-L/MAIN', { QtyAdjust: 'lots', ReasonCd: 'X' })).status).toBe(422)
+    expect((await call('PUT', '/api/Inventory/WIDGET-RED-L/MAIN', { QtyAdjust: 1, ReasonCd: 'TOOLONGREASON' })).status).toBe(422)
+  })
+
+  it('serves and updates the item master; an item taken out of use shows in the feed', async () => {
+    const p = await call('GET', '/api/Product/WIDGET-RED-L')
+    expect(p.body).toMatchObject({ TranStatusCode: 'AC', StkUnit: 'EA'.padEnd(6) })
+    const before = sb.state().tstamp
+    expect((await call('PUT', '/api/Product/WIDGET-RED-L', { TranStatusCode: 'IN', StkBasePrc: 21.5 })).body).toMatchObject({ TranStatusCode: 'IN', StkBasePrc: 21.5 })
+    expect((await call('GET', `/api/Product?SinceTstamp=${before}`)).body.Items).toHaveLength(1)
+    expect((await call('PUT', '/api/Product/WIDGET-RED-L', { TranStatusCode: 'ZZ' })).status).toBe(422)
+    expect((await call('PUT', '/api/Product/WIDGET-RED-L', { Descr: 'x'.repeat(61) })).status).toBe(422)
+    expect((await call('GET', '/api/Product/NOPE')).status).toBe(404)
+  })
+})
+
+describe('customers', () => {
+  const cust = { CustId: 'WEB-000777', Name: 'Lena Fischer', Addr1: '1 Elm St', City: 'Reno', State: 'NV', Zip: '89501', Country: 'USA', EMailAddr: 'Lena@Example.com', CuryId: 'USD', ShipTo: [{ ShipToId: 'DEFAULT', Name: 'Lena Fischer', Addr1: '1 Elm St' }] }
+  it('creates once (409 after), finds by e-mail and by id, updates, and feeds changes', async () => {
+    expect((await call('POST', '/api/Customer', cust)).status).toBe(201)
+    expect((await call('POST', '/api/Customer', cust)).status).toBe(409)
+    expect((await call('GET', '/api/Customer?EMailAddr=lena@example.com')).body.Items).toHaveLength(1)
+    expect((await call('GET', '/api/Customer/WEB-000777')).body.ShipTo[0].ShipToId).toBe('DEFAULT'.padEnd(10))
+    const before = sb.state().tstamp
+    expect((await call('PUT', '/api/Customer/WEB-000777', { Phone: '+1 775 555 0101' })).body.Phone.trimEnd()).toBe('+1 775 555 0101')
+    expect((await call('GET', `/api/Customer?SinceTstamp=${before}`)).body.Items.map((c: { CustId: string }) => c.CustId.trimEnd())).toEqual(['WEB-000777'])
+    expect((await call('GET', '/api/Customer/NOPE')).status).toBe(404)
+  })
+  it.each([
+    ['lower-case CustId', { ...cust, CustId: 'web-1' }, 'CustId'],
+    ['CustId over char(15)', { ...cust, CustId: 'C'.repeat(16) }, 'CustId'],
+    ['EMailAddr over char(80)', { ...cust, EMailAddr: `${'a'.repeat(75)}@example.com` }, 'EMailAddr'],
+    ['unknown currency', { ...cust, CuryId: 'XYZ' }, 'CuryId'],
+    ['missing Name', { ...cust, Name: '' }, 'Name']
+  ])('rejects %s', async (_n, body, key) => {
+    const r = await call('POST', '/api/Customer', body)
+    expect(r.status).toBe(422)
+    expect(r.body.businessRuleViolations.map((v: { key: string }) => v.key)).toContain(key)
+  })
+})
+
+describe('general ledger', () => {
+  const per = () => period(new Date())
+  const batch = (over: Record<string, unknown> = {}) => ({
+    JrnlType: 'ECM', PerPost: per(), Descr: 'Card settlements 2026-11-27', CuryId: 'USD', CtrlTot: 1041.35,
+    Lines: [
+      { Acct: '1010', Sub: '00-000-000', DrAmt: 1011.0, CrAmt: 0, TranDesc: 'Stripe payout', RefNbr: 'PO1127', ExtRefNbr: 'payout_8842', TranDate: '2026-11-27T00:00:00Z' },
+      { Acct: '6110', Sub: '00-000-000', DrAmt: 30.35, CrAmt: 0, TranDesc: 'Card fees', RefNbr: 'PO1127', ExtRefNbr: 'payout_8842', TranDate: '2026-11-27T00:00:00Z' },
+      { Acct: '1205', Sub: '00-000-000', DrAmt: 0, CrAmt: 1041.35, TranDesc: 'Clear card clearing', RefNbr: 'PO1127', ExtRefNbr: 'payout_8842', TranDate: '2026-11-27T00:00:00Z' }
+    ],
+    ...over
+  })
+  const withLine = (i: number, l: Record<string, unknown>) => { const b = batch(); b.Lines[i] = { ...b.Lines[i]!, ...l }; return b }
+
+  it('posts a balanced batch and finds it by ExtRefNbr', async () => {
+    const r = await call('POST', '/api/GeneralLedger/Transactions', batch())
+    expect(r.status).toBe(201)
+    expect(r.body).toEqual({ BatNbr: '001234'.padEnd(10), Status: 'B' })
+    expect((await call('GET', '/api/GeneralLedger/Batches?ExtRefNbr=payout_8842')).body.Items).toHaveLength(1)
+    expect((await call('GET', '/api/GeneralLedger/Batches?ExtRefNbr=none')).body.Items).toHaveLength(0)
+  })
+  it.each([
+    ['debits ≠ credits (818)', withLine(0, { DrAmt: 1011.01 }), 818],
+    ['sums ≠ CtrlTot (818)', batch({ CtrlTot: 1000 }), 818],
+    ['a closed period', batch({ PerPost: '201901' }), 8040],
+    ['a malformed period', batch({ PerPost: '2026-11' }), 8040],
+    ['an unknown account', withLine(1, { Acct: '7777' }), 8012],
+    ['an inactive account', withLine(1, { Acct: '1999' }), 8013],
+    ['an inactive subaccount', withLine(1, { Sub: '99-999-999' }), 8013],
+    ['a line with both DrAmt and CrAmt', withLine(1, { CrAmt: 1 }), 8041],
+    ['a line with neither', withLine(1, { DrAmt: 0 }), 8041],
+    ['TranDesc over char(30)', withLine(0, { TranDesc: 'Stripe payout for the whole week' }), 8010],
+    ['batch Descr over char(30)', batch({ Descr: 'Card settlements for 2026-11-27 (all)' }), 8010]
+  ])('refuses %s with 422', async (_n, body, nbr) => {
+    const r = await call('POST', '/api/GeneralLedger/Transactions', body)
+    expect(r.status).toBe(422)
+    expect(r.body.businessRuleViolations.map((v: { messageNbr: number }) => v.messageNbr)).toContain(nbr)
+    expect(Object.keys(sb.state().batches)).toHaveLength(0)
+  })
+})
+
+describe('accounts receivable', () => {
+  it('a payment applies to an invoice (PA); without one it is a prepayment (PP); credit memos; lookup by ExtRefNbr', async () => {
+    const s = sb.state()
+    s.arDocs['0000099999'] = { RefNbr: '0000099999', DocType: 'IN', CustId: 'C000123', DocDate: '2026-11-27T00:00:00Z', CuryId: 'USD', CuryOrigDocAmt: 62.33, CuryDocBal: 62.33, PmtMethod: '', ExtRefNbr: '100045', InvcNbr: '', Descr: '', tstamp: 1 }
+    const pa = await call('POST', '/api/AccountsReceivable/Payments', { CustId: 'C000123', DocDate: '2026-11-27T00:00:00Z', CuryId: 'USD', CuryOrigDocAmt: 62.33, PmtMethod: 'VISA', ExtRefNbr: 'ch_3NxAbc', ApplyTo: [{ InvcNbr: '0000099999', CuryAdjgAmt: 62.33 }] })
+    expect(pa.status).toBe(201)
+    expect(pa.body.DocType).toBe('PA')
+    expect(s.arDocs['0000099999']!.CuryDocBal).toBe(0)
+    const pp = await call('POST', '/api/AccountsReceivable/Payments', { CustId: 'C000123', CuryId: 'USD', CuryOrigDocAmt: 10, ExtRefNbr: 'ch_early', ApplyTo: [{ InvcNbr: 'NOTYET', CuryAdjgAmt: 10 }] })
+    expect(pp.body.DocType).toBe('PP')
+    const cm = await call('POST', '/api/AccountsReceivable/CreditMemos', { CustId: 'C000123', CuryId: 'USD', CuryOrigDocAmt: 5, ExtRefNbr: 're_1', InvcNbr: '0000099999', Descr: 'Refund' })
+    expect(cm.body.DocType).toBe('CM')
+    expect((await call('GET', '/api/AccountsReceivable/Documents?ExtRefNbr=ch_3NxAbc')).body.Items).toHaveLength(1)
+  })
+  it.each([
+    ['an unknown customer', '/api/AccountsReceivable/Payments', { CustId: 'NOBODY', CuryOrigDocAmt: 1 }],
+    ['a zero amount', '/api/AccountsReceivable/Payments', { CustId: 'C000123', CuryOrigDocAmt: 0 }],
+    ['more applied than paid', '/api/AccountsReceivable/Payments', { CustId: 'C000123', CuryOrigDocAmt: 1, ApplyTo: [{ InvcNbr: 'X', CuryAdjgAmt: 2 }] }],
+    ['a credit memo for an unknown invoice', '/api/AccountsReceivable/CreditMemos', { CustId: 'C000123', CuryOrigDocAmt: 1, InvcNbr: 'NOPE' }]
+  ])('refuses %s', async (_n, url, body) => {
+    expect((await call('POST', url, body)).status).toBe(422)
+  })
+})
+
+describe('faults and inspection', () => {
+  it('injects 429 with Retry-After, 503, an outage, latency, a rate limit; counts them; clears', async () => {
+    const put = (b: object) => sb.app.inject({ method: 'PUT', url: '/sandbox/faults', payload: b })
+    await put({ rate429: 1, retryAfterSec: 7 })
+    const t = await call('GET', '/api/Product/WIDGET-RED-L')
+    expect(t.status).toBe(429)
+    expect(t.headers['retry-after']).toBe('7')
+    expect(t.body.businessRuleViolations).toHaveLength(1)
+    await put({ rate429: 0, rate503: 1 })
+    expect((await call('GET', '/api/Product/WIDGET-RED-L')).status).toBe(503)
+    await put({ rate503: 0, outageSec: 30 })
+    expect((await call('GET', '/api/Product/WIDGET-RED-L')).status).toBe(503)
+    await sb.app.inject({ method: 'DELETE', url: '/sandbox/faults' })
+    await put({ rateLimitPerSec: 2 })
+    const codes = []
+    for (let i = 0; i < 4; i++) codes.push((await call('GET', '/api/Product/WIDGET-RED-L')).status)
+    expect(codes).toContain(429)
+    await sb.app.inject({ method: 'DELETE', url: '/sandbox/faults' })
+    await put({ latencyMs: 30 })
+    const t0 = Date.now()
+    expect((await call('GET', '/api/Product/WIDGET-RED-L')).status).toBe(200)
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(25)
+    const counters = (await sb.app.inject('/sandbox/faults')).json().counters
+    expect(counters).toMatchObject({ throttled: 1, unavailable: 1, outage: 1, latency: 1 })
+    expect(counters.rateLimited).toBeGreaterThan(0)
+    expect((await put({ rate429: 2 })).statusCode).toBe(400)
+    expect((await put({ nonsense: 1 })).statusCode).toBe(400)
+  })
+  it('shows counts, orders by CustOrdNbr, item sites; resets to the seed', async () => {
+    await call('POST', '/api/SalesOrder', order({ CustOrdNbr: '777' }))
+    const st = (await sb.app.inject('/sandbox/state')).json()
+    expect(st.counts).toMatchObject({ orders: 1, items: 270, itemSites: 810, customers: 41 })
+    expect((await sb.app.inject('/sandbox/state/orders?CustOrdNbr=777')).json().Items).toHaveLength(1)
+    expect((await sb.app.inject('/sandbox/state/item-sites?InvtID=WIDGET-RED-L')).json().Items).toHaveLength(3)
+    await sb.app.inject({ method: 'POST', url: '/sandbox/reset' })
+    expect((await sb.app.inject('/sandbox/state')).json().counts.orders).toBe(0)
+  })
+})
