@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { common, int, loadConfig, optional, list, str } from '../lib/config.ts'
+import { clarityConnection, common, int, loadConfig, optional, list, slConnection, str } from '../lib/config.ts'
 import { projectRoot, type InfraOptions } from '../infra/embedded.ts'
 
 export const cliSpec = {
@@ -8,7 +8,11 @@ export const cliSpec = {
   SCHEMA_REGISTRY_URL: optional(str('Confluent-compatible registry URL; unset: the embedded registry')),
   BRIDGE_HOME: str('Folder for the embedded infrastructure: jar cache, data, logs', join(projectRoot, '.bridge')),
   BRIDGE_KAFKA_PORT: int('Port of the embedded Kafka broker (the controller takes the next one)', 9092, 1),
-  BRIDGE_REGISTRY_PORT: int('Port of the embedded schema registry (management takes port + 10)', 8081, 1)
+  BRIDGE_REGISTRY_PORT: int('Port of the embedded schema registry (management takes port + 10)', 8081, 1),
+  ...slConnection,
+  ...clarityConnection,
+  SL_SANDBOX_PORT: int('Port of the Dynamics SL sandbox', 7301, 1),
+  CLARITY_SANDBOX_PORT: int('Port of the Clarity sandbox', 7302, 1)
 }
 
 export type CliConfig = ReturnType<typeof loadCliConfig>

@@ -14,11 +14,15 @@ import { checkTopology } from '../topology/check.ts'
 import { renderDiagram } from '../topology/diagram.ts'
 import { loadCliConfig, type CliConfig } from './config.ts'
 import { parseTarget, replay } from './replay.ts'
+import { sandboxDown, sandboxes, sandboxFaults, sandboxReset, sandboxUp, sandboxUrl } from './sandbox.ts'
 
 const usage = `usage: bridge <command>
-  start                                 the whole stack on the embedded defaults (now: infra + topology)
+  start                                 the whole stack on the embedded defaults: infra, topology, sandboxes
   infra up | down | status | reset      the embedded Kafka and schema registry
   topology apply | check | diagram      make the cluster match topology/, check it, draw it
+  sandbox up | down | reset             the Clarity and Dynamics SL sandboxes
+  sandbox faults sl|clarity [--latency-ms N] [--rate429 F] [--rate503 F] [--retry-after S]
+                 [--outage S] [--refuse S] [--rate-limit N] [--expire-tokens] [--clear]
   topics                                topics, end offsets, and per group committed offset and lag
   replay --group G --topic T (--to-earliest | --to-offset P:O,… | --to-time ISO) [--dry-run]
 `
@@ -93,6 +97,25 @@ async function topology (c: CliConfig, sub: string | undefined): Promise<number>
   }
 }
 
+async function sandbox (c: CliConfig, sub: string | undefined, rest: string[]): Promise<number> {
+  switch (sub) {
+    case 'up':
+      for (const s of sandboxes(c)) if (s.external !== undefined) out(`${s.name}: using ${s.external} (sandbox not started)`)
+      for (const e of await sandboxUp(c)) out(`${e.name} sandbox: ${e.detail}, pid ${e.pid}, ${e.address}`)
+      return 0
+    case 'down':
+      await sandboxDown(c, out)
+      return 0
+    case 'reset':
+      for (const line of await sandboxReset(c)) out(line)
+      return 0
+    case 'faults':
+      out(JSON.stringify(await sandboxFaults(c, rest), null, 2))
+      return 0
+    default: throw new UsageError(`unknown sandbox command: ${sub ?? '(none)'}`)
+  }
+}
+
 async function topics (c: CliConfig): Promise<number> {
   await withAdmin(c, async (admin) => {
     const names = (await admin.listTopics()).filter((t) => !t.startsWith('_')).sort()
@@ -136,12 +159,14 @@ async function replayCmd (c: CliConfig, argv: string[]): Promise<number> {
 async function start (c: CliConfig): Promise<number> {
   await infra(c, 'up')
   await topology(c, 'apply')
+  await sandbox(c, 'up', [])
   out('')
   out('The bridge\'s infrastructure is up:')
   out(`  Kafka            ${c.brokers.join(',')}`)
   out(`  schema registry  ${c.registryUrl}`)
+  for (const s of sandboxes(c)) out(`  ${s.title.padEnd(16)} ${s.external ?? `${sandboxUrl(s)}  (state: ${sandboxUrl(s)}/sandbox/state)`}`)
   out('Look around:  npx bridge topics     npx bridge infra status     topology/TOPOLOGY.md')
-  out('Stop:         npx bridge infra down')
+  out('Stop:         npx bridge sandbox down && npx bridge infra down')
   return 0
 }
 
@@ -154,6 +179,7 @@ export async function main (argv: string[]): Promise<number> {
       case 'topology': return await topology(c, sub)
       case 'topics': return await topics(c)
       case 'start': return await start(c)
+      case 'sandbox': return await sandbox(c, sub, argv.slice(2))
       case 'replay': return await replayCmd(c, argv.slice(1))
       case undefined: case 'help': case '--help': case '-h':
         out(usage)

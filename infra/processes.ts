@@ -77,3 +77,8 @@ export async function stopProcess (name: string, dir: string, say: (l: string) =
   rmSync(join(dir, 'pid'), { force: true })
   say(`${name}: stopped (pid ${pid})`)
 }
+
+/** node running a TypeScript file through tsx, from any working directory. */
+export function tsCommand (script: string): { bin: string, args: string[] } {
+  return { bin: process.execPath, args: ['--import', import.meta.resolve('tsx'), script] }
+}

@@ -87,3 +87,18 @@ export const common = {
   KAFKA_SESSION_TIMEOUT_MS: int('How long a silent consumer keeps its partitions before the group moves them (ms)', 30000, 6000),
   LOG_LEVEL: oneOf('pino log level', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, 'info')
 }
+
+// How to reach the two systems. The connectors and the sandboxes read the same
+// variables, so a sandbox started with defaults accepts the connectors' defaults.
+export const slConnection = {
+  SL_BASE_URL: optional(str('Dynamics SL API layer base URL; unset: the SL sandbox')),
+  SL_API_USER: str('SL API user (HTTP Basic)', 'bridge'),
+  SL_API_PASSWORD: str('SL API password (HTTP Basic)', 'bridge-dev'),
+  SL_CPNY_ID: str('SL company id, sent as X-SL-CpnyID', 'DEMO')
+}
+export const clarityConnection = {
+  CLARITY_BASE_URL: optional(str('Clarity API base URL; unset: the Clarity sandbox')),
+  CLARITY_CLIENT_ID: str('Clarity OAuth client id', 'bridge'),
+  CLARITY_CLIENT_SECRET: str('Clarity OAuth client secret', 'bridge-dev'),
+  CLARITY_WEBHOOK_SECRET: list('Clarity webhook signing secret; two, comma separated, during a rotation', ['whsec_bridge_dev'])
+}

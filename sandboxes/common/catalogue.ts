@@ -42,6 +42,8 @@ const families = [
   { code: 'SENSOR', name: 'flow sensor', cls: 'SENS', price: 129.0, variants: ['HALL', 'TURB', 'MAG'], sizes: ['050', '100', '200'] }
 ]
 
+const SIZE_NAMES: Record<string, string> = { S: 'small', M: 'medium', L: 'large', SM: 'small', MD: 'medium', LG: 'large' }
+
 /** Items the store sells under another SKU: Clarity SKU → SL InvtID. */
 export const SKU_DIFFERENCES: Readonly<Record<string, string>> = Object.freeze({
   'VALVE-BRASS-1/2IN': 'VALVE-BRASS-050',
@@ -65,7 +67,7 @@ export function seedCatalogue (seed = 42): SeedItem[] {
         items.push({
           InvtID,
           sku: InvtID,
-          Descr: `${grade === '' ? '' : 'Pro '}${v.toLowerCase()} ${f.name}, ${s.toLowerCase()}`.replace(/^./, (c) => c.toUpperCase()),
+          Descr: `${grade === '' ? '' : 'Pro '}${v.toLowerCase()} ${f.name}, ${SIZE_NAMES[s] ?? s.toLowerCase()}`.replace(/^./, (c) => c.toUpperCase()),
           ClassID: f.cls,
           StkBasePrc: price,
           StdCost: Math.round(price * 0.55 * 100) / 100,

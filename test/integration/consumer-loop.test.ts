@@ -10,6 +10,7 @@ import { createSerde } from '../../lib/registry.ts'
 import { readSchema, startService } from '../../lib/service.ts'
 import { parseSchema } from '../../lib/avro.ts'
 import { projectRoot } from '../../infra/embedded.ts'
+import { tsCommand } from '../../infra/processes.ts'
 import { subjectOf, type Topic } from '../../topology/topology.ts'
 import { useBroker, createTopics, env, kitConfig, readRecords, recordCount, testTopic, unique, waitFor } from '../helpers.ts'
 import { echo } from '../workers/echo.ts'
@@ -123,7 +124,8 @@ describe('consumer loop', () => {
 describe('a service process', () => {
   function run (vars: Record<string, string>): { child: ChildProcess, exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }> } {
     const e = env()
-    const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'test/workers/crash-worker.ts')], {
+    const { bin, args } = tsCommand(join(projectRoot, 'test/workers/crash-worker.ts'))
+    const child = spawn(bin, args, {
       cwd: projectRoot,
       env: { ...process.env, KAFKA_BROKERS: e.brokers.join(','), SCHEMA_REGISTRY_URL: e.registryUrl, LOG_LEVEL: 'warn', KAFKA_SESSION_TIMEOUT_MS: '6000', ...vars },
       stdio: ['ignore', 'pipe', 'inherit']

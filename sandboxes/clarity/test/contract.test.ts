@@ -1,0 +1,242 @@
+// The Clarity sandbox against the contract (../shared/contracts/clarity.md).
+import Fastify, { type FastifyInstance } from 'fastify'
+import { createHmac } from 'node:crypto'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { buildClaritySandbox, type ClaritySandbox } from '../app.ts'
+import { priceOrder } from '../storefront.ts'
+
+let sb: ClaritySandbox
+let token: string
+const address = { Street1: '500 Congress Ave', Street2: 'Suite 210', City: 'Austin', RegionCode: 'TX', CountryCode: 'US', PostalCode: '78701' }
+const shopper = (over: Record<string, unknown> = {}) => ({
+  customer: { email: 'ana@example.com', firstName: 'Ana', lastName: 'Núñez' }, shipTo: address, billTo: address, currency: 'USD',
+  lines: [{ sku: 'WIDGET-RED-L', quantity: 2 }], ...over
+})
+
+beforeEach(async () => {
+  sb = buildClaritySandbox({ clientId: 'bridge', clientSecret: 's3cret', webhookSecrets: ['whsec_test'], pumpMs: 20 })
+  for (const loc of ['MAIN', 'EAST', 'WEST']) sb.state().stock[`WIDGET-RED-L|${loc}`]!.Quantity = 10
+  token = (await sb.app.inject({ method: 'POST', url: '/oauth/token', payload: 'grant_type=client_credentials&client_id=bridge&client_secret=s3cret', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).json().access_token
+})
+afterEach(async () => { await sb.app.close() })
+
+const api = async (method: 'GET' | 'POST' | 'PATCH' | 'PUT', url: string, payload?: unknown) => {
+  const r = await sb.app.inject({ method, url, payload: payload as object, headers: { authorization: `Bearer ${token}` } })
+  return { status: r.statusCode, body: r.json() as any }
+}
+const place = async (over: Record<string, unknown> = {}) => sb.app.inject({ method: 'POST', url: '/sandbox/storefront/orders', payload: shopper(over) })
+
+describe('OAuth', () => {
+  it('issues expiring bearer tokens for the client credentials, and only for them', async () => {
+    const form = (b: string) => sb.app.inject({ method: 'POST', url: '/oauth/token', payload: b, headers: { 'content-type': 'application/x-www-form-urlencoded' } })
+    const good = await form('grant_type=client_credentials&client_id=bridge&client_secret=s3cret')
+    expect(good.json()).toMatchObject({ token_type: 'Bearer', expires_in: 300 })
+    expect((await form('grant_type=client_credentials&client_id=bridge&client_secret=nope')).statusCode).toBe(401)
+    expect((await form('grant_type=password&client_id=bridge&client_secret=s3cret')).statusCode).toBe(400)
+    expect((await sb.app.inject('/Ordering/SalesOrders')).statusCode).toBe(401)
+    expect((await api('GET', '/Ordering/SalesOrders')).status).toBe(200)
+    await sb.app.inject({ method: 'POST', url: '/sandbox/tokens/expire' })
+    const expired = await api('GET', '/Ordering/SalesOrders')
+    expect(expired.status).toBe(401)
+    expect(expired.body).toEqual({ ActionSucceeded: false, Messages: ['The access token has expired'] })
+  })
+})
+
+describe('storefront', () => {
+  it('places an order priced by Clarity, decrementing the displayed stock', async () => {
+    const r = await place({ coupon: 'WELCOME10' })
+    expect(r.statusCode).toBe(201)
+    const o = r.json()
+    const unit = sb.state().products[Object.keys(sb.state().products).find((k) => sb.state().products[k]!.CustomKey === 'WIDGET-RED-L')!]!.PriceBase
+    expect(o).toMatchObject({ StatusKey: 'Pending', TypeKey: 'Web', SellingCurrencyKey: 'USD', AccountID: 812, AccountKey: 'C000123', ShippingMethodKey: 'UPS-GROUND' })
+    expect(o.SalesItems[0]).toMatchObject({ Sku: 'WIDGET-RED-L', Quantity: 2, UnitSoldPrice: unit })
+    const t = o.Totals
+    expect(Math.round((t.SubTotal + t.Shipping + t.Handling + t.Fees + t.Tax - t.Discounts) * 100)).toBe(Math.round(t.Total * 100))
+    expect(t.Discounts).toBe(Math.round(unit * 2 * 10) / 100)
+    expect(o.Discounts).toEqual([{ Code: 'WELCOME10', Value: t.Discounts }])
+    expect(o.Payments[0].Amount).toBe(t.Total)
+    expect((await api('GET', '/Products/Product/Key/WIDGET-RED-L')).body.StockQuantity).toBe(28)
+  })
+  it('prices taxes per line after the discount, and reconciles to the cent in every currency', () => {
+    const p = (price: number, tax = 'TAXABLE') => ({ ID: 1, CustomKey: 'X', PriceBase: price, TaxCode: tax } as never)
+    for (const currency of ['USD', 'EUR', 'GBP', 'CAD']) {
+      const r = priceOrder({ currency, coupon: 'WELCOME10' }, { ...address }, [{ product: p(19.99), quantity: 3 }, { product: p(1.99, 'NONTAX'), quantity: 7 }, { product: p(0.89), quantity: 11 }])
+      const t = r.totals
+      expect(Math.round(t.SubTotal * 100) + Math.round(t.Shipping * 100) + Math.round(t.Tax * 100) - Math.round(t.Discounts * 100)).toBe(Math.round(t.Total * 100))
+      expect(r.lines[1]!.tax).toBe(0)
+    }
+  })
+  it.each([
+    ['an unknown SKU', shopper({ lines: [{ sku: 'NOPE', quantity: 1 }] }), 400, /unknown SKU/],
+    ['a discontinued item', shopper({ lines: [{ sku: 'MOTOR-2HP-1PH', quantity: 1 }] }), 400, /unknown SKU/],
+    ['more than the displayed stock', shopper({ lines: [{ sku: 'WIDGET-RED-L', quantity: 31 }] }), 409, /only 30 of WIDGET-RED-L/],
+    ['a bad address', shopper({ shipTo: { ...address, PostalCode: 'ABC' } }), 400, /bad shipTo address/],
+    ['a missing region in the US', shopper({ billTo: { ...address, RegionCode: undefined } }), 400, /RegionCode/],
+    ['an unknown coupon', shopper({ coupon: 'FREE100' }), 400, /coupon/],
+    ['an unsold currency', shopper({ currency: 'JPY' }), 400, /does not sell in JPY/],
+    ['no lines', shopper({ lines: [] }), 400, /at least one line/],
+    ['a zero quantity', shopper({ lines: [{ sku: 'WIDGET-RED-L', quantity: 0 }] }), 400, /quantity/],
+    ['a bad e-mail', shopper({ customer: { email: 'ana', firstName: 'A', lastName: 'N' } }), 400, /e-mail/]
+  ])('refuses %s', async (_n, body, status, message) => {
+    const r = await sb.app.inject({ method: 'POST', url: '/sandbox/storefront/orders', payload: body })
+    expect(r.statusCode).toBe(status)
+    expect(r.json().Messages[0]).toMatch(message)
+    expect(Object.keys(sb.state().orders)).toHaveLength(0)
+  })
+})
+
+describe('orders', () => {
+  it('lists by ModifiedSince with 1-based pages', async () => {
+    for (let i = 0; i < 5; i++) await place()
+    const p1 = await api('GET', '/Ordering/SalesOrders?ModifiedSince=2000-01-01T00:00:00Z&Paging.Size=2&Paging.StartIndex=1')
+    expect(p1.body).toMatchObject({ TotalPages: 3, CurrentPage: 1, TotalCount: 5, CurrentCount: 2 })
+    const p3 = await api('GET', '/Ordering/SalesOrders?ModifiedSince=2000-01-01T00:00:00Z&Paging.Size=2&Paging.StartIndex=3')
+    expect(p3.body.Results.map((o: { ID: number }) => o.ID)).toEqual([100049])
+    expect((await api('GET', '/Ordering/SalesOrders?ModifiedSince=2999-01-01T00:00:00Z')).body.TotalCount).toBe(0)
+    expect((await api('GET', '/Ordering/SalesOrders?ModifiedSince=yesterday')).status).toBe(400)
+    expect((await api('GET', '/Ordering/SalesOrders?Paging.StartIndex=0')).status).toBe(400)
+  })
+  it('confirms, holds, ships idempotently on ShipmentKey, and voids, by the rules of each status', async () => {
+    const id = (await place()).json().ID
+    expect((await api('GET', `/Ordering/SalesOrder/ID/${id}`)).body.ID).toBe(id)
+    expect((await api('GET', '/Ordering/SalesOrder/ID/1')).status).toBe(404)
+    expect((await api('PATCH', `/Ordering/SalesOrder/Hold/${id}`, { Reason: 'SL refused: unknown InvtID' })).body.Result).toMatchObject({ StatusKey: 'On Hold', HoldReason: 'SL refused: unknown InvtID' })
+    expect((await api('PATCH', `/Ordering/SalesOrder/Confirm/${id}`, {})).status).toBe(400)
+    const confirmed = await api('PATCH', `/Ordering/SalesOrder/Confirm/${id}`, { ErpOrderNumber: 'SO0004512' })
+    expect(confirmed.body).toMatchObject({ ActionSucceeded: true, Result: { StatusKey: 'Confirmed', ErpOrderNumber: 'SO0004512' } })
+    expect((await api('PATCH', `/Ordering/SalesOrder/Confirm/${id}`, { ErpOrderNumber: 'SO0004512' })).body.Messages).toEqual(['Already confirmed'])
+    const ship = { ShipmentKey: 'SH0000881', TrackingNumber: '1Z999AA10123456784', Carrier: 'UPSGROUND', ShipDate: '2026-11-28T15:00:00Z', Items: [{ Sku: 'WIDGET-RED-L', Quantity: 1 }] }
+    expect((await api('PATCH', `/Ordering/SalesOrder/Ship/${id}`, ship)).body.Result.StatusKey).toBe('Processing')
+    const again = await api('PATCH', `/Ordering/SalesOrder/Ship/${id}`, ship)
+    expect(again.body.Result.Shipments).toHaveLength(1)
+    expect((await api('PATCH', `/Ordering/SalesOrder/Ship/${id}`, { ...ship, ShipmentKey: 'SH2', Items: [{ Sku: 'WIDGET-RED-L', Quantity: 5 }] })).status).toBe(400)
+    expect((await api('PATCH', `/Ordering/SalesOrder/Ship/${id}`, { ...ship, ShipmentKey: 'SH2', Items: [{ Sku: 'OTHER', Quantity: 1 }] })).status).toBe(400)
+    expect((await api('PATCH', `/Ordering/SalesOrder/Ship/${id}`, { ...ship, ShipmentKey: 'SH3', Items: [] })).body.Result.StatusKey).toBe('Shipped')
+    expect((await api('PATCH', `/Ordering/SalesOrder/Void/${id}`)).status).toBe(400)
+    expect((await api('PATCH', `/Ordering/SalesOrder/Hold/${id}`, { Reason: 'x' })).status).toBe(400)
+    const other = (await place()).json().ID
+    expect((await api('PATCH', `/Ordering/SalesOrder/Void/${other}`)).body.Result.StatusKey).toBe('Void')
+    expect((await api('PATCH', `/Ordering/SalesOrder/Ship/${other}`, { ...ship, ShipmentKey: 'SH9' })).status).toBe(400)
+  })
+})
+
+describe('stock, products, accounts, returns', () => {
+  it('updates stock per location in batches of at most 500, answering the rows applied', async () => {
+    const r = await api('POST', '/Inventory/ProductInventoryLocationSections/UpdateMany', [
+      { ProductKey: 'WIDGET-RED-L', LocationKey: 'MAIN', Quantity: 7, QuantityAllocated: 1 },
+      { ProductKey: 'NOPE', LocationKey: 'MAIN', Quantity: 1, QuantityAllocated: 0 },
+      { ProductKey: 'WIDGET-RED-L', LocationKey: 'MOON', Quantity: 1, QuantityAllocated: 0 },
+      { ProductKey: 'WIDGET-RED-L', LocationKey: 'EAST', Quantity: -1, QuantityAllocated: 0 }
+    ])
+    expect(r.body).toMatchObject({ ActionSucceeded: false, Result: 1 })
+    expect(r.body.Messages).toHaveLength(3)
+    expect((await api('GET', '/Products/Product/Key/WIDGET-RED-L')).body.StockQuantity).toBe(27)
+    const rows = Array.from({ length: 501 }, () => ({ ProductKey: 'WIDGET-RED-L', LocationKey: 'MAIN', Quantity: 1, QuantityAllocated: 0 }))
+    expect((await api('POST', '/Inventory/ProductInventoryLocationSections/UpdateMany', rows)).status).toBe(400)
+    expect((await api('POST', '/Inventory/ProductInventoryLocationSections/UpdateMany', rows.slice(0, 500))).body.Result).toBe(500)
+  })
+  it('upserts products on ID, else CustomKey', async () => {
+    const created = await api('POST', '/Products/Product/Upsert', { CustomKey: 'NEW-ITEM-1', Name: 'New item', PriceBase: 12.5 })
+    expect(created.body.Result).toMatchObject({ CustomKey: 'NEW-ITEM-1', PriceBase: 12.5, IsDiscontinued: false })
+    const again = await api('POST', '/Products/Product/Upsert', { CustomKey: 'NEW-ITEM-1', IsDiscontinued: true })
+    expect(again.body.Result).toMatchObject({ ID: created.body.Result.ID, IsDiscontinued: true, Name: 'New item' })
+    expect((await api('POST', '/Products/Product/Upsert', { CustomKey: 'NEW-ITEM-2' })).status).toBe(400)
+    expect((await api('POST', '/Products/Product/Upsert', { CustomKey: 'NEW-ITEM-1', PriceBase: -1 })).status).toBe(400)
+    expect((await api('GET', '/Products/Product/Key/NOPE')).status).toBe(404)
+  })
+  it('upserts accounts, lists them by ModifiedSince, and says so in a webhook only when something changed', async () => {
+    const before = sb.state().nextId.event
+    const a = await api('POST', '/Accounts/Account/Upsert', { ID: 813, CustomKey: 'C000777' })
+    expect(a.body.Result).toMatchObject({ ID: 813, CustomKey: 'C000777' })
+    await api('POST', '/Accounts/Account/Upsert', { ID: 813, CustomKey: 'C000777' })
+    expect(sb.state().nextId.event).toBe(before + 1)
+    expect((await api('GET', '/Accounts/Accounts?ModifiedSince=2000-01-01T00:00:00Z')).body.TotalCount).toBe(2)
+    expect((await api('POST', '/Accounts/Account/Upsert', { ID: 999 })).status).toBe(404)
+  })
+  it('lists and confirms returns', async () => {
+    const id = (await place()).json().ID
+    const ret = await sb.app.inject({ method: 'POST', url: '/sandbox/storefront/returns', payload: { orderId: id, items: [{ sku: 'WIDGET-RED-L', quantity: 1, reason: 'Damaged' }] } })
+    expect(ret.statusCode).toBe(201)
+    const list = await api('GET', '/Returning/SalesReturns?ModifiedSince=2000-01-01T00:00:00Z')
+    expect(list.body.Results[0]).toMatchObject({ SalesOrderID: id, StatusKey: 'Pending' })
+    expect((await api('PATCH', `/Returning/SalesReturn/Confirm/${ret.json().ID}`)).body.Result.StatusKey).toBe('Confirmed')
+  })
+})
+
+describe('webhooks', () => {
+  let receiver: FastifyInstance
+  const got: Array<{ id: string, type: string, sig: string, body: string, data: any }> = []
+  let failFirst = 0
+  beforeEach(async () => {
+    got.length = 0
+    failFirst = 0
+    receiver = Fastify()
+    receiver.addContentTypeParser('application/json', { parseAs: 'string' }, (_r, body, done) => done(null, body))
+    receiver.post('/hook', async (req, reply) => {
+      if (failFirst > 0) { failFirst--; return reply.code(500).send() }
+      const body = req.body as string
+      const ev = JSON.parse(body)
+      got.push({ id: req.headers['clarity-event-id'] as string, type: ev.type, sig: req.headers['clarity-signature'] as string, body, data: ev.data })
+      return reply.code(200).send()
+    })
+    await receiver.listen({ port: 0, host: '127.0.0.1' })
+    const port = (receiver.server.address() as { port: number }).port
+    await sb.app.inject({ method: 'PUT', url: '/sandbox/webhooks', payload: { urls: [`http://127.0.0.1:${port}/hook`] } })
+  })
+  afterEach(async () => { await receiver.close() })
+  const until = async (what: string, fn: () => boolean): Promise<void> => {
+    const end = Date.now() + 10000
+    while (!fn()) { if (Date.now() > end) throw new Error(`timed out waiting for ${what}`); await new Promise((r) => setTimeout(r, 20)) }
+  }
+
+  it('signs each event with HMAC-SHA256 over "<t>.<raw body>"', async () => {
+    const id = (await place()).json().ID
+    await until('the webhook', () => got.length === 1)
+    const { sig, body, type, data } = got[0]!
+    expect(type).toBe('order.created')
+    expect(data.ID).toBe(id)
+    const t = /t=(\d+)/.exec(sig)![1]!
+    expect(sig).toBe(`t=${t},v1=${createHmac('sha256', 'whsec_test').update(`${t}.${body}`).digest('hex')}`)
+    expect(Math.abs(Number(t) - Date.now() / 1000)).toBeLessThan(60)
+  })
+  it('retries a failed delivery until a 2xx', async () => {
+    failFirst = 1
+    await place()
+    await until('the retried webhook', () => got.length === 1)
+    expect(sb.state().delivered).toBe(1)
+    expect(sb.state().outbox).toHaveLength(0)
+  })
+  it('on request delivers duplicates, and signs with two secrets during a rotation', async () => {
+    await sb.app.inject({ method: 'PUT', url: '/sandbox/webhooks', payload: { duplicateRate: 1, secrets: ['whsec_new', 'whsec_test'] } })
+    await place()
+    await until('two deliveries', () => got.length === 2)
+    expect(got[0]!.id).toBe(got[1]!.id)
+    expect(got[0]!.sig.match(/v1=/g)).toHaveLength(2)
+  })
+  it('sends order.updated and order.cancelled as the order changes', async () => {
+    const id = (await place()).json().ID
+    await api('PATCH', `/Ordering/SalesOrder/Confirm/${id}`, { ErpOrderNumber: 'SO1' })
+    const other = (await place()).json().ID
+    await sb.app.inject({ method: 'POST', url: `/sandbox/storefront/orders/${other}/cancel` })
+    await until('four events', () => got.length === 4)
+    expect(got.map((g) => g.type).sort()).toEqual(['order.cancelled', 'order.created', 'order.created', 'order.updated'])
+  })
+})
+
+describe('faults and inspection', () => {
+  it('applies the shared faults with Clarity\'s error shape', async () => {
+    await sb.app.inject({ method: 'PUT', url: '/sandbox/faults', payload: { rate429: 1, retryAfterSec: 3 } })
+    const r = await sb.app.inject({ url: '/Ordering/SalesOrders', headers: { authorization: `Bearer ${token}` } })
+    expect(r.statusCode).toBe(429)
+    expect(r.headers['retry-after']).toBe('3')
+    expect(r.json()).toEqual({ ActionSucceeded: false, Messages: ['Too many requests (injected)'] })
+    // The storefront is not the API: shoppers still get through.
+    expect((await place()).statusCode).toBe(201)
+  })
+  it('counts state and resets to the seed', async () => {
+    await place()
+    expect((await sb.app.inject('/sandbox/state')).json()).toMatchObject({ counts: { orders: 1, products: 270, accounts: 2 }, ordersByStatus: { Pending: 1 } })
+    await sb.app.inject({ method: 'POST', url: '/sandbox/reset' })
+    expect((await sb.app.inject('/sandbox/state')).json().counts.orders).toBe(0)
+  })
+})
