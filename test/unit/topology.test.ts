@@ -54,9 +54,11 @@ describe('replay targets', () => {
 })
 
 describe('README', () => {
-  it('documents every configuration variable the CLI reads', async () => {
+  it('documents every configuration variable of the CLI and the sandboxes', async () => {
     const { cliSpec } = await import('../../cli/config.ts')
+    const { slSandboxSpec } = await import('../../sandboxes/sl/config.ts')
+    const { claritySandboxSpec } = await import('../../sandboxes/clarity/config.ts')
     const readme = readFileSync(join(diagramFile, '..', '..', 'README.md'), 'utf8')
-    for (const name of Object.keys(cliSpec)) expect(readme, `README lacks ${name}`).toContain(`\`${name}\``)
+    for (const name of Object.keys({ ...cliSpec, ...slSandboxSpec, ...claritySandboxSpec })) expect(readme, `README lacks ${name}`).toContain(`\`${name}\``)
   })
 })
