@@ -97,7 +97,7 @@ const toAddress = (a: StorefrontAddress): Address => ({
 export function placeOrder (s: ClarityState, body: unknown, nowMs: number): SalesOrder {
   const b = (body ?? {}) as Partial<StorefrontOrder>
   const c = b.customer
-  if (c === undefined || typeof c.email !== 'string' || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(c.email)) throw new StorefrontError(400, 'customer.email must be an e-mail address')
+  if (typeof c !== 'object' || c === null || typeof c.email !== 'string' || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(c.email)) throw new StorefrontError(400, 'customer.email must be an e-mail address')
   if (typeof c.firstName !== 'string' || typeof c.lastName !== 'string') throw new StorefrontError(400, 'customer.firstName and customer.lastName are required')
   if (!Array.isArray(b.lines) || b.lines.length === 0) throw new StorefrontError(400, 'an order needs at least one line')
   if (b.lines.length > 1000) throw new StorefrontError(400, 'an order has at most 1,000 lines')

@@ -16,7 +16,7 @@ export function postBatch (s: SlState, b: Record<string, unknown>, nowMs: number
   const curyId = text(b.CuryId).toUpperCase() || s.baseCuryId
   if (s.currencies[curyId] === undefined) c.add('CuryId', `Currency ${curyId} does not exist`, MSG.UNKNOWN)
   const ctrl = c.number(b, 'CtrlTot', { required: true, min: 0 })
-  const raw = Array.isArray(b.Lines) ? b.Lines as Array<Record<string, unknown>> : []
+  const raw = c.objects(b.Lines, 'Lines')
   if (raw.length === 0) c.add('Lines', 'A batch needs at least one line', MSG.NO_LINES)
   let dr = 0
   let cr = 0
@@ -79,7 +79,7 @@ function newDoc (s: SlState, b: Record<string, unknown>, type: ARDoc['DocType'],
 export function createPayment (s: SlState, b: Record<string, unknown>, nowMs: number, tstamp: () => number): ARDoc {
   const c = new Checker()
   checkDoc(s, c, b)
-  const apply = Array.isArray(b.ApplyTo) ? b.ApplyTo as Array<Record<string, unknown>> : []
+  const apply = c.objects(b.ApplyTo, 'ApplyTo')
   let applied = 0
   const targets: Array<{ doc: ARDoc, amt: number }> = []
   apply.forEach((a, i) => {

@@ -66,6 +66,17 @@ export class Checker {
     return v
   }
 
+  /** The entries of a list that are objects; every other entry is a violation. */
+  objects (raw: unknown, key: string): Array<Record<string, unknown>> {
+    if (raw === undefined || raw === null) return []
+    if (!Array.isArray(raw)) { this.add(key, `${key} must be a list`, MSG.MALFORMED); return [] }
+    return raw.filter((x, i) => {
+      const ok = typeof x === 'object' && x !== null && !Array.isArray(x)
+      if (!ok) this.add(`${key}[${i}]`, `${key}[${i}] must be an object`, MSG.MALFORMED)
+      return ok
+    }) as Array<Record<string, unknown>>
+  }
+
   throwIfAny (status = 422): void {
     if (this.found.length > 0) throw new RuleError(status, this.found)
   }
