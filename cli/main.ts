@@ -21,7 +21,7 @@ const usage = `usage: bridge <command>
   infra up | down | status | reset      the embedded Kafka and schema registry
   topology apply | check | diagram      make the cluster match topology/, check it, draw it
   sandbox up | down | reset             the Clarity and Dynamics SL sandboxes
-  sandbox faults sl|clarity [--latency-ms N] [--rate429 F] [--rate503 F] [--retry-after S]
+  sandbox faults sl|clarity [--latency-ms N] [--answer-delay-ms N] [--rate429 F] [--rate503 F] [--retry-after S]
                  [--outage S] [--refuse S] [--rate-limit N] [--expire-tokens] [--clear]
   topics                                topics, end offsets, and per group committed offset and lag
   replay --group G --topic T (--to-earliest | --to-offset P:O,… | --to-time ISO) [--dry-run]

@@ -66,7 +66,7 @@ export async function sandboxFaults (c: CliConfig, argv: string[]): Promise<unkn
   const { values } = parseArgs({
     args: rest,
     options: {
-      'latency-ms': { type: 'string' }, rate429: { type: 'string' }, rate503: { type: 'string' }, 'retry-after': { type: 'string' },
+      'latency-ms': { type: 'string' }, 'answer-delay-ms': { type: 'string' }, rate429: { type: 'string' }, rate503: { type: 'string' }, 'retry-after': { type: 'string' },
       outage: { type: 'string' }, refuse: { type: 'string' }, 'rate-limit': { type: 'string' }, 'expire-tokens': { type: 'boolean' }, clear: { type: 'boolean' }
     }
   })
@@ -75,7 +75,7 @@ export async function sandboxFaults (c: CliConfig, argv: string[]): Promise<unkn
     if (s.name !== 'clarity') throw new Error('--expire-tokens is for the Clarity sandbox (SL uses Basic auth)')
     return await admin(s, 'POST', '/sandbox/tokens/expire')
   }
-  const map: Record<string, string> = { 'latency-ms': 'latencyMs', rate429: 'rate429', rate503: 'rate503', 'retry-after': 'retryAfterSec', outage: 'outageSec', refuse: 'refuseSec', 'rate-limit': 'rateLimitPerSec' }
+  const map: Record<string, string> = { 'latency-ms': 'latencyMs', 'answer-delay-ms': 'answerDelayMs', rate429: 'rate429', rate503: 'rate503', 'retry-after': 'retryAfterSec', outage: 'outageSec', refuse: 'refuseSec', 'rate-limit': 'rateLimitPerSec' }
   const body: Record<string, number> = {}
   for (const [flag, key] of Object.entries(map)) {
     const v = values[flag as keyof typeof values]

@@ -102,3 +102,10 @@ export const clarityConnection = {
   CLARITY_CLIENT_SECRET: str('Clarity OAuth client secret', 'bridge-dev'),
   CLARITY_WEBHOOK_SECRET: list('Clarity webhook signing secret; two, comma separated, during a rotation', ['whsec_bridge_dev'])
 }
+
+/** What every service reads: the common variables, its HTTP port, the topic prefix. */
+export const serviceSpec = (port: number) => ({
+  ...common,
+  HTTP_PORT: int('Port of the service\'s /healthz, /readyz, /metrics (and its API, if it has one)', port),
+  BRIDGE_TOPIC_PREFIX: str('Prefix of every topic and consumer group name, to share a cluster between environments', '')
+})

@@ -117,3 +117,14 @@ export async function startService (o: StartOptions): Promise<Running> {
   logger.info({ consumes: loopInputs.map((t) => t.name), port }, 'started')
   return { kit, app, port, stop: async () => { await lifecycle.stop(0, 'stop requested').catch(() => {}) } }
 }
+
+/** A service's main: a configuration or mapping mistake is one clear message and exit code 1. */
+export async function runMain (start: () => Promise<unknown>): Promise<void> {
+  try {
+    await start()
+  } catch (err) {
+    const e = err as Error & { problems?: string[] }
+    process.stderr.write(`${e.message}\n`)
+    process.exit(1)
+  }
+}

@@ -106,3 +106,22 @@ export function topicConfigs (t: Topic): Record<string, string> {
 
 /** Dead-letter topics keep records a month: long enough to notice, fix and retry. */
 export const dlqConfigs: Record<string, string> = { 'cleanup.policy': 'delete', 'retention.ms': String(30 * day) }
+
+export type Topology = { topics: typeof topics, services: typeof services }
+
+/**
+ * The same topology with every topic name and consumer group prefixed: several
+ * environments can share one cluster, and each integration test gets its own.
+ */
+export function prefixed (prefix: string): Topology {
+  if (prefix === '') return { topics, services }
+  const t = Object.fromEntries(Object.entries(topics).map(([k, v]) => [k, { ...v, name: `${prefix}${v.name}` }])) as unknown as typeof topics
+  const byName = new Map(Object.values(topics).map((v, i) => [v.name, Object.values(t)[i]!]))
+  const s = Object.fromEntries(Object.entries(services).map(([k, v]) => [k, {
+    ...v,
+    name: `${prefix.replace(/\./g, '-')}${v.name}`,
+    consumes: v.consumes.map((x) => byName.get(x.name)!),
+    produces: v.produces.map((x) => byName.get(x.name)!)
+  }])) as unknown as typeof services
+  return { topics: t, services: s }
+}

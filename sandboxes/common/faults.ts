@@ -14,13 +14,15 @@ export interface Faults {
   outageUntil: number
   /** Requests per second before 429; 0 = unlimited. */
   rateLimitPerSec: number
+  /** Delay after the request was handled (the write is done), before the answer: a slow SL. */
+  answerDelayMs: number
 }
 
-export const noFaults = (): Faults => ({ latencyMs: 0, rate429: 0, retryAfterSec: 1, rate503: 0, outageUntil: 0, rateLimitPerSec: 0 })
+export const noFaults = (): Faults => ({ latencyMs: 0, rate429: 0, retryAfterSec: 1, rate503: 0, outageUntil: 0, rateLimitPerSec: 0, answerDelayMs: 0 })
 
 export interface FaultState {
   faults: Faults
-  counters: { latency: number, throttled: number, unavailable: number, outage: number, refused: number, rateLimited: number }
+  counters: { latency: number, throttled: number, unavailable: number, outage: number, refused: number, rateLimited: number, slowAnswers: number }
   /** Called by the admin API to refuse connections for N seconds (closes the listener). */
   refuse: (seconds: number) => Promise<void>
 }
@@ -28,7 +30,7 @@ export interface FaultState {
 export function createFaultState (): FaultState {
   return {
     faults: noFaults(),
-    counters: { latency: 0, throttled: 0, unavailable: 0, outage: 0, refused: 0, rateLimited: 0 },
+    counters: { latency: 0, throttled: 0, unavailable: 0, outage: 0, refused: 0, rateLimited: 0, slowAnswers: 0 },
     refuse: async () => { throw new Error('refusing connections needs a listening server') }
   }
 }
@@ -91,6 +93,14 @@ export function installFaults (
     }
   })
 
+  app.addHook('onSend', async (req, _reply, payload) => {
+    if (state.faults.answerDelayMs > 0 && prefixes.some((p) => req.url.startsWith(p))) {
+      state.counters.slowAnswers++
+      await new Promise((r) => setTimeout(r, state.faults.answerDelayMs))
+    }
+    return payload
+  })
+
   // The admin API: /sandbox/faults
   app.get('/sandbox/faults', async () => ({ faults: state.faults, counters: state.counters }))
   app.put('/sandbox/faults', async (req, reply) => {
@@ -100,13 +110,14 @@ export function installFaults (
       for (const [k, v] of Object.entries(body)) {
         switch (k) {
           case 'latencyMs': next.latencyMs = nonNegative(v, k); break
+          case 'answerDelayMs': next.answerDelayMs = nonNegative(v, k); break
           case 'rate429': next.rate429 = fraction(v, k); break
           case 'rate503': next.rate503 = fraction(v, k); break
           case 'retryAfterSec': next.retryAfterSec = nonNegative(v, k); break
           case 'rateLimitPerSec': next.rateLimitPerSec = nonNegative(v, k); break
           case 'outageSec': next.outageUntil = Date.now() + nonNegative(v, k) * 1000; break
           case 'refuseSec': break
-          default: throw new Error(`unknown fault "${k}"; known: latencyMs, rate429, rate503, retryAfterSec, rateLimitPerSec, outageSec, refuseSec`)
+          default: throw new Error(`unknown fault "${k}"; known: latencyMs, answerDelayMs, rate429, rate503, retryAfterSec, rateLimitPerSec, outageSec, refuseSec`)
         }
       }
     } catch (err) {

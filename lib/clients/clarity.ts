@@ -1,0 +1,65 @@
+// The Clarity eCommerce API (contracts/clarity.md) as the connectors use it:
+// OAuth client credentials, a token kept until it expires, one refresh on 401.
+import { fatal } from '../errors.ts'
+import { call, type HttpAnswer } from './http.ts'
+
+export interface ClarityConfig { baseUrl: string, clientId: string, clientSecret: string, timeoutMs?: number }
+
+export class ClarityRejected extends Error {
+  constructor (readonly status: number, readonly messages: string[]) {
+    super(`Clarity refused (${status}): ${messages.join('; ') || 'no message'}`)
+  }
+}
+
+export interface Page<T> { TotalPages: number, CurrentPage: number, TotalCount: number, CurrentCount: number, Results: T[] }
+export type ClarityRow = Record<string, unknown>
+
+export function createClarityClient (c: ClarityConfig) {
+  const base = c.baseUrl.replace(/\/$/, '')
+  const timeoutMs = c.timeoutMs ?? 15000
+  let token: { value: string, until: number } | undefined
+
+  async function fetchToken (): Promise<string> {
+    const a = await call('Clarity', `${base}/oauth/token`, {
+      method: 'POST', timeoutMs,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret }).toString()
+    })
+    if (a.status !== 200) throw fatal('UNAUTHORIZED', `Clarity refused our client credentials (${a.status})`)
+    const b = a.body as { access_token: string, expires_in: number }
+    // Renew a little early so a token never expires between check and use.
+    token = { value: b.access_token, until: Date.now() + Math.max(0, b.expires_in - 15) * 1000 }
+    return token.value
+  }
+
+  async function req (method: string, path: string, body?: unknown): Promise<HttpAnswer> {
+    for (let attempt = 0; ; attempt++) {
+      const bearer = token !== undefined && token.until > Date.now() ? token.value : await fetchToken()
+      const a = await call('Clarity', `${base}${path}`, {
+        method, timeoutMs,
+        headers: { authorization: `Bearer ${bearer}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body)
+      })
+      if (a.status !== 401) return a
+      token = undefined
+      if (attempt > 0) throw fatal('UNAUTHORIZED', `Clarity refused a fresh token for ${method} ${path}`)
+    }
+  }
+  async function ok<T> (method: string, path: string, body?: unknown): Promise<T> {
+    const a = await req(method, path, body)
+    if (a.status >= 400) throw new ClarityRejected(a.status, (a.body as { Messages?: string[] })?.Messages ?? [String(a.body)])
+    return a.body as T
+  }
+  return {
+    order: (id: number) => ok<ClarityRow>('GET', `/Ordering/SalesOrder/ID/${id}`),
+    orders: (modifiedSince: string, page: number, size = 100) =>
+      ok<Page<ClarityRow>>('GET', `/Ordering/SalesOrders?ModifiedSince=${encodeURIComponent(modifiedSince)}&Paging.Size=${size}&Paging.StartIndex=${page}`),
+    confirm: (id: number, erpOrderNumber: string) => ok('PATCH', `/Ordering/SalesOrder/Confirm/${id}`, { ErpOrderNumber: erpOrderNumber }),
+    hold: (id: number, reason: string) => ok('PATCH', `/Ordering/SalesOrder/Hold/${id}`, { Reason: reason }),
+    ship: (id: number, shipment: ClarityRow) => ok('PATCH', `/Ordering/SalesOrder/Ship/${id}`, shipment),
+    void: (id: number) => ok('PATCH', `/Ordering/SalesOrder/Void/${id}`),
+    updateStock: (rows: ClarityRow[]) => ok<{ ActionSucceeded: boolean, Messages: string[], Result: number }>('POST', '/Inventory/ProductInventoryLocationSections/UpdateMany', rows)
+  }
+}
+
+export type ClarityClient = ReturnType<typeof createClarityClient>

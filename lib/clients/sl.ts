@@ -1,0 +1,64 @@
+// The Dynamics SL API layer (contracts/dynamics-sl.md) as the connectors use it.
+import { fatal, poison } from '../errors.ts'
+import { call, type HttpAnswer } from './http.ts'
+
+export interface SlConfig { baseUrl: string, user: string, password: string, cpnyId: string, timeoutMs?: number }
+export interface Violation { key: string, message: string, messageNbr: number }
+export type SlRow = Record<string, unknown>
+
+/** SL pads char(n) fields with spaces; the bridge compares and forwards them trimmed. */
+export function trimRow<T> (v: T): T {
+  if (typeof v === 'string') return v.trimEnd() as T
+  if (Array.isArray(v)) return v.map(trimRow) as T
+  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, trimRow(x)])) as T
+  return v
+}
+
+export const violationsOf = (body: unknown): Violation[] =>
+  ((body as { businessRuleViolations?: Violation[] })?.businessRuleViolations ?? [])
+
+export const describeViolations = (vs: Violation[]): string =>
+  vs.map((v) => `${v.key}: ${v.message} (messageNbr ${v.messageNbr})`).join('; ')
+
+export class SlRejected extends Error {
+  constructor (readonly status: number, readonly violations: Violation[]) {
+    super(`SL refused (${status}): ${describeViolations(violations)}`)
+  }
+}
+
+export function createSlClient (c: SlConfig) {
+  const auth = `Basic ${Buffer.from(`${c.user}:${c.password}`).toString('base64')}`
+  const base = c.baseUrl.replace(/\/$/, '')
+  async function req (method: string, path: string, body?: unknown): Promise<HttpAnswer> {
+    const a = await call('SL', `${base}${path}`, {
+      method,
+      timeoutMs: c.timeoutMs ?? 15000,
+      headers: { authorization: auth, 'x-sl-cpnyid': c.cpnyId, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body)
+    })
+    if (a.status === 401) throw fatal('UNAUTHORIZED', `SL refused our credentials for company ${c.cpnyId}: ${describeViolations(violationsOf(a.body))}`)
+    return a
+  }
+  /** 2xx → the trimmed body; 4xx → SlRejected (the caller decides whether that is poison). */
+  async function ok<T> (method: string, path: string, body?: unknown): Promise<T> {
+    const a = await req(method, path, body)
+    if (a.status >= 400) throw new SlRejected(a.status, violationsOf(a.body))
+    return trimRow(a.body) as T
+  }
+  const q = encodeURIComponent
+  return {
+    findOrders: async (custOrdNbr: string) => (await ok<{ Items: SlRow[] }>('GET', `/api/SalesOrder?CustOrdNbr=${q(custOrdNbr)}`)).Items,
+    createOrder: (order: SlRow) => ok<SlRow>('POST', '/api/SalesOrder', order),
+    updateOrder: (ordNbr: string, change: SlRow) => ok<SlRow>('PUT', `/api/SalesOrder/${q(ordNbr)}`, change),
+    shippers: (since: number, limit = 500) => ok<{ Items: SlRow[], NextTstamp: number }>('GET', `/api/Shipper?SinceTstamp=${since}&Limit=${limit}`),
+    inventory: (since: number, limit = 500) => ok<{ Items: SlRow[], NextTstamp: number }>('GET', `/api/Inventory?SinceTstamp=${since}&Limit=${limit}`)
+  }
+}
+
+export type SlClient = ReturnType<typeof createSlClient>
+
+/** An SL refusal is deterministic for the record: poison, with SL's own words. */
+export function rejectedAsPoison (err: unknown): never {
+  if (err instanceof SlRejected) throw poison(`SL_${err.status}`, err.message, err)
+  throw err
+}

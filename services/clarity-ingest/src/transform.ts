@@ -1,0 +1,126 @@
+// Pure: a SalesOrder as Clarity's API writes it → the orders.raw record's `order`.
+// Clarity's money is decimal(18,4) in JSON numbers; it becomes exact decimal strings.
+import { poison } from '../../../lib/errors.ts'
+
+type J = Record<string, unknown>
+
+class Reader {
+  readonly problems: string[] = []
+  obj (v: unknown, path: string): J {
+    if (typeof v === 'object' && v !== null && !Array.isArray(v)) return v as J
+    this.problems.push(`${path} must be an object`)
+    return {}
+  }
+  str (o: J, k: string, path: string): string {
+    const v = o[k]
+    if (typeof v === 'string') return v
+    this.problems.push(`${path}.${k} must be text`)
+    return ''
+  }
+  optStr (o: J, k: string, path: string): string | null {
+    const v = o[k]
+    if (v === undefined || v === null) return null
+    if (typeof v === 'string') return v
+    this.problems.push(`${path}.${k} must be text or null`)
+    return null
+  }
+  int (o: J, k: string, path: string): number {
+    const v = o[k]
+    if (Number.isInteger(v)) return v as number
+    this.problems.push(`${path}.${k} must be a whole number`)
+    return 0
+  }
+  optInt (o: J, k: string, path: string): number | null {
+    return o[k] === undefined || o[k] === null ? null : this.int(o, k, path)
+  }
+  dec (o: J, k: string, path: string, dflt?: string): string {
+    const v = o[k]
+    if ((v === undefined || v === null) && dflt !== undefined) return dflt
+    if (typeof v === 'number' && Number.isFinite(v)) return v.toFixed(4)
+    if (typeof v === 'string' && /^-?\d+(\.\d{1,4})?$/.test(v)) return v
+    this.problems.push(`${path}.${k} must be an amount`)
+    return '0'
+  }
+  time (o: J, k: string, path: string): number {
+    const v = o[k]
+    const t = typeof v === 'string' ? Date.parse(v) : NaN
+    if (!Number.isNaN(t)) return t
+    this.problems.push(`${path}.${k} must be an ISO-8601 time`)
+    return 0
+  }
+  optTime (o: J, k: string, path: string): number | null {
+    return o[k] === undefined || o[k] === null ? null : this.time(o, k, path)
+  }
+  list (o: J, k: string, path: string, required = false): unknown[] {
+    const v = o[k]
+    if (Array.isArray(v)) return v
+    if (v === undefined || v === null) { if (required) this.problems.push(`${path}.${k} is required`); return [] }
+    this.problems.push(`${path}.${k} must be a list`)
+    return []
+  }
+}
+
+function contact (r: Reader, v: unknown, path: string) {
+  const c = r.obj(v, path)
+  const a = r.obj(c.Address, `${path}.Address`)
+  const ap = `${path}.Address`
+  return {
+    FirstName: r.optStr(c, 'FirstName', path), LastName: r.optStr(c, 'LastName', path), Email1: r.optStr(c, 'Email1', path), Phone1: r.optStr(c, 'Phone1', path),
+    Address: {
+      Company: r.optStr(a, 'Company', ap), Street1: r.str(a, 'Street1', ap), Street2: r.optStr(a, 'Street2', ap), Street3: r.optStr(a, 'Street3', ap),
+      City: r.str(a, 'City', ap), RegionCode: r.optStr(a, 'RegionCode', ap), CountryCode: r.str(a, 'CountryCode', ap), PostalCode: r.optStr(a, 'PostalCode', ap)
+    }
+  }
+}
+
+const discounts = (r: Reader, list: unknown[], path: string) => list.map((d, i) => {
+  const o = r.obj(d, `${path}[${i}]`)
+  return { Code: r.str(o, 'Code', `${path}[${i}]`), Value: r.dec(o, 'Value', `${path}[${i}]`, '0') }
+})
+
+export function toOrderRecord (json: unknown) {
+  const r = new Reader()
+  const o = r.obj(json, 'order')
+  const t = r.obj(o.Totals, 'order.Totals')
+  const tp = 'order.Totals'
+  const order = {
+    ID: r.int(o, 'ID', 'order'),
+    CustomKey: r.optStr(o, 'CustomKey', 'order'),
+    CreatedDate: r.time(o, 'CreatedDate', 'order'),
+    UpdatedDate: r.time(o, 'UpdatedDate', 'order'),
+    StatusKey: r.str(o, 'StatusKey', 'order'),
+    TypeKey: r.optStr(o, 'TypeKey', 'order'),
+    AccountID: r.optInt(o, 'AccountID', 'order'),
+    AccountKey: r.optStr(o, 'AccountKey', 'order'),
+    UserContactEmail: r.optStr(o, 'UserContactEmail', 'order'),
+    PurchaseOrderNumber: r.optStr(o, 'PurchaseOrderNumber', 'order'),
+    SellingCurrencyKey: r.str(o, 'SellingCurrencyKey', 'order'),
+    Totals: {
+      SubTotal: r.dec(t, 'SubTotal', tp), Shipping: r.dec(t, 'Shipping', tp, '0'), Handling: r.dec(t, 'Handling', tp, '0'), Fees: r.dec(t, 'Fees', tp, '0'),
+      Discounts: r.dec(t, 'Discounts', tp, '0'), Tax: r.dec(t, 'Tax', tp, '0'), Total: r.dec(t, 'Total', tp)
+    },
+    BillingContact: contact(r, o.BillingContact, 'order.BillingContact'),
+    ShippingContact: contact(r, o.ShippingContact, 'order.ShippingContact'),
+    SalesItems: r.list(o, 'SalesItems', 'order', true).map((v, i) => {
+      const p = `order.SalesItems[${i}]`
+      const it = r.obj(v, p)
+      return {
+        ID: r.int(it, 'ID', p), Sku: r.str(it, 'Sku', p), ProductKey: r.optStr(it, 'ProductKey', p), Name: r.str(it, 'Name', p), Quantity: r.dec(it, 'Quantity', p),
+        UnitOfMeasure: r.optStr(it, 'UnitOfMeasure', p), UnitCorePrice: r.dec(it, 'UnitCorePrice', p, '0'), UnitSoldPrice: r.dec(it, 'UnitSoldPrice', p),
+        ExtendedTaxAmount: r.dec(it, 'ExtendedTaxAmount', p, '0'), ProductTaxCode: r.optStr(it, 'ProductTaxCode', p), Discounts: discounts(r, r.list(it, 'Discounts', p), `${p}.Discounts`)
+      }
+    }),
+    Discounts: discounts(r, r.list(o, 'Discounts', 'order'), 'order.Discounts'),
+    Payments: r.list(o, 'Payments', 'order').map((v, i) => {
+      const p = `order.Payments[${i}]`
+      const x = r.obj(v, p)
+      return {
+        ID: r.int(x, 'ID', p), Amount: r.dec(x, 'Amount', p), StatusKey: r.str(x, 'StatusKey', p), TransactionNumber: r.optStr(x, 'TransactionNumber', p),
+        CardTypeKey: r.optStr(x, 'CardTypeKey', p), ReceivedDate: r.optTime(x, 'ReceivedDate', p)
+      }
+    }),
+    ShippingMethodKey: r.optStr(o, 'ShippingMethodKey', 'order')
+  }
+  if (r.problems.length > 0) throw poison('INVALID_PAYLOAD', `the order does not match Clarity's SalesOrder: ${r.problems.slice(0, 10).join('; ')}${r.problems.length > 10 ? ` (and ${r.problems.length - 10} more)` : ''}`)
+  return order
+}

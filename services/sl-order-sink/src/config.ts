@@ -1,0 +1,8 @@
+import { int, loadConfig, serviceSpec, slConnection } from '../../../lib/config.ts'
+
+export const spec = {
+  ...serviceSpec(7403),
+  ...slConnection,
+  SL_TIMEOUT_MS: int('How long to wait for SL before treating a call as failed (it is then looked up before any retry)', 15000, 1)
+}
+export type Config = ReturnType<typeof loadConfig<typeof spec>>

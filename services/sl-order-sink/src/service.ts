@@ -1,0 +1,59 @@
+// orders.mapped → Dynamics SL sales orders, exactly one per Clarity order: the order
+// is looked up by CustOrdNbr before it is created, so a crash or a timeout between
+// SL's answer and the offset commit never makes a second one (SL does not enforce
+// CustOrdNbr uniqueness; we do). Emits orders.status.
+import { deadLetter } from '../../../lib/consumer-loop.ts'
+import { poison, type BridgeError } from '../../../lib/errors.ts'
+import { createSlClient, SlRejected, type SlRow } from '../../../lib/clients/sl.ts'
+import type { OutRecord } from '../../../lib/kafka.ts'
+import { startService, type Running } from '../../../lib/service.ts'
+import { prefixed } from '../../../topology/topology.ts'
+import type { Config } from './config.ts'
+import type { MappedOrder, OrderStatus } from '../../../lib/records.ts'
+import { slOrderBody } from './transform.ts'
+
+export async function startSlOrderSink (c: Config, exit?: (code: number) => never): Promise<Running> {
+  const { topics, services } = prefixed(c.BRIDGE_TOPIC_PREFIX)
+  const sl = createSlClient({ baseUrl: c.SL_BASE_URL ?? 'http://127.0.0.1:7301', user: c.SL_API_USER, password: c.SL_API_PASSWORD, cpnyId: c.SL_CPNY_ID, timeoutMs: c.SL_TIMEOUT_MS })
+  return await startService({
+    service: services.slOrderSink, config: c, exit,
+    handler: async (kit) => {
+      const input = await kit.serde<MappedOrder>(topics.ordersMapped)
+      const output = await kit.serde<OrderStatus>(topics.ordersStatus)
+      const status = (m: MappedOrder, s: OrderStatus['status'], OrdNbr: string | null, reason: string | null): OutRecord => ({
+        topic: topics.ordersStatus.name,
+        key: String(m.clarityOrderId),
+        value: output.encode({ clarityOrderId: m.clarityOrderId, CustOrdNbr: m.CustOrdNbr, status: s, OrdNbr, reason, at: Date.now() })
+      })
+      const live = (rows: SlRow[]): SlRow | undefined => rows.find((o) => o.Cancelled !== 1)
+
+      return async (rec) => {
+        if (rec.value === null) throw poison('INVALID_RECORD', 'a tombstone on orders.mapped')
+        const m = await input.decode(rec.value)
+        if (m.holdReason !== null) return [status(m, 'HELD', null, m.holdReason)]
+        try {
+          const existing = live(await sl.findOrders(m.CustOrdNbr))
+          if (m.cancelled) {
+            if (existing === undefined) return [status(m, 'CANCELLED', null, 'cancelled before it reached SL')]
+            await sl.updateOrder(String(existing.OrdNbr), { Cancelled: 1 })
+            return [status(m, 'CANCELLED', String(existing.OrdNbr), null)]
+          }
+          if (existing !== undefined) {
+            kit.logger.debug({ custOrdNbr: m.CustOrdNbr, ordNbr: existing.OrdNbr }, 'already in SL')
+            return [status(m, 'CREATED', String(existing.OrdNbr), null)]
+          }
+          const created = await sl.createOrder(slOrderBody(m))
+          return [status(m, 'CREATED', String(created.OrdNbr), null)]
+        } catch (err) {
+          if (!(err instanceof SlRejected)) throw err
+          // SL refused this order for its own data: keep it (dead letter) and hold it in Clarity with SL's words.
+          const reason = err.message
+          kit.metrics.deadLettered.inc({ topic: rec.topic, code: `SL_${err.status}` })
+          kit.logger.warn({ custOrdNbr: m.CustOrdNbr, code: `SL_${err.status}`, reason }, 'SL refused the order')
+          const refusal: BridgeError = poison(`SL_${err.status}`, reason)
+          return [status(m, 'HELD', null, reason), deadLetter(rec, services.slOrderSink.name, refusal, Date.now())]
+        }
+      }
+    }
+  })
+}
