@@ -34,7 +34,7 @@ export async function startOrderAnalytics (c: Config, exit?: (code: number) => n
     service: services.orderAnalytics, config: c, exit, fromBeginning: true,
     handler: async (kit) => {
       const input = await kit.serde<MappedOrder>(topics.ordersMapped)
-      // eslint-disable-next-line no-new -- registered on the service's registry, read on each scrape
+      // Registered on the service's registry; read at each scrape.
       new Gauge({ name: 'bridge_analytics_orders', help: 'Orders counted by order-analytics', registers: [kit.metrics.registry], collect () { this.set(totals.orders.size) } })
       return async (rec) => {
         if (rec.value === null) throw poison('INVALID_RECORD', 'a tombstone on orders.mapped')

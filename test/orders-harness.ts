@@ -1,0 +1,115 @@
+// The whole order flow for one test file: both sandboxes in-process on real sockets,
+// every service in-process under a topic prefix of its own, on the shared broker.
+import { createHmac } from 'node:crypto'
+import { join } from 'node:path'
+import { buildClaritySandbox, type ClaritySandbox } from '../sandboxes/clarity/app.ts'
+import { buildSlSandbox, type SlSandbox } from '../sandboxes/sl/app.ts'
+import { bindRefuse } from '../sandboxes/common/faults.ts'
+import { projectRoot } from '../infra/embedded.ts'
+import { createKafka } from '../lib/kafka.ts'
+import { createRegistry } from '../lib/registry.ts'
+import type { Running } from '../lib/service.ts'
+import { applyTopology } from '../topology/apply.ts'
+import { allTopics, prefixed } from '../topology/topology.ts'
+import { startClarityIngest } from '../services/clarity-ingest/src/service.ts'
+import { startOrderMapper } from '../services/order-mapper/src/service.ts'
+import { startSlOrderSink } from '../services/sl-order-sink/src/service.ts'
+import { startSlShipperSource } from '../services/sl-shipper-source/src/service.ts'
+import { startClarityOrderSink } from '../services/clarity-order-sink/src/service.ts'
+import { env, quiet, unique } from './helpers.ts'
+
+export const WEBHOOK_SECRET = 'whsec_test_flow'
+const noExit = (() => undefined) as never
+
+export interface Flow {
+  prefix: string
+  sl: SlSandbox
+  clarity: ClaritySandbox
+  slUrl: string
+  clarityUrl: string
+  ingestUrl: string
+  services: Record<string, Running>
+  common: Record<string, unknown>
+  stop: () => Promise<void>
+}
+
+async function listen (app: SlSandbox['app'] | ClaritySandbox['app'], faults: SlSandbox['faults']): Promise<string> {
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const port = (app.server.address() as { port: number }).port
+  bindRefuse(app, faults, port, '127.0.0.1')
+  return `http://127.0.0.1:${port}`
+}
+
+export async function startFlow (opts: { only?: string[], pollMs?: number } = {}): Promise<Flow> {
+  const e = env()
+  const prefix = `${unique('flow')}.`
+  const { topics } = prefixed(prefix)
+  const admin = await createKafka({ brokers: e.brokers, clientId: 'flow', logger: quiet }).admin()
+  await applyTopology({ admin, registry: createRegistry(e.registryUrl), topics: allTopics.map((t) => Object.values(topics).find((x) => x.name === `${prefix}${t.name}`)!), schemaDir: join(projectRoot, 'schemas') })
+  await admin.disconnect()
+
+  const sl = buildSlSandbox({ user: 'bridge', password: 'bridge-dev', cpnyId: 'DEMO', tickMs: 25, settings: { allocateAfterMs: 50, shipAfterMs: 100, confirmAfterMs: 100, invoiceAfterMs: 100 } })
+  const clarity = buildClaritySandbox({ clientId: 'bridge', clientSecret: 'bridge-dev', webhookSecrets: [WEBHOOK_SECRET], pumpMs: 20 })
+  const slUrl = await listen(sl.app, sl.faults)
+  const clarityUrl = await listen(clarity.app, clarity.faults)
+  const common = {
+    KAFKA_BROKERS: e.brokers, SCHEMA_REGISTRY_URL: e.registryUrl, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', KAFKA_SESSION_TIMEOUT_MS: 6000,
+    HTTP_PORT: 0, BRIDGE_TOPIC_PREFIX: prefix,
+    SL_BASE_URL: slUrl, SL_API_USER: 'bridge', SL_API_PASSWORD: 'bridge-dev', SL_CPNY_ID: 'DEMO', SL_TIMEOUT_MS: 2000, SL_POLL_INTERVAL_MS: 100,
+    CLARITY_BASE_URL: clarityUrl, CLARITY_CLIENT_ID: 'bridge', CLARITY_CLIENT_SECRET: 'bridge-dev', CLARITY_WEBHOOK_SECRET: [WEBHOOK_SECRET],
+    CLARITY_POLL_INTERVAL_MS: opts.pollMs ?? 0, CLARITY_POLL_LOOKBACK_MS: 3600000, WEBHOOK_MAX_BYTES: 8 * 1024 * 1024, WEBHOOK_TOLERANCE_SEC: 300,
+    ORDER_MAPPING_FILE: join(projectRoot, 'mappings/orders.yaml')
+  }
+  const starters: Record<string, (c: never, exit: never) => Promise<Running>> = {
+    'clarity-ingest': startClarityIngest as never,
+    'order-mapper': startOrderMapper as never,
+    'sl-order-sink': startSlOrderSink as never,
+    'sl-shipper-source': startSlShipperSource as never,
+    'clarity-order-sink': startClarityOrderSink as never
+  }
+  const services: Record<string, Running> = {}
+  for (const [name, start] of Object.entries(starters)) {
+    if (opts.only !== undefined && !opts.only.includes(name)) continue
+    services[name] = await start(common as never, noExit)
+  }
+  const ingest = services['clarity-ingest']
+  const ingestUrl = ingest === undefined ? '' : `http://127.0.0.1:${ingest.port}`
+  if (ingest !== undefined) await clarity.app.inject({ method: 'PUT', url: '/sandbox/webhooks', payload: { urls: [`${ingestUrl}/webhooks/clarity`] } })
+  return {
+    prefix, sl, clarity, slUrl, clarityUrl, ingestUrl, services, common,
+    stop: async () => {
+      for (const s of Object.values(services).reverse()) await s.stop()
+      await clarity.app.close()
+      await sl.app.close()
+    }
+  }
+}
+
+export function signed (body: string, secret = WEBHOOK_SECRET, t = Math.floor(Date.now() / 1000)): Record<string, string> {
+  return { 'content-type': 'application/json', 'Clarity-Signature': `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}` }
+}
+
+export const address = { Street1: '500 Congress Ave', Street2: 'Suite 210', City: 'Austin', RegionCode: 'TX', CountryCode: 'US', PostalCode: '78701' }
+export const shopper = (lines: Array<{ sku: string, quantity: number }>, over: Record<string, unknown> = {}) => ({
+  customer: { email: 'ana@example.com', firstName: 'Ana', lastName: 'Núñez' }, shipTo: address, billTo: address, currency: 'USD', lines, ...over
+})
+
+/** Places an order through the storefront; answers its Clarity ID. */
+export async function place (f: Flow, body: unknown): Promise<number> {
+  const r = await f.clarity.app.inject({ method: 'POST', url: '/sandbox/storefront/orders', payload: body as object })
+  if (r.statusCode !== 201) throw new Error(`storefront refused: ${r.body}`)
+  return r.json().ID as number
+}
+
+export const slOrders = (f: Flow, custOrdNbr: string) => Object.values(f.sl.state().orders).filter((o) => o.CustOrdNbr === custOrdNbr)
+export const clarityOrder = (f: Flow, id: number) => f.clarity.state().orders[String(id)]!
+
+/** Stocks an item in both systems so the test does not depend on the seed's random levels. */
+export function stock (f: Flow, sku: string, qty = 500): void {
+  for (const site of ['MAIN', 'EAST', 'WEST']) {
+    const s = f.sl.state().itemSites[`${sku}|${site}`]
+    if (s !== undefined) { s.QtyOnHand = qty; s.QtyAvail = qty - s.QtyAlloc - s.QtyShipNotInv }
+    const c = f.clarity.state().stock[`${sku}|${site}`]
+    if (c !== undefined) c.Quantity = qty
+  }
+}
