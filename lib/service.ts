@@ -46,7 +46,10 @@ export interface StartOptions {
   handler: (kit: Kit) => Promise<Handler>
   /** Topics read through the consumer loop; default: everything the service consumes. */
   inputs?: Topic[]
-  /** A new group starts at the beginning of its inputs instead of the end. */
+  /**
+   * Where a group with no committed offset starts. Default: the beginning, so a new
+   * deployment, or a service whose offsets expired, loses nothing that is retained.
+   */
   fromBeginning?: boolean
   concurrency?: number
   backoff?: { initialMs: number, maxMs: number }
@@ -99,7 +102,7 @@ export async function startService (o: StartOptions): Promise<Running> {
     const onFatal = (err: BridgeError): void => { void lifecycle.stop(1, `${err.code}: ${err.message}`) }
     void runLoop({
       service: name, consumer: c, producer, topics: loopInputs.map((t) => t.name), handle, logger, metrics, onFatal,
-      fromBeginning: o.fromBeginning, concurrency: o.concurrency, backoff: o.backoff
+      fromBeginning: o.fromBeginning ?? true, concurrency: o.concurrency, backoff: o.backoff
     }).catch((err: unknown) => onFatal(fatal('BUG', `consumer loop: ${(err as Error).message}`, err)))
   }
 

@@ -14,7 +14,7 @@ export interface Faults {
   outageUntil: number
   /** Requests per second before 429; 0 = unlimited. */
   rateLimitPerSec: number
-  /** Delay after the request was handled (the write is done), before the answer: a slow SL. */
+  /** For writes (not GET): delay after the write is done, before the answer; a client may time out on work that happened. */
   answerDelayMs: number
 }
 
@@ -94,7 +94,7 @@ export function installFaults (
   })
 
   app.addHook('onSend', async (req, _reply, payload) => {
-    if (state.faults.answerDelayMs > 0 && prefixes.some((p) => req.url.startsWith(p))) {
+    if (state.faults.answerDelayMs > 0 && req.method !== 'GET' && prefixes.some((p) => req.url.startsWith(p))) {
       state.counters.slowAnswers++
       await new Promise((r) => setTimeout(r, state.faults.answerDelayMs))
     }
