@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { clarityConnection, common, int, loadConfig, optional, list, slConnection, str } from '../lib/config.ts'
+import { clarityConnection, common, int, loadConfig, num, optional, list, slConnection, str } from '../lib/config.ts'
 import { projectRoot, type InfraOptions } from '../infra/embedded.ts'
 
 export const cliSpec = {
@@ -12,7 +12,8 @@ export const cliSpec = {
   ...slConnection,
   ...clarityConnection,
   SL_SANDBOX_PORT: int('Port of the Dynamics SL sandbox', 7301, 1),
-  CLARITY_SANDBOX_PORT: int('Port of the Clarity sandbox', 7302, 1)
+  CLARITY_SANDBOX_PORT: int('Port of the Clarity sandbox', 7302, 1),
+  DEMO_RATE: num('Storefront orders per second the demo load places (0: none)', 2)
 }
 
 export type CliConfig = ReturnType<typeof loadCliConfig>

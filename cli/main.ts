@@ -15,9 +15,11 @@ import { renderDiagram } from '../topology/diagram.ts'
 import { loadCliConfig, type CliConfig } from './config.ts'
 import { parseTarget, replay } from './replay.ts'
 import { sandboxDown, sandboxes, sandboxFaults, sandboxReset, sandboxUp, sandboxUrl } from './sandbox.ts'
+import { SERVICE_PORTS, servicesDown, servicesUp } from './stack.ts'
 
 const usage = `usage: bridge <command>
-  start                                 the whole stack on the embedded defaults: infra, topology, sandboxes
+  start                                 the whole stack on the embedded defaults: infra, topology, sandboxes, services, demo load
+  stop                                  stops what start started
   infra up | down | status | reset      the embedded Kafka and schema registry
   topology apply | check | diagram      make the cluster match topology/, check it, draw it
   sandbox up | down | reset             the Clarity and Dynamics SL sandboxes
@@ -159,14 +161,34 @@ async function replayCmd (c: CliConfig, argv: string[]): Promise<number> {
 async function start (c: CliConfig): Promise<number> {
   await infra(c, 'up')
   await topology(c, 'apply')
-  await sandbox(c, 'up', [])
+  const ingest = `http://127.0.0.1:${SERVICE_PORTS['clarity-ingest']}/webhooks/clarity`
+  for (const s of sandboxes(c)) if (s.external !== undefined) out(`${s.name}: using ${s.external} (sandbox not started)`)
+  for (const e of await sandboxUp(c, { CLARITY_WEBHOOK_URLS: process.env.CLARITY_WEBHOOK_URLS ?? ingest })) out(`${e.name} sandbox: ${e.detail}, ${e.address}`)
+  const [sl, clarity] = sandboxes(c)
+  const env = {
+    KAFKA_BROKERS: c.brokers.join(','), SCHEMA_REGISTRY_URL: c.registryUrl,
+    SL_BASE_URL: sl!.external ?? sandboxUrl(sl!), CLARITY_BASE_URL: clarity!.external ?? sandboxUrl(clarity!)
+  }
+  for (const e of await servicesUp(c, env)) out(`${e.name}: ${e.detail}, ${e.address}`)
+  if (clarity!.external === undefined && c.DEMO_RATE > 0) {
+    await fetch(`${sandboxUrl(clarity!)}/sandbox/load`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rate: c.DEMO_RATE }) })
+    out(`demo load: ${c.DEMO_RATE} storefront orders per second`)
+  }
   out('')
-  out('The bridge\'s infrastructure is up:')
-  out(`  Kafka            ${c.brokers.join(',')}`)
-  out(`  schema registry  ${c.registryUrl}`)
-  for (const s of sandboxes(c)) out(`  ${s.title.padEnd(16)} ${s.external ?? `${sandboxUrl(s)}  (state: ${sandboxUrl(s)}/sandbox/state)`}`)
-  out('Look around:  npx bridge topics     npx bridge infra status     topology/TOPOLOGY.md')
-  out('Stop:         npx bridge sandbox down && npx bridge infra down')
+  out('The bridge is running:')
+  out(`  Kafka                 ${c.brokers.join(',')}   (npx bridge topics: offsets and lag)`)
+  out(`  schema registry       ${c.registryUrl}`)
+  for (const s of sandboxes(c)) out(`  ${s.title.padEnd(21)} ${s.external ?? `${sandboxUrl(s)}/sandbox/state`}`)
+  out(`  order analytics       http://127.0.0.1:${SERVICE_PORTS['order-analytics']}/analytics`)
+  out(`  each service          http://127.0.0.1:74xx/metrics and /readyz (ports 7401-7406)`)
+  out('Stop:  npx bridge stop')
+  return 0
+}
+
+async function stop (c: CliConfig): Promise<number> {
+  await servicesDown(c, out)
+  await sandboxDown(c, out)
+  await stopInfra(c.infra)
   return 0
 }
 
@@ -179,6 +201,7 @@ export async function main (argv: string[]): Promise<number> {
       case 'topology': return await topology(c, sub)
       case 'topics': return await topics(c)
       case 'start': return await start(c)
+      case 'stop': return await stop(c)
       case 'sandbox': return await sandbox(c, sub, argv.slice(2))
       case 'replay': return await replayCmd(c, argv.slice(1))
       case undefined: case 'help': case '--help': case '-h':

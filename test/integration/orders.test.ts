@@ -139,3 +139,33 @@ describe('webhook security', () => {
     expect((await post(shape, signed(shape))).status).toBe(202)
   })
 })
+
+describe('order-analytics', () => {
+  it('plugs onto orders.mapped with no change elsewhere, reads it from the beginning, and rebuilds the same totals after a restart', async () => {
+    const { startOrderAnalytics } = await import('../../services/order-analytics/src/service.ts')
+    const config = { ...f.common, ANALYTICS_TOP_SKUS: 5 } as never
+    const ids = [await place(f, shopper([{ sku: 'WIDGET-RED-L', quantity: 3 }])), await place(f, shopper([{ sku: 'WIDGET-RED-L', quantity: 2 }], { currency: 'EUR' }))]
+    await waitFor('both orders in SL', () => ids.every((id) => slOrders(f, String(id)).length === 1), 60000)
+    const end = (await b.admin.watermarks(t('orders.mapped'))).reduce((n, m) => n + Number(m.high), 0)
+    const distinct = new Set((await readRecords(b.kafka, t('orders.mapped'), end)).map((r) => r.key?.toString()))
+    let a = await startOrderAnalytics(config, (() => undefined) as never)
+    const first = await waitFor('the analytics to count every mapped order', () => {
+      const v = a.totals()
+      return v.orders === distinct.size ? v : undefined
+    })
+    expect(first.revenuePerHour.some((h) => h.byCurrency.EUR !== undefined)).toBe(true)
+    expect(first.revenuePerHour.length).toBeGreaterThan(0)
+    expect(first.revenuePerHour[0]!.byCurrency.USD).toMatch(/^\d+\.\d{2}$/)
+    expect(first.topSkus[0]).toMatchObject({ InvtID: expect.any(String), orders: expect.any(Number) })
+    const served = await (await fetch(`http://127.0.0.1:${a.port}/analytics`)).json()
+    expect(served).toEqual(first)
+    await a.stop()
+    a = await startOrderAnalytics(config, (() => undefined) as never)
+    try {
+      await waitFor('the replayed totals', () => a.totals().orders === first.orders)
+      expect(a.totals()).toEqual(first)
+    } finally {
+      await a.stop()
+    }
+  })
+})
