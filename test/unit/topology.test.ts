@@ -59,6 +59,8 @@ describe('README', () => {
     const { slSandboxSpec } = await import('../../sandboxes/sl/config.ts')
     const { claritySandboxSpec } = await import('../../sandboxes/clarity/config.ts')
     const readme = readFileSync(join(diagramFile, '..', '..', 'README.md'), 'utf8')
-    for (const name of Object.keys({ ...cliSpec, ...slSandboxSpec, ...claritySandboxSpec })) expect(readme, `README lacks ${name}`).toContain(`\`${name}\``)
+    const specs = await Promise.all(['clarity-ingest', 'order-mapper', 'sl-order-sink', 'sl-shipper-source', 'clarity-order-sink', 'order-analytics']
+      .map(async (s) => (await import(`../../services/${s}/src/config.ts`) as { spec: object }).spec))
+    for (const name of Object.keys(Object.assign({ ...cliSpec, ...slSandboxSpec, ...claritySandboxSpec }, ...specs))) expect(readme, `README lacks ${name}`).toContain(`\`${name}\``)
   })
 })
