@@ -17,8 +17,20 @@ export function findOrder (s: SlState, ordNbr: string): SOHeader {
   return o
 }
 
+// SL answers CustOrdNbr lookups from an index; so does the sandbox (derived, not persisted).
+const byCustOrdNbr = new WeakMap<SlState, Map<string, string[]>>()
+function custOrdNbrIndex (s: SlState): Map<string, string[]> {
+  let index = byCustOrdNbr.get(s)
+  if (index === undefined) {
+    index = new Map()
+    for (const o of Object.values(s.orders)) index.set(o.CustOrdNbr, [...(index.get(o.CustOrdNbr) ?? []), o.OrdNbr])
+    byCustOrdNbr.set(s, index)
+  }
+  return index
+}
+
 export const ordersByCustOrdNbr = (s: SlState, custOrdNbr: string): SOHeader[] =>
-  Object.values(s.orders).filter((o) => o.CustOrdNbr === trim(custOrdNbr))
+  (custOrdNbrIndex(s).get(trim(custOrdNbr)) ?? []).map((n) => s.orders[n]!)
 
 function rateFor (s: SlState, curyId: string): { rate: number, multDiv: 'M' | 'D' } {
   if (curyId === s.baseCuryId) return { rate: 1, multDiv: 'M' }
@@ -111,7 +123,9 @@ export function createOrder (s: SlState, b: Record<string, unknown>, nowMs: numb
     stage: type === 'RMA' ? 'rma' : 'new', dueAt: nowMs + s.settings.allocateAfterMs
   }
   order.CuryTotOrd = totalOf(order)
+  const index = custOrdNbrIndex(s) // built before the insert, so the order is added once
   s.orders[OrdNbr] = order
+  index.set(order.CustOrdNbr, [...(index.get(order.CustOrdNbr) ?? []), OrdNbr])
   s.stats.ordersCreated++
   return order
 }
