@@ -1,17 +1,15 @@
 // The kit's consumer loop (Avro decode → identity → Avro encode, produce, commit)
 // against raw kafkajs passthrough of the same bytes, on the same broker in one run.
-import kafkajs from 'kafkajs'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadCliConfig } from '../cli/config.ts'
 import { startKafka, startRegistry, projectRoot } from '../infra/embedded.ts'
-import { runLoop } from '../lib/consumer-loop.ts'
 import { createKafka } from '../lib/kafka.ts'
 import { createLogger } from '../lib/logger.ts'
-import { createMetrics } from '../lib/metrics.ts'
 import { createRegistry, createSerde } from '../lib/registry.ts'
 import { readSchema } from '../lib/service.ts'
 import { topics as declared } from '../topology/topology.ts'
+import { kitLoop, rawPassthrough, type Ctx } from './measure.ts'
 
 const N = Number(process.env.BENCH_MESSAGES ?? 200000)
 const PARTITIONS = 3
@@ -49,58 +47,24 @@ export async function run (): Promise<void> {
     await producer.send(Array.from({ length: Math.min(5000, N - i) }, (_, j) => ({ topic: srcSimple, key: String(i + j), value: simple })))
   }
 
+  let registryCalls = 0
   const total = async (topic: string): Promise<number> =>
     (await admin.watermarks(topic)).reduce((n, m) => n + Number(m.high), 0)
-  async function measure (label: string, outTopic: string, start: () => Promise<() => Promise<void>>): Promise<number> {
-    let first = 0
-    const stop = await start()
-    while (await total(outTopic) < 1) await new Promise((r) => setTimeout(r, 20))
-    first = performance.now()
-    const base = await total(outTopic)
-    while (await total(outTopic) < N) await new Promise((r) => setTimeout(r, 50))
-    const rate = (N - base) / ((performance.now() - first) / 1000)
-    await stop()
-    process.stdout.write(`  ${label.padEnd(44)} ${Math.round(rate).toLocaleString('en-US').padStart(9)} msg/s\n`)
-    return rate
-  }
+  const ctx: Ctx = { kafka, brokers: c.brokers, producer, logger, total, n: N, partitions: PARTITIONS }
+  const line = (label: string, r: number): void => { process.stdout.write(`  ${label.padEnd(44)} ${Math.round(r).toLocaleString('en-US').padStart(9)} msg/s\n`) }
 
-  // (a) raw kafkajs: the same bytes passed through, one send and one commit per batch.
-  const raw = await measure('(a) raw kafkajs passthrough', outRaw, async () => {
-    const k = new kafkajs.Kafka({ clientId: 'bench-raw', brokers: c.brokers, logLevel: kafkajs.logLevel.NOTHING })
-    const p = k.producer({ idempotent: true, maxInFlightRequests: 1 })
-    const cons = k.consumer({ groupId: `bench-raw-${id}`, maxWaitTimeInMs: 1000 })
-    await p.connect()
-    await cons.connect()
-    await cons.subscribe({ topics: [src], fromBeginning: true })
-    await cons.run({
-      autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: PARTITIONS,
-      eachBatch: async ({ batch, resolveOffset }) => {
-        await p.sendBatch({ acks: -1, topicMessages: [{ topic: outRaw, messages: batch.messages.map((m) => ({ key: m.key, value: m.value })) }] })
-        const last = batch.messages.at(-1)
-        if (last === undefined) return
-        resolveOffset(last.offset)
-        await cons.commitOffsets([{ topic: src, partition: batch.partition, offset: String(Number(last.offset) + 1) }])
-      }
-    })
-    return async () => { await cons.disconnect(); await p.disconnect() }
-  })
+  const raw = await rawPassthrough(ctx, src, outRaw, `bench-raw-${id}`)
+  line('(a) raw kafkajs passthrough', raw)
 
   // (b) the kit's loop: decode → identity → encode, produce, commit.
-  let registryCalls = 0
-  const kitRun = (label: string, from: string, to: string, reader: typeof serde) => measure(label, to, async () => {
+  const kitRun = async (label: string, from: string, to: string, reader: typeof serde): Promise<number> => {
     const out = await createSerde<Record<string, unknown>>(registry, `${to}-value`, readSchema(from === src ? declared.ordersRaw : declared.cursors))
-    const consumer = await kafka.consumer(`bench-kit-${to}`)
     const before = registry.requests()
-    void runLoop({
-      service: 'bench-kit', consumer, producer, topics: [from], logger, metrics: createMetrics('bench'),
-      concurrency: PARTITIONS, fromBeginning: true, onFatal: (err) => { throw err },
-      handle: async (rec) => [{ topic: to, key: rec.key, value: out.encode(await reader.decode(rec.value!)) }]
-    })
-    return async () => {
-      registryCalls += registry.requests() - before
-      await consumer.disconnect()
-    }
-  })
+    const r = await kitLoop(ctx, from, to, `bench-kit-${to}`, async (rec) => [{ topic: to, key: rec.key, value: out.encode(await reader.decode(rec.value!)) }])
+    registryCalls += registry.requests() - before
+    line(label, r)
+    return r
+  }
   const kitSimple = await kitRun('(b) kit loop, simple ~1 KB record', srcSimple, outSimple, simpleSerde)
   const kitOrder = await kitRun('(b) kit loop, order record', src, outKit, serde)
 

@@ -1,6 +1,7 @@
 // npm run bench -- <name>: prints figures; never a pass/fail test.
 const benches: Record<string, () => Promise<void>> = {
-  kit: async () => { await (await import('./kit.ts')).run() }
+  kit: async () => { await (await import('./kit.ts')).run() },
+  orders: async () => { await (await import('./orders.ts')).run() }
 }
 const name = process.argv[2] ?? 'kit'
 const bench = benches[name]

@@ -105,6 +105,24 @@ function headersOf (h: kafkajs.IHeaders | undefined): Record<string, string> {
 
 const MAX_REQUEST_BYTES = 512 * 1024
 
+// Brokers refuse requests over message.max.bytes (1 MiB by default): send in chunks,
+// one after the other, so order per partition holds.
+async function sendInChunks (p: kafkajs.Producer, records: OutRecord[]): Promise<void> {
+  let chunk: OutRecord[] = []
+  let bytes = 0
+  for (const r of records) {
+    const size = (r.value?.length ?? 0) + (r.key?.length ?? 0) + 64
+    if (chunk.length > 0 && bytes + size > MAX_REQUEST_BYTES) {
+      await sendChunk(p, chunk)
+      chunk = []
+      bytes = 0
+    }
+    chunk.push(r)
+    bytes += size
+  }
+  if (chunk.length > 0) await sendChunk(p, chunk)
+}
+
 async function sendChunk (p: kafkajs.Producer, records: OutRecord[]): Promise<void> {
   const byTopic = new Map<string, kafkajs.Message[]>()
   for (const r of records) {
@@ -143,23 +161,32 @@ export function createKafka (opts: { brokers: string[], clientId: string, logger
       // and a confirmed send survives the loss of the leader.
       const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner })
       await p.connect()
-      return {
-        async send (records) {
-          // Brokers refuse requests over message.max.bytes (1 MiB by default): send in
-          // chunks, one after the other, so order per partition holds.
-          let chunk: OutRecord[] = []
-          let bytes = 0
-          for (const r of records) {
-            const size = (r.value?.length ?? 0) + (r.key?.length ?? 0) + 64
-            if (chunk.length > 0 && bytes + size > MAX_REQUEST_BYTES) {
-              await sendChunk(p, chunk)
-              chunk = []
-              bytes = 0
-            }
-            chunk.push(r)
-            bytes += size
+      let waiting: Array<{ records: OutRecord[], resolve: () => void, reject: (e: unknown) => void }> = []
+      let draining = false
+      const drain = async (): Promise<void> => {
+        draining = true
+        while (waiting.length > 0) {
+          const batch = waiting
+          waiting = []
+          try {
+            await sendInChunks(p, batch.flatMap((b) => b.records))
+            for (const b of batch) b.resolve()
+          } catch (err) {
+            for (const b of batch) b.reject(err)
           }
-          if (chunk.length > 0) await sendChunk(p, chunk)
+        }
+        draining = false
+      }
+      return {
+        // Sends that arrive while one is in flight go out together in the next request:
+        // with one request in flight (idempotence), that is what keeps many concurrent
+        // callers (webhooks, partitions) from queueing behind each other's round trips.
+        send (records) {
+          if (records.length === 0) return Promise.resolve()
+          return new Promise<void>((resolve, reject) => {
+            waiting.push({ records, resolve, reject })
+            if (!draining) void drain()
+          })
         },
         disconnect: () => p.disconnect()
       }

@@ -102,7 +102,9 @@ export async function startService (o: StartOptions): Promise<Running> {
     const onFatal = (err: BridgeError): void => { void lifecycle.stop(1, `${err.code}: ${err.message}`) }
     void runLoop({
       service: name, consumer: c, producer, topics: loopInputs.map((t) => t.name), handle, logger, metrics, onFatal,
-      fromBeginning: o.fromBeginning ?? true, concurrency: o.concurrency, backoff: o.backoff
+      fromBeginning: o.fromBeginning ?? true, backoff: o.backoff,
+      // Every partition in parallel: order holds within a partition, which is what keys need.
+      concurrency: o.concurrency ?? Math.max(1, ...loopInputs.map((t) => t.partitions))
     }).catch((err: unknown) => onFatal(fatal('BUG', `consumer loop: ${(err as Error).message}`, err)))
   }
 

@@ -16,7 +16,8 @@ import { startOrderMapper } from '../services/order-mapper/src/service.ts'
 import { startSlOrderSink } from '../services/sl-order-sink/src/service.ts'
 import { startSlShipperSource } from '../services/sl-shipper-source/src/service.ts'
 import { startClarityOrderSink } from '../services/clarity-order-sink/src/service.ts'
-import { env, quiet, unique } from './helpers.ts'
+import { randomBytes } from 'node:crypto'
+import { createLogger } from '../lib/logger.ts'
 
 export const WEBHOOK_SECRET = 'whsec_test_flow'
 const noExit = (() => undefined) as never
@@ -40,20 +41,24 @@ async function listen (app: SlSandbox['app'] | ClaritySandbox['app'], faults: Sl
   return `http://127.0.0.1:${port}`
 }
 
-export async function startFlow (opts: { only?: string[], pollMs?: number } = {}): Promise<Flow> {
-  const e = env()
-  const prefix = `${unique('flow')}.`
+const quiet = createLogger('flow', 'silent')
+
+export interface FlowOptions { brokers: string[], registryUrl: string, only?: string[], pollMs?: number, logLevel?: string, slSettings?: Record<string, number | boolean> }
+
+export async function startFlow (opts: FlowOptions): Promise<Flow> {
+  const e = { brokers: opts.brokers, registryUrl: opts.registryUrl }
+  const prefix = `test.flow.${Date.now().toString(36)}${randomBytes(3).toString('hex')}.`
   const { topics } = prefixed(prefix)
   const admin = await createKafka({ brokers: e.brokers, clientId: 'flow', logger: quiet }).admin()
   await applyTopology({ admin, registry: createRegistry(e.registryUrl), topics: allTopics.map((t) => Object.values(topics).find((x) => x.name === `${prefix}${t.name}`)!), schemaDir: join(projectRoot, 'schemas') })
   await admin.disconnect()
 
-  const sl = buildSlSandbox({ user: 'bridge', password: 'bridge-dev', cpnyId: 'DEMO', tickMs: 25, settings: { allocateAfterMs: 50, shipAfterMs: 100, confirmAfterMs: 100, invoiceAfterMs: 100 } })
+  const sl = buildSlSandbox({ user: 'bridge', password: 'bridge-dev', cpnyId: 'DEMO', tickMs: 25, settings: { allocateAfterMs: 50, shipAfterMs: 100, confirmAfterMs: 100, invoiceAfterMs: 100, ...opts.slSettings } })
   const clarity = buildClaritySandbox({ clientId: 'bridge', clientSecret: 'bridge-dev', webhookSecrets: [WEBHOOK_SECRET], pumpMs: 20 })
   const slUrl = await listen(sl.app, sl.faults)
   const clarityUrl = await listen(clarity.app, clarity.faults)
   const common = {
-    KAFKA_BROKERS: e.brokers, SCHEMA_REGISTRY_URL: e.registryUrl, LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', KAFKA_SESSION_TIMEOUT_MS: 6000,
+    KAFKA_BROKERS: e.brokers, SCHEMA_REGISTRY_URL: e.registryUrl, LOG_LEVEL: opts.logLevel ?? 'silent', KAFKA_SESSION_TIMEOUT_MS: 6000,
     HTTP_PORT: 0, BRIDGE_TOPIC_PREFIX: prefix,
     SL_BASE_URL: slUrl, SL_API_USER: 'bridge', SL_API_PASSWORD: 'bridge-dev', SL_CPNY_ID: 'DEMO', SL_TIMEOUT_MS: 2000, SL_POLL_INTERVAL_MS: 100,
     CLARITY_BASE_URL: clarityUrl, CLARITY_CLIENT_ID: 'bridge', CLARITY_CLIENT_SECRET: 'bridge-dev', CLARITY_WEBHOOK_SECRET: [WEBHOOK_SECRET],

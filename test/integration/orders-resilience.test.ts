@@ -6,14 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { projectRoot } from '../../infra/embedded.ts'
 import { tsCommand } from '../../infra/processes.ts'
 import { clarityOrder, place, shopper, slOrders, startFlow, stock, type Flow } from '../orders-harness.ts'
-import { recordCount, useBroker, waitFor } from '../helpers.ts'
+import { env, recordCount, useBroker, waitFor } from '../helpers.ts'
 
 const b = useBroker()
 let f: Flow
 
 beforeAll(async () => {
   // Everything but the SL order sink, which runs as a process of its own so it can be killed.
-  f = await startFlow({ only: ['clarity-ingest', 'order-mapper', 'sl-shipper-source', 'clarity-order-sink'] })
+  f = await startFlow({ ...env(), logLevel: process.env.TEST_LOG_LEVEL, only: ['clarity-ingest', 'order-mapper', 'sl-shipper-source', 'clarity-order-sink'] })
   for (const sku of ['WIDGET-RED-L', 'WIDGET-BLUE-M']) stock(f, sku)
 })
 afterAll(async () => { await f.stop() })

@@ -6,14 +6,14 @@ import { loadOrderMapping } from '../../lib/mapping.ts'
 import { join } from 'node:path'
 import { projectRoot } from '../../infra/embedded.ts'
 import { clarityOrder, place, shopper, signed, slOrders, startFlow, stock, type Flow } from '../orders-harness.ts'
-import { readRecords, recordCount, useBroker, waitFor } from '../helpers.ts'
+import { env, readRecords, recordCount, useBroker, waitFor } from '../helpers.ts'
 
 const b = useBroker()
 let f: Flow
 const mapping = loadOrderMapping(join(projectRoot, 'mappings/orders.yaml'))
 
 beforeAll(async () => {
-  f = await startFlow({ pollMs: 500 })
+  f = await startFlow({ ...env(), logLevel: process.env.TEST_LOG_LEVEL, pollMs: 500 })
   for (const sku of ['WIDGET-RED-L', 'WIDGET-BLUE-M', 'VALVE-BRASS-050', 'GAUGE-DRY-0300']) stock(f, sku)
 })
 afterAll(async () => { await f.stop() })

@@ -1,0 +1,51 @@
+// Throughput of topic → topic passes on the same broker, for the benchmarks:
+// raw kafkajs passthrough (the baseline) and the kit's consumer loop with a handler.
+import kafkajs from 'kafkajs'
+import { runLoop, type Handler } from '../lib/consumer-loop.ts'
+import type { KafkaClient, Producer } from '../lib/kafka.ts'
+import type { Logger } from '../lib/logger.ts'
+import { createMetrics } from '../lib/metrics.ts'
+
+export interface Ctx { kafka: KafkaClient, brokers: string[], producer: Producer, logger: Logger, total: (topic: string) => Promise<number>, n: number, partitions: number }
+
+async function rate (ctx: Ctx, outTopic: string, start: () => Promise<() => Promise<void>>): Promise<number> {
+  const stop = await start()
+  while (await ctx.total(outTopic) < 1) await new Promise((r) => setTimeout(r, 20))
+  const first = performance.now()
+  const base = await ctx.total(outTopic)
+  while (await ctx.total(outTopic) < ctx.n) await new Promise((r) => setTimeout(r, 50))
+  const perSec = (ctx.n - base) / ((performance.now() - first) / 1000)
+  await stop()
+  return perSec
+}
+
+/** Raw kafkajs: the same bytes passed through, one send and one commit per batch. */
+export const rawPassthrough = (ctx: Ctx, src: string, out: string, group: string): Promise<number> => rate(ctx, out, async () => {
+  const k = new kafkajs.Kafka({ clientId: group, brokers: ctx.brokers, logLevel: kafkajs.logLevel.NOTHING })
+  const p = k.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: kafkajs.Partitioners.DefaultPartitioner })
+  const cons = k.consumer({ groupId: group, maxWaitTimeInMs: 1000 })
+  await p.connect()
+  await cons.connect()
+  await cons.subscribe({ topics: [src], fromBeginning: true })
+  await cons.run({
+    autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: ctx.partitions,
+    eachBatch: async ({ batch, resolveOffset }) => {
+      await p.sendBatch({ acks: -1, topicMessages: [{ topic: out, messages: batch.messages.map((m) => ({ key: m.key, value: m.value })) }] })
+      const last = batch.messages.at(-1)
+      if (last === undefined) return
+      resolveOffset(last.offset)
+      await cons.commitOffsets([{ topic: src, partition: batch.partition, offset: String(Number(last.offset) + 1) }])
+    }
+  })
+  return async () => { await cons.disconnect(); await p.disconnect() }
+})
+
+/** The kit's loop with `handle`, producing to `out`. */
+export const kitLoop = (ctx: Ctx, src: string, out: string, group: string, handle: Handler): Promise<number> => rate(ctx, out, async () => {
+  const consumer = await ctx.kafka.consumer(group)
+  void runLoop({
+    service: group, consumer, producer: ctx.producer, topics: [src], logger: ctx.logger, metrics: createMetrics(group),
+    concurrency: ctx.partitions, fromBeginning: true, onFatal: (err) => { throw err }, handle
+  })
+  return async () => { await consumer.disconnect() }
+})
