@@ -25,8 +25,10 @@ export function createLifecycle (logger: Logger, exit: (code: number) => never =
         }, STOP_TIMEOUT_MS)
         timer.unref()
         for (const step of steps.reverse()) {
+          const t0 = Date.now()
           try {
             await step.fn()
+            logger.debug({ step: step.name, ms: Date.now() - t0 }, 'stopped')
           } catch (err) {
             logger.warn({ err, step: step.name }, 'stop step failed')
           }

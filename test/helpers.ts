@@ -8,8 +8,11 @@ import type { Topic } from '../topology/topology.ts'
 
 export const quiet = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent')
 
+/** Names made in this test file carry this mark, so they can be cleaned up after it. */
+const RUN = randomBytes(3).toString('hex')
+
 /** Every test makes its own topic and group names. */
-export const unique = (prefix: string): string => `test.${prefix}.${Date.now().toString(36)}${randomBytes(3).toString('hex')}`
+export const unique = (prefix: string): string => `test.${prefix}.${Date.now().toString(36)}${RUN}${randomBytes(2).toString('hex')}`
 
 export function env (): { brokers: string[], registryUrl: string } {
   return { brokers: inject('brokers'), registryUrl: inject('registryUrl') }
@@ -43,7 +46,11 @@ export async function waitFor<T> (what: string, fn: () => Promise<T | undefined 
 
 export { testTopic } from './workers/topics.ts'
 
+/** Topics the tests of this file created; useBroker deletes them after the file. */
+const created = new Set<string>()
+
 export async function createTopics (admin: Admin, topics: Topic[]): Promise<void> {
+  for (const t of topics) { created.add(t.name); created.add(`${t.name}.dlq`) }
   await admin.createTopics(topics.flatMap((t) => [
     { name: t.name, partitions: t.partitions, configs: {} },
     { name: `${t.name}.dlq`, partitions: t.partitions, configs: {} }
@@ -87,6 +94,8 @@ export function useBroker (): Broker {
   })
   afterAll(async () => {
     await b.producer?.disconnect()
+    const mine = (await b.admin.listTopics()).filter((n) => created.has(n) || (n.startsWith('test.') && n.includes(RUN)))
+    if (mine.length > 0) await b.admin.deleteTopics(mine).catch(() => undefined)
     await b.admin?.disconnect()
   })
   return b

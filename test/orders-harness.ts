@@ -86,6 +86,10 @@ export async function startFlow (opts: FlowOptions): Promise<Flow> {
       for (const s of Object.values(services).reverse()) await s.stop()
       await clarity.app.close()
       await sl.app.close()
+      // A shared broker should not keep every test's topics.
+      const a = await createKafka({ brokers: e.brokers, clientId: 'flow', logger: quiet }).admin()
+      await a.deleteTopics((await a.listTopics()).filter((n) => n.startsWith(prefix))).catch(() => undefined)
+      await a.disconnect()
     }
   }
 }

@@ -3,7 +3,7 @@ import { clarityConnection, int, list, str } from '../../lib/config.ts'
 export const claritySandboxSpec = {
   ...clarityConnection,
   CLARITY_SANDBOX_PORT: int('Clarity sandbox port', 7302, 1),
-  CLARITY_SANDBOX_DATA: str('Clarity sandbox state file', '.bridge/sandboxes/clarity.json'),
+  CLARITY_SANDBOX_DATA: str('Clarity sandbox state file ("memory": keep nothing)', '.bridge/sandboxes/clarity.json'),
   CLARITY_WEBHOOK_URLS: list('Where the Clarity sandbox delivers webhooks, comma separated', []),
   CLARITY_TOKEN_TTL_SEC: int('Lifetime of a Clarity access token', 300, 1)
 }

@@ -171,8 +171,9 @@ export function buildSlSandbox (o: SlSandboxOptions): SlSandbox {
   }))
   app.get('/sandbox/state/orders', async (req) => {
     const q = req.query as Q
-    const all = Object.values(state.orders)
-    return { Items: (q.CustOrdNbr === undefined ? all : all.filter((x) => x.CustOrdNbr === q.CustOrdNbr)).map(({ dueAt, ...x }) => x) }
+    const since = Number(q.SinceTstamp ?? 0) || 0
+    const all = q.CustOrdNbr === undefined ? Object.values(state.orders) : ordersByCustOrdNbr(state, q.CustOrdNbr)
+    return { Items: all.filter((x) => x.tstamp > since).map(({ dueAt, ...x }) => x) }
   })
   app.get('/sandbox/state/shippers', async () => ({ Items: Object.values(state.shippers) }))
   app.get('/sandbox/state/batches', async () => ({ Items: Object.values(state.batches) }))

@@ -3,7 +3,7 @@ import { int, num, slConnection, str } from '../../lib/config.ts'
 export const slSandboxSpec = {
   ...slConnection,
   SL_SANDBOX_PORT: int('SL sandbox port', 7301, 1),
-  SL_SANDBOX_DATA: str('SL sandbox state file', '.bridge/sandboxes/sl.json'),
+  SL_SANDBOX_DATA: str('SL sandbox state file ("memory": keep nothing)', '.bridge/sandboxes/sl.json'),
   SL_SANDBOX_ALLOCATE_MS: int('Process Manager: order created → allocated', 1000),
   SL_SANDBOX_SHIP_MS: int('Process Manager: allocated → shipper created', 3000),
   SL_SANDBOX_CONFIRM_MS: int('Process Manager: shipper → confirmed with tracking', 2000),

@@ -40,7 +40,8 @@ export function report (t: Totals, base: string, top: number) {
       byCurrency: Object.fromEntries([...byCury].map(([c, v]) => [c, formatUnscaled(v, 2)])),
       [`total${base}`]: formatUnscaled(t.baseRevenue.get(hour) ?? 0n, 2)
     })),
-    topSkus: [...t.skus].sort(([, a], [, b]) => (b.quantity > a.quantity ? 1 : b.quantity < a.quantity ? -1 : 0)).slice(0, top)
+    // Ties broken by orders, then InvtID: the list must not depend on which partition came first.
+    topSkus: [...t.skus].sort(([ia, a], [ib, b]) => (b.quantity > a.quantity ? 1 : b.quantity < a.quantity ? -1 : b.orders - a.orders || ia.localeCompare(ib))).slice(0, top)
       .map(([InvtID, s]) => ({ InvtID, quantity: formatUnscaled(s.quantity, 4).replace(/\.?0+$/, ''), orders: s.orders }))
   }
 }
