@@ -213,6 +213,16 @@ describe('webhooks', () => {
     expect(got[0]!.id).toBe(got[1]!.id)
     expect(got[0]!.sig.match(/v1=/g)).toHaveLength(2)
   })
+  it('on request delays deliveries at random, so events arrive out of order', async () => {
+    await sb.app.inject({ method: 'PUT', url: '/sandbox/webhooks', payload: { reorder: true } })
+    const ids: number[] = []
+    for (let i = 0; i < 8; i++) ids.push((await place({ lines: [{ sku: 'WIDGET-RED-L', quantity: 1 }] })).json().ID)
+    await until('eight deliveries', () => got.length === 8)
+    const arrived = got.map((g) => g.data.ID as number)
+    expect([...arrived].sort((a, b) => a - b)).toEqual(ids)
+    expect(arrived).not.toEqual(ids)
+  })
+
   it('sends order.updated and order.cancelled as the order changes', async () => {
     const id = (await place()).json().ID
     await api('PATCH', `/Ordering/SalesOrder/Confirm/${id}`, { ErpOrderNumber: 'SO1' })
