@@ -92,6 +92,16 @@ export async function startService (o: StartOptions): Promise<Running> {
   let consumer: Consumer | undefined
   const ready: Probe[] = [{ name: 'producer', ok: () => true }]
   const loopInputs = o.inputs ?? o.service.consumes
+  // A topic that does not exist is a deployment step not taken, not a bug: say which.
+  const needed = [...new Set([...loopInputs, ...o.service.produces].map((t) => t.name))]
+  const admin = await kafka.admin()
+  const existing = new Set(await admin.listTopics())
+  await admin.disconnect()
+  const missing = needed.filter((t) => !existing.has(t))
+  if (missing.length > 0) {
+    await producer.disconnect()
+    throw fatal('CONTRACT_MISMATCH', `${name}: topic(s) ${missing.join(', ')} do not exist; run \`npx bridge topology apply\` (with the same BRIDGE_TOPIC_PREFIX) first`)
+  }
   if (loopInputs.length > 0) {
     const handle = await o.handler(kit)
     const c = await kafka.consumer(name)

@@ -162,3 +162,14 @@ describe('a service process', () => {
     }
   })
 })
+
+describe('starting a service', () => {
+  it('refuses to start when its topics do not exist, saying which and what to run', async () => {
+    const input = testTopic(unique('missing.in'), 'orders.status')
+    const out = testTopic(unique('missing.out'), 'orders.status')
+    await expect(startService({
+      service: { name: unique('missing-svc').replace(/\./g, '-'), doc: '', consumes: [input], produces: [out], calls: [] },
+      config: kitConfig(), exit: (() => undefined) as never, handler: echo(input, out)
+    })).rejects.toThrow(new RegExp(`topic\\(s\\) ${input.name.replace(/\./g, '\\.')}, ${out.name.replace(/\./g, '\\.')} do not exist; run .npx bridge topology apply.`))
+  })
+})
