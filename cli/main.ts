@@ -163,7 +163,7 @@ async function start (c: CliConfig): Promise<number> {
   await topology(c, 'apply')
   const ingest = `http://127.0.0.1:${SERVICE_PORTS['clarity-ingest']}/webhooks/clarity`
   for (const s of sandboxes(c)) if (s.external !== undefined) out(`${s.name}: using ${s.external} (sandbox not started)`)
-  for (const e of await sandboxUp(c, { CLARITY_WEBHOOK_URLS: process.env.CLARITY_WEBHOOK_URLS ?? ingest })) out(`${e.name} sandbox: ${e.detail}, ${e.address}`)
+  for (const e of await sandboxUp(c, { CLARITY_WEBHOOK_URLS: c.CLARITY_WEBHOOK_URLS?.join(',') ?? ingest })) out(`${e.name} sandbox: ${e.detail}, ${e.address}`)
   const [sl, clarity] = sandboxes(c)
   const env = {
     KAFKA_BROKERS: c.brokers.join(','), SCHEMA_REGISTRY_URL: c.registryUrl,
