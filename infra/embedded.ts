@@ -8,7 +8,6 @@ import { fileURLToPath } from 'node:url'
 import { findJava } from './java.ts'
 import { ensureRunning, portOpen, readPid, stopProcess, type Endpoint } from './processes.ts'
 
-export { portOpen, type Endpoint }
 
 export const KAFKA_VERSION = '4.1.1'
 export const APICURIO_VERSION = '3.3.3'

@@ -42,8 +42,8 @@ export function readSchema (topic: Topic): object {
 export interface StartOptions {
   service: Service
   config: KitConfig
-  /** Builds the record handler once the kit is connected. */
-  handler: (kit: Kit) => Promise<Handler>
+  /** Builds the record handler once the kit is connected; needed when the service has loop inputs. */
+  handler?: (kit: Kit) => Promise<Handler>
   /** Topics read through the consumer loop; default: everything the service consumes. */
   inputs?: Topic[]
   /**
@@ -103,6 +103,7 @@ export async function startService (o: StartOptions): Promise<Running> {
     throw fatal('CONTRACT_MISMATCH', `${name}: topic(s) ${missing.join(', ')} do not exist; run \`npx bridge topology apply\` (with the same BRIDGE_TOPIC_PREFIX) first`)
   }
   if (loopInputs.length > 0) {
+    if (o.handler === undefined) throw fatal('BUG', `${name} consumes ${loopInputs.map((t) => t.name).join(', ')} but has no handler`)
     const handle = await o.handler(kit)
     const c = await kafka.consumer(name)
     consumer = c

@@ -2,6 +2,7 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import { createHmac } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { waitFor } from '../../../test/helpers.ts'
 import { buildClaritySandbox, type ClaritySandbox } from '../app.ts'
 import { priceOrder } from '../storefront.ts'
 
@@ -184,14 +185,10 @@ describe('webhooks', () => {
     await sb.app.inject({ method: 'PUT', url: '/sandbox/webhooks', payload: { urls: [`http://127.0.0.1:${port}/hook`] } })
   })
   afterEach(async () => { await receiver.close() })
-  const until = async (what: string, fn: () => boolean): Promise<void> => {
-    const end = Date.now() + 10000
-    while (!fn()) { if (Date.now() > end) throw new Error(`timed out waiting for ${what}`); await new Promise((r) => setTimeout(r, 20)) }
-  }
 
   it('signs each event with HMAC-SHA256 over "<t>.<raw body>"', async () => {
     const id = (await place()).json().ID
-    await until('the webhook', () => got.length === 1)
+    await waitFor('the webhook', () => got.length === 1)
     const { sig, body, type, data } = got[0]!
     expect(type).toBe('order.created')
     expect(data.ID).toBe(id)
@@ -202,14 +199,14 @@ describe('webhooks', () => {
   it('retries a failed delivery until a 2xx', async () => {
     failFirst = 1
     await place()
-    await until('the retried webhook', () => got.length === 1)
+    await waitFor('the retried webhook', () => got.length === 1)
     expect(sb.state().delivered).toBe(1)
     expect(sb.state().outbox).toHaveLength(0)
   })
   it('on request delivers duplicates, and signs with two secrets during a rotation', async () => {
     await sb.app.inject({ method: 'PUT', url: '/sandbox/webhooks', payload: { duplicateRate: 1, secrets: ['whsec_new', 'whsec_test'] } })
     await place()
-    await until('two deliveries', () => got.length === 2)
+    await waitFor('two deliveries', () => got.length === 2)
     expect(got[0]!.id).toBe(got[1]!.id)
     expect(got[0]!.sig.match(/v1=/g)).toHaveLength(2)
   })
@@ -217,7 +214,7 @@ describe('webhooks', () => {
     await sb.app.inject({ method: 'PUT', url: '/sandbox/webhooks', payload: { reorder: true } })
     const ids: number[] = []
     for (let i = 0; i < 8; i++) ids.push((await place({ lines: [{ sku: 'WIDGET-RED-L', quantity: 1 }] })).json().ID)
-    await until('eight deliveries', () => got.length === 8)
+    await waitFor('eight deliveries', () => got.length === 8)
     const arrived = got.map((g) => g.data.ID as number)
     expect([...arrived].sort((a, b) => a - b)).toEqual(ids)
     expect(arrived).not.toEqual(ids)
@@ -228,7 +225,7 @@ describe('webhooks', () => {
     await api('PATCH', `/Ordering/SalesOrder/Confirm/${id}`, { ErpOrderNumber: 'SO1' })
     const other = (await place()).json().ID
     await sb.app.inject({ method: 'POST', url: `/sandbox/storefront/orders/${other}/cancel` })
-    await until('four events', () => got.length === 4)
+    await waitFor('four events', () => got.length === 4)
     expect(got.map((g) => g.type).sort()).toEqual(['order.cancelled', 'order.created', 'order.created', 'order.updated'])
   })
 })

@@ -1,6 +1,7 @@
 // The SL sandbox against the contract (../shared/contracts/dynamics-sl.md): every
 // route, every rule, each rejection. HTTP through inject(): no sockets.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { waitFor } from '../../../test/helpers.ts'
 import { buildSlSandbox, type SlSandbox } from '../app.ts'
 import { period } from '../state.ts'
 
@@ -18,11 +19,6 @@ afterEach(async () => { await sb.app.close() })
 const call = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown, headers: Record<string, string> = auth) => {
   const r = await sb.app.inject({ method, url, payload: payload as object, headers })
   return { status: r.statusCode, body: r.json() as Record<string, any>, headers: r.headers }
-}
-const waitUntil = async (what: string, fn: () => Promise<boolean>): Promise<void> => {
-  const until = Date.now() + 10000
-  while (Date.now() < until) { if (await fn()) return; await new Promise((r) => setTimeout(r, 20)) }
-  throw new Error(`timed out waiting for ${what}`)
 }
 
 const order = (over: Record<string, unknown> = {}) => ({
@@ -126,11 +122,11 @@ describe('sales orders', () => {
     sb.state().settings.autoShip = false
     const r = await call('POST', '/api/SalesOrder', order({ CustOrdNbr: '200001' }))
     const nbr = r.body.OrdNbr.trimEnd()
-    await waitUntil('allocation', async () => site().QtyAlloc === 2)
+    await waitFor('allocation', async () => site().QtyAlloc === 2)
     expect(site().QtyAvail).toBe(onHand - 2)
     expect((await call('GET', '/api/Shipper?SinceTstamp=0')).body.Items).toEqual([])
     sb.state().settings.autoShip = true
-    await waitUntil('invoice', async () => (await call('GET', `/api/SalesOrder/${nbr}`)).body.InvcNbr.trim() !== '')
+    await waitFor('invoice', async () => (await call('GET', `/api/SalesOrder/${nbr}`)).body.InvcNbr.trim() !== '')
     const shippers = (await call('GET', '/api/Shipper?SinceTstamp=0')).body
     const sh = shippers.Items.find((x: { OrdNbr: string }) => x.OrdNbr.trimEnd() === nbr)
     expect(sh).toMatchObject({ ShippingConfirmed: 1, Cancelled: 0, Status: 'C' })
@@ -154,7 +150,7 @@ describe('sales orders', () => {
     const scarce = sb.state().itemSites['GAUGE-DRY-0100|MAIN']!
     scarce.QtyOnHand = 1; scarce.QtyAvail = 1
     await call('POST', '/api/SalesOrder', order({ ...line({ InvtID: 'GAUGE-DRY-0100', QtyOrd: 3 }) }))
-    await waitUntil('allocation', async () => sb.state().stats.oversoldLines === 1)
+    await waitFor('allocation', async () => sb.state().stats.oversoldLines === 1)
     expect(sb.state().stats.oversoldQty).toBe(2)
     expect(scarce.QtyAlloc).toBe(1)
   })
@@ -163,11 +159,11 @@ describe('sales orders', () => {
     sb.state().settings.autoShip = false
     const nbr = (await call('POST', '/api/SalesOrder', order())).body.OrdNbr.trimEnd()
     const site = sb.state().itemSites['WIDGET-RED-L|MAIN']!
-    await waitUntil('allocation', async () => site.QtyAlloc === 2)
+    await waitFor('allocation', async () => site.QtyAlloc === 2)
     const changed = await call('PUT', `/api/SalesOrder/${nbr}`, line({ QtyOrd: 5 }))
     expect(changed.status).toBe(200)
     expect(changed.body.Lines[0].QtyOrd).toBe(5)
-    await waitUntil('re-allocation', async () => site.QtyAlloc === 5)
+    await waitFor('re-allocation', async () => site.QtyAlloc === 5)
     expect((await call('PUT', `/api/SalesOrder/${nbr}`, { CustOrdNbr: 'other' })).status).toBe(422)
     expect((await call('PUT', `/api/SalesOrder/${nbr}`, { ShipState: 'TEXAS' })).status).toBe(422)
     const cancelled = await call('PUT', `/api/SalesOrder/${nbr}`, { Cancelled: 1 })

@@ -5,6 +5,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { waitFor } from '../../../test/helpers.ts'
 import { bindRefuse } from '../../common/faults.ts'
 import { projectRoot } from '../../../infra/embedded.ts'
 import { buildSlSandbox } from '../app.ts'
@@ -12,13 +13,6 @@ import { buildSlSandbox } from '../app.ts'
 const auth = { authorization: `Basic ${Buffer.from('bridge:bridge-dev').toString('base64')}`, 'x-sl-cpnyid': 'DEMO' }
 const order = { SOTypeID: 'SO', CustID: 'C000123', CustOrdNbr: 'persist-1', Lines: [{ InvtID: 'WIDGET-BLUE-M', SiteID: 'EAST', QtyOrd: 1 }] }
 
-const until = async (what: string, fn: () => Promise<boolean>): Promise<void> => {
-  const end = Date.now() + 20000
-  while (!(await fn().catch(() => false))) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 describe('SL sandbox persistence', () => {
   it('keeps its tables across a restart, numbering included', async () => {
@@ -47,10 +41,10 @@ describe('refused connections', () => {
     const url = `http://127.0.0.1:${port}`
     try {
       await fetch(`${url}/sandbox/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ refuseSec: 1 }) })
-      await until('connections to be refused', async () => {
+      await waitFor('connections to be refused', async () => {
         try { await fetch(`${url}/sandbox/state`); return false } catch (err) { return ((err as Error).cause as { code?: string })?.code === 'ECONNREFUSED' }
       })
-      await until('the sandbox to answer again', async () => (await fetch(`${url}/sandbox/state`)).ok)
+      await waitFor('the sandbox to answer again', async () => (await fetch(`${url}/sandbox/state`)).ok)
       expect(sb.faults.counters.refused).toBe(1)
     } finally {
       await sb.app.close()

@@ -44,7 +44,6 @@ export async function startClarityIngest (c: Config, exit?: (code: number) => ne
 
   const running = await startService({
     service, config: c, exit, inputs: [],
-    handler: async () => async () => [],
     routes: (app, kit) => {
       webhooks = new Counter({ name: 'bridge_webhooks_total', help: 'Clarity webhooks by outcome', labelNames: ['result'], registers: [kit.metrics.registry] })
       app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: c.WEBHOOK_MAX_BYTES }, (_req, body, done) => done(null, body))

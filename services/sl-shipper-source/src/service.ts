@@ -19,7 +19,7 @@ const PAGE = 500
 export async function startSlShipperSource (c: Config, exit?: (code: number) => never): Promise<Running> {
   const { topics, services } = prefixed(c.BRIDGE_TOPIC_PREFIX)
   const sl = createSlClient({ baseUrl: c.SL_BASE_URL ?? 'http://127.0.0.1:7301', user: c.SL_API_USER, password: c.SL_API_PASSWORD, cpnyId: c.SL_CPNY_ID })
-  const running = await startService({ service: services.slShipperSource, config: c, exit, inputs: [], handler: async () => async () => [] })
+  const running = await startService({ service: services.slShipperSource, config: c, exit, inputs: [] })
   const { kit } = running
   const shipments = await kit.serde<Shipment>(topics.shipmentsChanges)
   const cursors = await kit.serde<Cursor>(topics.cursors)
