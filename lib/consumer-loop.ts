@@ -22,13 +22,23 @@ export const DLQ_HEADERS = {
 } as const
 
 export type Handler = (record: InRecord) => Promise<OutRecord[] | undefined>
+/**
+ * Handles up to `batchSize` records of one partition at once, in offset order (sinks
+ * that write in bulk). It may refuse some records as poison and keep the rest; a thrown
+ * error applies to the whole chunk: retriable retries it, poison dead-letters all of it.
+ */
+export type BatchHandler = (records: InRecord[]) => Promise<BatchResult | undefined>
+export interface BatchResult { out?: OutRecord[], rejected?: Array<{ record: InRecord, error: BridgeError }> }
 
 export interface LoopOptions {
   service: string
   consumer: Consumer
   producer: Producer
   topics: string[]
-  handle: Handler
+  /** One of handle (record by record) or handleBatch. */
+  handle?: Handler
+  handleBatch?: BatchHandler
+  batchSize?: number
   logger: Logger
   metrics: Metrics
   fromBeginning?: boolean
@@ -69,6 +79,10 @@ export async function runLoop (o: LoopOptions): Promise<void> {
   const backoff = o.backoff ?? { initialMs: 200, maxMs: 30000 }
   const flushEveryMs = o.flushEveryMs ?? 1000
   const now = o.now ?? Date.now
+  const handle = o.handle
+  if ((handle === undefined) === (o.handleBatch === undefined)) throw new Error('runLoop takes exactly one of handle and handleBatch')
+  const size = o.handleBatch === undefined ? 1 : Math.max(1, o.batchSize ?? 500)
+  const run: BatchHandler = o.handleBatch ?? (async (records) => ({ out: await handle!(records[0]!) }))
   // Shared by all partitions: while one partition backs off from an outage, the
   // others wait too instead of hammering the same unavailable system.
   let openUntil = 0
@@ -105,31 +119,37 @@ export async function runLoop (o: LoopOptions): Promise<void> {
       lastFlush = now()
     }
 
-    for (const record of batch.records) {
+    const reject = (record: InRecord, err: BridgeError): void => {
+      log.warn({ offset: record.offset, code: err.code, reason: err.message }, 'dead-lettering a poison record')
+      pending.push(deadLetter(record, o.service, err, now()))
+      o.metrics.deadLettered.inc({ topic: record.topic, code: err.code })
+    }
+
+    for (let i = 0; i < batch.records.length; i += size) {
       if (!ctl.active() || fatalError !== undefined) break
+      const chunk = size === 1 ? [batch.records[i]!] : batch.records.slice(i, i + size)
       const started = process.hrtime.bigint()
-      o.metrics.messagesIn.inc({ topic: record.topic })
+      o.metrics.messagesIn.inc({ topic: batch.topic }, chunk.length)
       for (let attempt = 0; ; attempt++) {
         if (openUntil > now()) {
           await flush()
           if (!(await wait(openUntil - now(), ctl))) return
         }
         try {
-          const out = await o.handle(record)
-          if (out !== undefined) pending.push(...out)
+          const res = await run(chunk)
+          if (res?.out !== undefined) pending.push(...res.out)
+          for (const r of res?.rejected ?? []) reject(r.record, r.error)
           consecutiveFailures = 0
           break
         } catch (raw) {
           const err = classify(raw)
           o.metrics.errors.inc({ kind: err.kind, code: err.code })
           if (err.kind === 'poison') {
-            log.warn({ offset: record.offset, code: err.code, reason: err.message }, 'dead-lettering a poison record')
-            pending.push(deadLetter(record, o.service, err, now()))
-            o.metrics.deadLettered.inc({ topic: record.topic, code: err.code })
+            for (const r of chunk) reject(r, err)
             break
           }
           if (err.kind === 'fatal') {
-            log.fatal({ offset: record.offset, code: err.code, err: raw }, 'fatal error')
+            log.fatal({ offset: chunk[0]!.offset, code: err.code, err: raw }, 'fatal error')
             if (fatalError === undefined) {
               fatalError = err
               o.onFatal(err)
@@ -140,11 +160,11 @@ export async function runLoop (o: LoopOptions): Promise<void> {
           await flush()
           const delay = backoffMs(consecutiveFailures++, backoff, err.retryAfterMs)
           openUntil = Math.max(openUntil, now() + delay)
-          log.warn({ offset: record.offset, code: err.code, reason: err.message, attempt, delayMs: delay }, 'retrying')
+          log.warn({ offset: chunk[0]!.offset, code: err.code, reason: err.message, attempt, delayMs: delay }, 'retrying')
         }
       }
-      done = record.offset
-      o.metrics.processing.observe({ topic: record.topic }, Number(process.hrtime.bigint() - started) / 1e9)
+      done = chunk.at(-1)!.offset
+      o.metrics.processing.observe({ topic: batch.topic }, Number(process.hrtime.bigint() - started) / 1e9 / chunk.length)
       // Slow handlers (HTTP sinks) still commit progress regularly inside one batch.
       if (now() - lastFlush >= flushEveryMs) await flush()
     }

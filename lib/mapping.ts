@@ -80,15 +80,16 @@ export function checkMapping (m: unknown, file: string): OrderMapping {
   } as OrderMapping
 }
 
-export function loadOrderMapping (file: string): OrderMapping {
-  let parsed: unknown
+/** A mapping file's YAML; unreadable or not YAML is a MappingError naming the file. */
+export function readMappingFile (file: string): unknown {
   try {
-    parsed = parse(readFileSync(file, 'utf8'))
+    return parse(readFileSync(file, 'utf8'))
   } catch (err) {
     throw new MappingError(file, [(err as Error).message])
   }
-  return checkMapping(parsed, file)
 }
+
+export const loadOrderMapping = (file: string): OrderMapping => checkMapping(readMappingFile(file), file)
 
 /** The Clarity order ID inside a CustOrdNbr made from the mapping's template. */
 export function clarityIdOf (m: OrderMapping, custOrdNbr: string): number | undefined {
@@ -100,7 +101,7 @@ export function clarityIdOf (m: OrderMapping, custOrdNbr: string): number | unde
 }
 
 /** SL InvtID → the SKU Clarity sells it under. */
-export function skuOf (m: OrderMapping, invtId: string): string {
+export function skuOf (m: Pick<OrderMapping, 'skus'>, invtId: string): string {
   for (const [sku, invt] of Object.entries(m.skus)) if (invt === invtId) return sku
   return invtId
 }

@@ -30,3 +30,7 @@ export interface Shipment {
   ShippingConfirmed: boolean, Cancelled: boolean, InvcNbr: string | null, InvcDate: number | null, CuryTotInvc: Dec | null,
   Lines: Array<{ LineRef: string, OrdLineRef: string, InvtID: string, SiteID: string, QtyShip: Dec }>, tstamp: number
 }
+
+export interface ItemSiteLevel {
+  InvtID: string, SiteID: string, QtyOnHand: Dec, QtyAvail: Dec, QtyAlloc: Dec, QtyShipNotInv: Dec, QtyOnPO: Dec, LUpd_DateTime: number, tstamp: number
+}

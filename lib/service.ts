@@ -9,7 +9,7 @@ import { createLogger, type Logger } from './logger.ts'
 import { createRegistry, createSerde, type Registry, type Serde } from './registry.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import { buildOpsServer, type Probe } from './http.ts'
-import { runLoop, type Handler } from './consumer-loop.ts'
+import { runLoop, type BatchHandler, type Handler } from './consumer-loop.ts'
 import { createLifecycle, type Lifecycle } from './lifecycle.ts'
 import { fatal, type BridgeError } from './errors.ts'
 import { subjectOf, type Service, type Topic } from '../topology/topology.ts'
@@ -44,6 +44,9 @@ export interface StartOptions {
   config: KitConfig
   /** Builds the record handler once the kit is connected; needed when the service has loop inputs. */
   handler?: (kit: Kit) => Promise<Handler>
+  /** Instead of handler: records in chunks of up to batchSize, for sinks that write in bulk. */
+  batchHandler?: (kit: Kit) => Promise<BatchHandler>
+  batchSize?: number
   /** Topics read through the consumer loop; default: everything the service consumes. */
   inputs?: Topic[]
   /**
@@ -103,8 +106,9 @@ export async function startService (o: StartOptions): Promise<Running> {
     throw fatal('CONTRACT_MISMATCH', `${name}: topic(s) ${missing.join(', ')} do not exist; run \`npx bridge topology apply\` (with the same BRIDGE_TOPIC_PREFIX) first`)
   }
   if (loopInputs.length > 0) {
-    if (o.handler === undefined) throw fatal('BUG', `${name} consumes ${loopInputs.map((t) => t.name).join(', ')} but has no handler`)
-    const handle = await o.handler(kit)
+    if (o.handler === undefined && o.batchHandler === undefined) throw fatal('BUG', `${name} consumes ${loopInputs.map((t) => t.name).join(', ')} but has no handler`)
+    const handle = await o.handler?.(kit)
+    const handleBatch = handle === undefined ? await o.batchHandler?.(kit) : undefined
     const c = await kafka.consumer(name)
     consumer = c
     ready.push({ name: 'consumer', ok: () => c.joined() })
@@ -112,7 +116,7 @@ export async function startService (o: StartOptions): Promise<Running> {
     lifecycle.onStop('consumer', () => c.disconnect())
     const onFatal = (err: BridgeError): void => { void lifecycle.stop(1, `${err.code}: ${err.message}`) }
     void runLoop({
-      service: name, consumer: c, producer, topics: loopInputs.map((t) => t.name), handle, logger, metrics, onFatal,
+      service: name, consumer: c, producer, topics: loopInputs.map((t) => t.name), handle, handleBatch, batchSize: o.batchSize, logger, metrics, onFatal,
       fromBeginning: o.fromBeginning ?? true, backoff: o.backoff,
       // Every partition in parallel: order holds within a partition, which is what keys need.
       concurrency: o.concurrency ?? Math.max(1, ...loopInputs.map((t) => t.partitions))

@@ -16,6 +16,8 @@ import { startOrderMapper } from '../services/order-mapper/src/service.ts'
 import { startSlOrderSink } from '../services/sl-order-sink/src/service.ts'
 import { startSlShipperSource } from '../services/sl-shipper-source/src/service.ts'
 import { startClarityOrderSink } from '../services/clarity-order-sink/src/service.ts'
+import { startSlInventorySource } from '../services/sl-inventory-source/src/service.ts'
+import { startClarityInventorySink } from '../services/clarity-inventory-sink/src/service.ts'
 import { randomBytes } from 'node:crypto'
 import { createLogger } from '../lib/logger.ts'
 
@@ -43,6 +45,9 @@ async function listen (app: SlSandbox['app'] | ClaritySandbox['app'], faults: Sl
 
 const quiet = createLogger('flow', 'silent')
 
+/** What startFlow runs unless told otherwise: the order flow. */
+export const ORDER_SERVICES = ['clarity-ingest', 'order-mapper', 'sl-order-sink', 'sl-shipper-source', 'clarity-order-sink']
+
 export interface FlowOptions { brokers: string[], registryUrl: string, only?: string[], pollMs?: number, logLevel?: string, slSettings?: Record<string, number | boolean> }
 
 export async function startFlow (opts: FlowOptions): Promise<Flow> {
@@ -63,18 +68,21 @@ export async function startFlow (opts: FlowOptions): Promise<Flow> {
     SL_BASE_URL: slUrl, SL_API_USER: 'bridge', SL_API_PASSWORD: 'bridge-dev', SL_CPNY_ID: 'DEMO', SL_TIMEOUT_MS: 2000, SL_POLL_INTERVAL_MS: 100,
     CLARITY_BASE_URL: clarityUrl, CLARITY_CLIENT_ID: 'bridge', CLARITY_CLIENT_SECRET: 'bridge-dev', CLARITY_WEBHOOK_SECRET: [WEBHOOK_SECRET],
     CLARITY_POLL_INTERVAL_MS: opts.pollMs ?? 0, CLARITY_POLL_LOOKBACK_MS: 3600000, WEBHOOK_MAX_BYTES: 8 * 1024 * 1024, WEBHOOK_TOLERANCE_SEC: 300,
-    ORDER_MAPPING_FILE: join(projectRoot, 'mappings/orders.yaml')
+    ORDER_MAPPING_FILE: join(projectRoot, 'mappings/orders.yaml'),
+    CATALOGUE_MAPPING_FILE: join(projectRoot, 'mappings/catalogue.yaml'), SL_INVENTORY_POLL_MS: 100, INVENTORY_BATCH_SIZE: 500
   }
   const starters: Record<string, (c: never, exit: never) => Promise<Running>> = {
     'clarity-ingest': startClarityIngest as never,
     'order-mapper': startOrderMapper as never,
     'sl-order-sink': startSlOrderSink as never,
     'sl-shipper-source': startSlShipperSource as never,
-    'clarity-order-sink': startClarityOrderSink as never
+    'clarity-order-sink': startClarityOrderSink as never,
+    'sl-inventory-source': startSlInventorySource as never,
+    'clarity-inventory-sink': startClarityInventorySink as never
   }
   const services: Record<string, Running> = {}
   for (const [name, start] of Object.entries(starters)) {
-    if (opts.only !== undefined && !opts.only.includes(name)) continue
+    if (!(opts.only ?? ORDER_SERVICES).includes(name)) continue
     services[name] = await start(common as never, noExit)
   }
   const ingest = services['clarity-ingest']

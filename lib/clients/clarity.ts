@@ -58,7 +58,7 @@ export function createClarityClient (c: ClarityConfig) {
     hold: (id: number, reason: string) => ok('PATCH', `/Ordering/SalesOrder/Hold/${id}`, { Reason: reason }),
     ship: (id: number, shipment: ClarityRow) => ok('PATCH', `/Ordering/SalesOrder/Ship/${id}`, shipment),
     void: (id: number) => ok('PATCH', `/Ordering/SalesOrder/Void/${id}`),
-    updateStock: (rows: ClarityRow[]) => ok<{ ActionSucceeded: boolean, Messages: string[], Result: number }>('POST', '/Inventory/ProductInventoryLocationSections/UpdateMany', rows)
+    updateStock: (rows: object[]) => ok<{ ActionSucceeded: boolean, Messages: string[], Result: number }>('POST', '/Inventory/ProductInventoryLocationSections/UpdateMany', rows)
   }
 }
 

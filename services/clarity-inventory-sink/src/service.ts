@@ -1,0 +1,73 @@
+// inventory.changes → Clarity UpdateMany, up to 500 rows a call. Within one chunk of a
+// partition, several changes of one item site collapse to the latest: the store only
+// needs the newest level, and chunks of one partition go strictly in offset order, so
+// one key's updates are never reordered. Throttling and outages back off and pause the
+// loop (nothing is dead-lettered); a level that breaks a rule, or a row Clarity refuses,
+// is dead-lettered with the reason while the rest of the chunk is pushed.
+import { Counter } from 'prom-client'
+import { loadCatalogueMapping } from '../../../lib/catalogue-mapping.ts'
+import { ClarityRejected, createClarityClient } from '../../../lib/clients/clarity.ts'
+import type { BatchResult } from '../../../lib/consumer-loop.ts'
+import { classify, poison } from '../../../lib/errors.ts'
+import type { InRecord } from '../../../lib/kafka.ts'
+import { loadOrderMapping } from '../../../lib/mapping.ts'
+import type { ItemSiteLevel } from '../../../lib/records.ts'
+import { startService, type Running } from '../../../lib/service.ts'
+import { prefixed } from '../../../topology/topology.ts'
+import type { Config } from './config.ts'
+import { stockRow, type StockRow } from './transform.ts'
+
+const MAX_ROWS = 500
+const ROW_MESSAGE = /^row (\d+): (.*)$/
+
+export async function startClarityInventorySink (c: Config, exit?: (code: number) => never): Promise<Running> {
+  const { topics, services } = prefixed(c.BRIDGE_TOPIC_PREFIX)
+  const mapping = loadCatalogueMapping(c.CATALOGUE_MAPPING_FILE)
+  const { skus } = loadOrderMapping(c.ORDER_MAPPING_FILE)
+  const clarity = createClarityClient({ baseUrl: c.CLARITY_BASE_URL ?? 'http://127.0.0.1:7302', clientId: c.CLARITY_CLIENT_ID, clientSecret: c.CLARITY_CLIENT_SECRET })
+
+  return await startService({
+    service: services.clarityInventorySink, config: c, exit,
+    batchSize: Math.min(MAX_ROWS, c.INVENTORY_BATCH_SIZE),
+    batchHandler: async (kit) => {
+      const levels = await kit.serde<ItemSiteLevel>(topics.inventoryChanges)
+      const rows = new Counter({ name: 'bridge_inventory_rows_total', help: 'Stock rows by outcome: pushed, coalesced (a newer one followed), unpublished (site not mapped)', labelNames: ['outcome'], registers: [kit.metrics.registry] })
+      return async (records: InRecord[]): Promise<BatchResult> => {
+        const rejected: NonNullable<BatchResult['rejected']> = []
+        const latest = new Map<string, { record: InRecord, row: StockRow }>()
+        for (const record of records) {
+          const key = record.key?.toString() ?? ''
+          // A later record of the key supersedes whatever came before it in this chunk.
+          if (latest.delete(key)) rows.inc({ outcome: 'coalesced' })
+          if (record.value === null) continue
+          try {
+            const level = await levels.decode(record.value).catch((err: Error) => { throw poison('INVALID_RECORD', `not an inventory.changes record: ${err.message}`) })
+            const row = stockRow(mapping, skus, level)
+            if (row === undefined) rows.inc({ outcome: 'unpublished' })
+            else latest.set(key, { record, row })
+          } catch (err) {
+            const e = classify(err)
+            if (e.kind !== 'poison') throw err
+            rejected.push({ record, error: e })
+          }
+        }
+        const push = [...latest.values()]
+        if (push.length === 0) return { rejected }
+        const answer = await clarity.updateStock(push.map((p) => p.row)).catch((err: unknown) => {
+          if (err instanceof ClarityRejected) throw poison(`CLARITY_${err.status}`, `UpdateMany refused: ${err.message}`)
+          throw err
+        })
+        const refused = new Set<number>()
+        for (const m of answer.Messages ?? []) {
+          const hit = ROW_MESSAGE.exec(m)
+          const p = hit === null ? undefined : push[Number(hit[1])]
+          if (p === undefined) { kit.logger.warn({ message: m }, 'Clarity UpdateMany message not tied to a row'); continue }
+          refused.add(Number(hit![1]))
+          rejected.push({ record: p.record, error: poison('CLARITY_ROW_REFUSED', `${p.row.ProductKey} at ${p.row.LocationKey}: ${hit![2]!}`) })
+        }
+        rows.inc({ outcome: 'pushed' }, push.length - refused.size)
+        return { rejected }
+      }
+    }
+  })
+}

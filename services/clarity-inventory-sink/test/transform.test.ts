@@ -1,0 +1,63 @@
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { projectRoot } from '../../../infra/embedded.ts'
+import { checkCatalogueMapping, loadCatalogueMapping } from '../../../lib/catalogue-mapping.ts'
+import { MappingError } from '../../../lib/mapping.ts'
+import type { ItemSiteLevel } from '../../../lib/records.ts'
+import { stockRow } from '../src/transform.ts'
+
+const shipped = loadCatalogueMapping(join(projectRoot, 'mappings/catalogue.yaml'))
+const mapping = { ...shipped, inventory: { locations: { MAIN: 'AUS', EAST: 'NWK' }, available: 'QtyAvail' as const, safetyStock: { default: 2, EAST: 10 } } }
+const skus = { 'VALVE-BRASS-1/2IN': 'VALVE-BRASS-050' }
+const level = (over: Partial<ItemSiteLevel>): ItemSiteLevel => ({
+  InvtID: 'PUMP-100-110V', SiteID: 'MAIN', QtyOnHand: '12.0000', QtyAvail: '9.0000', QtyAlloc: '3.0000', QtyShipNotInv: '0.0000', QtyOnPO: '0.0000', LUpd_DateTime: 0, tstamp: 1, ...over
+})
+
+describe('available to sell', () => {
+  it.each([
+    ['available minus the default safety stock', {}, { ProductKey: 'PUMP-100-110V', LocationKey: 'AUS', Quantity: 7, QuantityAllocated: 3 }],
+    ['a site\'s own safety stock, floored at 0', { SiteID: 'EAST' }, { ProductKey: 'PUMP-100-110V', LocationKey: 'NWK', Quantity: 0, QuantityAllocated: 3 }],
+    ['a fractional level', { QtyAvail: '2.5000' }, { ProductKey: 'PUMP-100-110V', LocationKey: 'AUS', Quantity: 0.5, QuantityAllocated: 3 }],
+    ['the store\'s SKU for an item sold under another', { InvtID: 'VALVE-BRASS-050' }, { ProductKey: 'VALVE-BRASS-1/2IN', LocationKey: 'AUS', Quantity: 7, QuantityAllocated: 3 }]
+  ])('%s', (_, over, want) => {
+    expect(stockRow(mapping, skus, level(over))).toEqual(want)
+  })
+
+  it('a site with no location is not published', () => {
+    expect(stockRow(mapping, skus, level({ SiteID: 'WEST' }))).toBeUndefined()
+  })
+
+  it('on hand instead of available, when the mapping says so', () => {
+    expect(stockRow({ ...mapping, inventory: { ...mapping.inventory, available: 'QtyOnHand' } }, skus, level({}))?.Quantity).toBe(10)
+  })
+
+  it.each([['QtyAvail', { QtyAvail: '-1.0000' }], ['QtyOnHand', { QtyOnHand: '-0.5000', QtyAvail: '0.0000' }]])('a negative %s is poison, never pushed', (_, over) => {
+    expect(() => stockRow(mapping, skus, level(over))).toThrow(expect.objectContaining({ code: 'NEGATIVE_LEVEL' }))
+  })
+})
+
+describe('catalogue mapping file', () => {
+  it('the shipped file publishes every sandbox site one to one', () => {
+    expect(shipped.inventory.locations).toEqual({ MAIN: 'MAIN', EAST: 'EAST', WEST: 'WEST' })
+  })
+
+  it('lists every problem at once', () => {
+    const bad = { version: 1, inventory: { locations: { MAIN: 'A', EAST: 'A' }, available: 'QtyFree', safetyStock: { MAIN: -1 } }, products: { fields: { Colour: 'Descr', PriceBase: 'Price' }, discontinued: ['XX'] } }
+    try {
+      checkCatalogueMapping(bad, 'bad.yaml')
+      expect.unreachable()
+    } catch (e) {
+      expect(e).toBeInstanceOf(MappingError)
+      expect((e as MappingError).problems).toEqual([
+        'version must be text',
+        'inventory.locations: MAIN and EAST both feed A; each location takes one site',
+        'inventory.available must be QtyAvail or QtyOnHand',
+        'inventory.safetyStock.MAIN must be a number of units >= 0',
+        'products.fields.Colour: Clarity products have no field Colour; known: Name, ShortDescription, Description, PriceBase, PriceSale, Weight, UnitOfMeasure, TaxCode',
+        'products.fields.PriceBase: SL items have no field Price; known: InvtID, Descr, ClassID, StkUnit, StkBasePrc, StdCost, Weight, TaxCat',
+        'products.fields.Name is required (Clarity needs a name)',
+        'products.discontinued: XX is not a TranStatusCode (AC, IN, NP, OH)'
+      ])
+    }
+  })
+})
