@@ -18,6 +18,6 @@ describe('SL item site → inventory.changes', () => {
     ['no item', { InvtID: '' }, 'InvtID must be text'],
     ['no tstamp', { tstamp: '811' }, 'tstamp must be a number']
   ])('%s is a clear poison', (_, change, reason) => {
-    expect(codeOf({ ...row, ...change })).toBe(`INVALID_LEVEL: item site ${String(change.InvtID ?? row.InvtID)} at MAIN: ${reason}`)
+    expect(codeOf({ ...row, ...change })).toBe(`INVALID_LEVEL: item site ${String((change as { InvtID?: string }).InvtID ?? row.InvtID)} at MAIN: ${reason}`)
   })
 })
