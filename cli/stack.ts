@@ -9,7 +9,8 @@ import type { CliConfig } from './config.ts'
 /** Each service's default port (its config.ts says the same). */
 export const SERVICE_PORTS: Record<string, number> = {
   'clarity-ingest': 7401, 'order-mapper': 7402, 'sl-order-sink': 7403, 'sl-shipper-source': 7404, 'clarity-order-sink': 7405, 'order-analytics': 7406,
-  'sl-inventory-source': 7407, 'clarity-inventory-sink': 7408
+  'sl-inventory-source': 7407, 'clarity-inventory-sink': 7408, 'sl-product-source': 7409, 'clarity-product-sink': 7410,
+  'sl-customer-source': 7411, 'clarity-customer-sink': 7412, 'sl-customer-sink': 7413
 }
 
 export const runnableServices = (): string[] => allServices.map((s) => s.name).filter((n) => existsSync(join(projectRoot, 'services', n, 'src', 'main.ts')))

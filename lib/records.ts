@@ -34,3 +34,8 @@ export interface Shipment {
 export interface ItemSiteLevel {
   InvtID: string, SiteID: string, QtyOnHand: Dec, QtyAvail: Dec, QtyAlloc: Dec, QtyShipNotInv: Dec, QtyOnPO: Dec, LUpd_DateTime: number, tstamp: number
 }
+
+export interface Item {
+  InvtID: string, Descr: string, ClassID: string, TranStatusCode: string, StkUnit: string, StkBasePrc: Dec, StdCost: Dec, Weight: Dec | null,
+  TaxCat: string, LUpd_DateTime: number, tstamp: number
+}

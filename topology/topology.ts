@@ -51,6 +51,10 @@ export const topics = {
     name: 'inventory.changes', doc: 'Latest stock level per item and site', partitions: 6,
     key: 'InvtID|SiteID', schema: 'inventory.changes', cleanup: 'compact', deadLetters: true
   },
+  productsChanges: {
+    name: 'products.changes', doc: 'Latest item master record per SL item', partitions: 3,
+    key: 'InvtID', schema: 'products.changes', cleanup: 'compact', deadLetters: true
+  },
   cursors: {
     name: 'bridge.cursors', doc: 'Poller positions in external change feeds', partitions: 1,
     key: 'cursor name', schema: 'bridge.cursors', cleanup: 'compact', deadLetters: false
@@ -85,6 +89,14 @@ export const services = {
   clarityInventorySink: {
     name: 'clarity-inventory-sink', doc: 'Pushes stock per location to Clarity in batches',
     consumes: [topics.inventoryChanges], produces: [], calls: ['clarity']
+  },
+  slProductSource: {
+    name: 'sl-product-source', doc: 'Polls the SL item master by tstamp',
+    consumes: [topics.cursors], produces: [topics.productsChanges, topics.cursors], calls: ['sl']
+  },
+  clarityProductSink: {
+    name: 'clarity-product-sink', doc: 'Upserts products in Clarity (CustomKey = InvtID)',
+    consumes: [topics.productsChanges], produces: [], calls: ['clarity']
   },
   orderAnalytics: {
     name: 'order-analytics', doc: 'Revenue per hour per currency and top SKUs',

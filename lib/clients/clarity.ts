@@ -58,6 +58,10 @@ export function createClarityClient (c: ClarityConfig) {
     hold: (id: number, reason: string) => ok('PATCH', `/Ordering/SalesOrder/Hold/${id}`, { Reason: reason }),
     ship: (id: number, shipment: ClarityRow) => ok('PATCH', `/Ordering/SalesOrder/Ship/${id}`, shipment),
     void: (id: number) => ok('PATCH', `/Ordering/SalesOrder/Void/${id}`),
+    upsertProduct: (p: object) => ok<ClarityRow>('POST', '/Products/Product/Upsert', p),
+    upsertAccount: (a: object) => ok<ClarityRow>('POST', '/Accounts/Account/Upsert', a),
+    accounts: (modifiedSince: string, page: number, size = 100) =>
+      ok<Page<ClarityRow>>('GET', `/Accounts/Accounts?ModifiedSince=${encodeURIComponent(modifiedSince)}&Paging.Size=${size}&Paging.StartIndex=${page}`),
     updateStock: (rows: object[]) => ok<{ ActionSucceeded: boolean, Messages: string[], Result: number }>('POST', '/Inventory/ProductInventoryLocationSections/UpdateMany', rows)
   }
 }

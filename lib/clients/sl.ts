@@ -51,7 +51,13 @@ export function createSlClient (c: SlConfig) {
     createOrder: (order: SlRow) => ok<SlRow>('POST', '/api/SalesOrder', order),
     updateOrder: (ordNbr: string, change: SlRow) => ok<SlRow>('PUT', `/api/SalesOrder/${q(ordNbr)}`, change),
     shippers: (since: number, limit = 500) => ok<{ Items: SlRow[], NextTstamp: number }>('GET', `/api/Shipper?SinceTstamp=${since}&Limit=${limit}`),
-    inventory: (since: number, limit = 500) => ok<{ Items: SlRow[], NextTstamp: number }>('GET', `/api/Inventory?SinceTstamp=${since}&Limit=${limit}`)
+    inventory: (since: number, limit = 500) => ok<{ Items: SlRow[], NextTstamp: number }>('GET', `/api/Inventory?SinceTstamp=${since}&Limit=${limit}`),
+    products: (since: number, limit = 500) => ok<{ Items: SlRow[], NextTstamp: number }>('GET', `/api/Product?SinceTstamp=${since}&Limit=${limit}`),
+    customers: (since: number, limit = 500) => ok<{ Items: SlRow[], NextTstamp: number }>('GET', `/api/Customer?SinceTstamp=${since}&Limit=${limit}`),
+    customersByEmail: async (email: string) => (await ok<{ Items: SlRow[] }>('GET', `/api/Customer?EMailAddr=${q(email)}`)).Items,
+    customer: (custId: string) => ok<SlRow>('GET', `/api/Customer/${q(custId)}`),
+    createCustomer: (c: SlRow) => ok<SlRow>('POST', '/api/Customer', c),
+    updateCustomer: (custId: string, c: SlRow) => ok<SlRow>('PUT', `/api/Customer/${q(custId)}`, c)
   }
 }
 

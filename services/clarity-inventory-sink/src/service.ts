@@ -41,8 +41,7 @@ export async function startClarityInventorySink (c: Config, exit?: (code: number
           if (latest.delete(key)) rows.inc({ outcome: 'coalesced' })
           if (record.value === null) continue
           try {
-            const level = await levels.decode(record.value).catch((err: Error) => { throw poison('INVALID_RECORD', `not an inventory.changes record: ${err.message}`) })
-            const row = stockRow(mapping, skus, level)
+            const row = stockRow(mapping, skus, await levels.decode(record.value))
             if (row === undefined) rows.inc({ outcome: 'unpublished' })
             else latest.set(key, { record, row })
           } catch (err) {
