@@ -8,12 +8,13 @@ import { createLogger } from '../lib/logger.ts'
 import { createRegistry } from '../lib/registry.ts'
 import { ConfigError } from '../lib/config.ts'
 import { infraStatus, projectRoot, resetInfra, startKafka, startRegistry, stopInfra } from '../infra/embedded.ts'
-import { allServices, allTopics } from '../topology/topology.ts'
+import { allServices, allTopics, prefixed } from '../topology/topology.ts'
 import { applyTopology } from '../topology/apply.ts'
 import { checkTopology } from '../topology/check.ts'
 import { renderDiagram } from '../topology/diagram.ts'
 import { loadCliConfig, type CliConfig } from './config.ts'
 import { parseTarget, replay } from './replay.ts'
+import { backfill, BACKFILLS, type BackfillKind } from './backfill.ts'
 import { sandboxDown, sandboxes, sandboxFaults, sandboxReset, sandboxUp, sandboxUrl } from './sandbox.ts'
 import { SERVICE_PORTS, servicesDown, servicesUp } from './stack.ts'
 
@@ -27,6 +28,8 @@ const usage = `usage: bridge <command>
                  [--outage S] [--refuse S] [--rate-limit N] [--expire-tokens] [--clear]
   topics                                topics, end offsets, and per group committed offset and lag
   replay --group G --topic T (--to-earliest | --to-offset P:O,… | --to-time ISO) [--dry-run]
+  backfill inventory | products [--source-url URL]
+                                        the whole current state from SL into Clarity; safe at any time
 `
 
 export const schemaDir = join(projectRoot, 'schemas')
@@ -90,7 +93,8 @@ async function topology (c: CliConfig, sub: string | undefined): Promise<number>
     case 'apply': {
       const problems = checkTopology(allTopics, allServices, schemaDir)
       if (problems.length > 0) { for (const p of problems) out(`✗ ${p}`); return 1 }
-      const changes = await withAdmin(c, (admin) => applyTopology({ admin, registry: createRegistry(c.registryUrl), topics: allTopics, schemaDir }))
+      const { topics } = prefixed(c.BRIDGE_TOPIC_PREFIX)
+      const changes = await withAdmin(c, (admin) => applyTopology({ admin, registry: createRegistry(c.registryUrl), topics: Object.values(topics), schemaDir }))
       for (const ch of changes) out(ch)
       out(changes.length === 0 ? 'nothing to change: cluster and registry match the topology' : `${changes.length} change(s) applied`)
       return 0
@@ -158,6 +162,36 @@ async function replayCmd (c: CliConfig, argv: string[]): Promise<number> {
   return 0
 }
 
+function bar (done: number, total: number): string {
+  const width = 30
+  const filled = total === 0 ? 0 : Math.min(width, Math.round(width * done / total))
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${total === 0 ? '' : `${Math.floor(100 * done / total)}% `}${done.toLocaleString('en-US')}${total === 0 ? '' : `/${total.toLocaleString('en-US')}`}`
+}
+
+async function backfillCmd (c: CliConfig, kind: string | undefined, argv: string[]): Promise<number> {
+  if (kind === undefined || !(kind in BACKFILLS)) throw new UsageError(`backfill what? ${Object.keys(BACKFILLS).join(' or ')}`)
+  const k = kind as BackfillKind
+  const sourceName = { inventory: 'sl-inventory-source', products: 'sl-product-source' }[k]
+  const { values } = parseArgs({ args: argv, options: { 'source-url': { type: 'string' } } })
+  const sourceUrl = values['source-url'] ?? `http://127.0.0.1:${SERVICE_PORTS[sourceName]}`
+  const tty = process.stderr.isTTY
+  let last = ''
+  const result = await withAdmin(c, (admin) => backfill({
+    kind: k, admin, sourceUrl, prefix: c.BRIDGE_TOPIC_PREFIX,
+    progress: (phase, done, total) => {
+      const line = `${phase.padEnd(18)} ${bar(done, total)}`
+      if (tty) process.stderr.write(`\r${line}`)
+      else if (phase !== last) process.stderr.write(`${phase}…\n`)
+      last = phase
+    }
+  }))
+  if (tty) process.stderr.write('\n')
+  out(result.pushed
+    ? `${result.records.toLocaleString('en-US')} ${BACKFILLS[k].noun} re-read from SL and pushed to Clarity in ${(result.ms / 1000).toFixed(1)} s`
+    : `${result.records.toLocaleString('en-US')} ${BACKFILLS[k].noun} re-read from SL; the Clarity sink is not running: they go to Clarity when it starts`)
+  return 0
+}
+
 async function start (c: CliConfig): Promise<number> {
   await infra(c, 'up')
   await topology(c, 'apply')
@@ -204,6 +238,7 @@ export async function main (argv: string[]): Promise<number> {
       case 'stop': return await stop(c)
       case 'sandbox': return await sandbox(c, sub, argv.slice(2))
       case 'replay': return await replayCmd(c, argv.slice(1))
+      case 'backfill': return await backfillCmd(c, sub, argv.slice(2))
       case undefined: case 'help': case '--help': case '-h':
         out(usage)
         return cmd === undefined ? 2 : 0

@@ -7,8 +7,8 @@ import { cursorRecord, readCursor, type Cursor } from './cursor.ts'
 import { classify } from './errors.ts'
 import type { OutRecord } from './kafka.ts'
 import { startPoller } from './poller.ts'
-import type { Kit } from './service.ts'
-import type { Topic } from '../topology/topology.ts'
+import { startService, type Kit, type KitConfig, type Running } from './service.ts'
+import type { Service, Topic } from '../topology/topology.ts'
 
 export type FeedRow = Record<string, unknown>
 export interface FeedPage { Items: FeedRow[], NextTstamp: number }
@@ -27,7 +27,23 @@ export interface FeedOptions<T> {
   pageSize?: number
 }
 
-export interface Feed { stop: () => Promise<void>, polledOnce: () => boolean, position: () => number }
+export interface FeedStatus {
+  cursor: string
+  /** The last tstamp read. */
+  position: number
+  /** Records produced since the start or the last rewind. */
+  produced: number
+  /** The last read found nothing more to read. */
+  caughtUp: boolean
+}
+
+export interface Feed {
+  stop: () => Promise<void>
+  polledOnce: () => boolean
+  status: () => FeedStatus
+  /** Reads the whole feed again from its start, in order, as the one writer of the topic. */
+  rewind: () => void
+}
 
 export async function startFeed<T> (o: FeedOptions<T>): Promise<Feed> {
   const { kit } = o
@@ -35,6 +51,10 @@ export async function startFeed<T> (o: FeedOptions<T>): Promise<Feed> {
   const values = await kit.serde<T>(o.topic)
   const cursors = await kit.serde<Cursor>(o.cursors)
   let since = Number(await readCursor(kit.kafka, o.cursors.name, cursors, o.cursor) ?? 0)
+  let produced = 0
+  let caughtUp = false
+  // A rewind during a read must not be undone by that read's answer.
+  let generation = 0
   const rowRecord = (row: FeedRow): OutRecord => {
     try {
       const r = o.toRecord(row)
@@ -51,16 +71,57 @@ export async function startFeed<T> (o: FeedOptions<T>): Promise<Feed> {
     name: o.cursor, intervalMs: o.intervalMs, logger: kit.logger, metrics: kit.metrics,
     onFatal: (reason) => { void kit.lifecycle.stop(1, reason) },
     poll: async () => {
+      const gen = generation
       const page = await o.read(since, limit)
-      if (page.Items.length === 0) return false
+      if (gen !== generation) return true
+      if (page.Items.length === 0) { caughtUp = true; return false }
       const out = page.Items.map(rowRecord)
       out.push(cursorRecord(o.cursors.name, cursors, o.cursor, String(page.NextTstamp)))
       await kit.producer.send(out)
       for (const r of out) kit.metrics.messagesOut.inc({ topic: r.topic })
+      if (gen !== generation) return true
       since = page.NextTstamp
-      return page.Items.length === limit
+      produced += page.Items.length
+      // Only now is what was read in the topic: a backfill watching may move on.
+      caughtUp = page.Items.length < limit
+      return !caughtUp
     }
   })
   kit.lifecycle.onStop(`feed ${o.cursor}`, poller.stop)
-  return { stop: poller.stop, polledOnce: poller.polledOnce, position: () => since }
+  return {
+    stop: poller.stop,
+    polledOnce: poller.polledOnce,
+    status: () => ({ cursor: o.cursor, position: since, produced, caughtUp }),
+    rewind: () => {
+      generation++
+      since = 0
+      produced = 0
+      caughtUp = false
+      kit.logger.info({ feed: o.cursor }, 'rewound: reading the whole feed again')
+    }
+  }
+}
+
+export type FeedServiceOptions<T> = Omit<FeedOptions<T>, 'kit' | 'service'> & { service: Service, config: KitConfig, exit?: (code: number) => never }
+
+/**
+ * A whole source service: the kit with no consumer loop, one feed, and its status
+ * and rewind on the service's HTTP port (`GET /feed`, `POST /feed/rewind`), which
+ * `bridge backfill` uses.
+ */
+export async function startFeedService<T> (o: FeedServiceOptions<T>): Promise<Running & { feed: Feed }> {
+  let feed: Feed | undefined
+  const running = await startService({
+    service: o.service, config: o.config, exit: o.exit, inputs: [],
+    routes: (app) => {
+      app.get('/feed', async (_req, reply) => feed === undefined ? reply.code(503).send({ error: 'starting' }) : feed.status())
+      app.post('/feed/rewind', async (_req, reply) => {
+        if (feed === undefined) return reply.code(503).send({ error: 'starting' })
+        feed.rewind()
+        return feed.status()
+      })
+    }
+  })
+  feed = await startFeed<T>({ ...o, kit: running.kit, service: o.service.name })
+  return { ...running, feed }
 }

@@ -1,10 +1,14 @@
 // The catalogue from SL (the product master) to the store: sl-product-source and
 // clarity-product-sink with both sandboxes, on the real broker and registry.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { backfill } from '../../cli/backfill.ts'
+import { skuOf, loadOrderMapping } from '../../lib/mapping.ts'
+import { projectRoot } from '../../infra/embedded.ts'
+import { join } from 'node:path'
 import { startFlow, type Flow } from '../orders-harness.ts'
 import { env, useBroker, waitFor } from '../helpers.ts'
 
-useBroker()
+const b = useBroker()
 let f: Flow
 
 beforeAll(async () => {
@@ -39,5 +43,17 @@ describe('catalogue SL → Clarity', () => {
     f.sl.state().items['GASKET-CORK-5IN'] = { ...f.sl.state().items['GASKET-FIBER-4IN']!, InvtID: 'GASKET-CORK-5IN', Descr: 'Cork gasket, 5 in', StkBasePrc: 4.1, tstamp: f.sl.state().items['GASKET-FIBER-4IN']!.tstamp }
     await changeItem('GASKET-CORK-5IN', { StkBasePrc: 4.15 })
     await waitFor('the new product', () => product('GASKET-CORK-5IN')?.PriceBase === 4.15)
+  })
+
+  it('a products backfill puts every SL item back on the store', async () => {
+    for (const p of Object.values(f.clarity.state().products)) p.PriceBase = 0
+    const phases = new Set<string>()
+    const r = await backfill({ kind: 'products', admin: b.admin, sourceUrl: `http://127.0.0.1:${f.services['sl-product-source']!.port}`, prefix: f.prefix, progress: (phase) => phases.add(phase) })
+    const items = Object.values(f.sl.state().items)
+    expect(r).toMatchObject({ records: items.length, pushed: true })
+    expect([...phases]).toEqual(['reading SL', 'pushing to Clarity'])
+    const mapping = loadOrderMapping(join(projectRoot, 'mappings/orders.yaml'))
+    const off = items.filter((i) => product(skuOf(mapping, i.InvtID))?.PriceBase !== i.StkBasePrc).map((i) => i.InvtID)
+    expect(off).toEqual([])
   })
 })

@@ -1,9 +1,9 @@
 // The SL item master → products.changes (compacted by InvtID). SL is the catalogue's
 // master: the topic always holds every item's latest record (lib/feed-source).
 import { createSlClient } from '../../../lib/clients/sl.ts'
-import { startFeed } from '../../../lib/feed-source.ts'
+import { startFeedService } from '../../../lib/feed-source.ts'
 import type { Item } from '../../../lib/records.ts'
-import { startService, type Running } from '../../../lib/service.ts'
+import type { Running } from '../../../lib/service.ts'
 import { prefixed } from '../../../topology/topology.ts'
 import type { Config } from './config.ts'
 import { toItem } from './transform.ts'
@@ -11,10 +11,8 @@ import { toItem } from './transform.ts'
 export async function startSlProductSource (c: Config, exit?: (code: number) => never): Promise<Running> {
   const { topics, services } = prefixed(c.BRIDGE_TOPIC_PREFIX)
   const sl = createSlClient({ baseUrl: c.SL_BASE_URL ?? 'http://127.0.0.1:7301', user: c.SL_API_USER, password: c.SL_API_PASSWORD, cpnyId: c.SL_CPNY_ID })
-  const running = await startService({ service: services.slProductSource, config: c, exit, inputs: [] })
-  await startFeed<Item>({
-    kit: running.kit, service: services.slProductSource.name, cursor: 'sl-product-source.products', cursors: topics.cursors,
+  return await startFeedService<Item>({
+    service: services.slProductSource, config: c, exit, cursor: 'sl-product-source.products', cursors: topics.cursors,
     topic: topics.productsChanges, intervalMs: c.SL_PRODUCT_POLL_MS, read: sl.products, toRecord: toItem
   })
-  return running
 }
