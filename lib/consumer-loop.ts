@@ -158,6 +158,12 @@ export async function runLoop (o: LoopOptions): Promise<void> {
           }
           // Keep what is done: a long outage should not re-run the records before this one.
           await flush()
+          if (err.local) {
+            const delay = backoffMs(attempt, backoff, err.retryAfterMs)
+            log.info({ offset: chunk[0]!.offset, code: err.code, reason: err.message, attempt, delayMs: delay }, 'waiting')
+            if (!(await wait(delay, ctl))) return
+            continue
+          }
           const delay = backoffMs(consecutiveFailures++, backoff, err.retryAfterMs)
           openUntil = Math.max(openUntil, now() + delay)
           log.warn({ offset: chunk[0]!.offset, code: err.code, reason: err.message, attempt, delayMs: delay }, 'retrying')

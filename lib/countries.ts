@@ -17,3 +17,6 @@ US USA UY URY UZ UZB VA VAT VC VCT VE VEN VG VGB VI VIR VN VNM VU VUT WF WLF WS 
 export const ALPHA3: Readonly<Record<string, string>> = Object.freeze(Object.fromEntries(
   Array.from({ length: pairs.length / 2 }, (_, i) => [pairs[2 * i]!, pairs[2 * i + 1]!])
 ))
+
+/** ISO 3166-1 alpha-3 (SL) → alpha-2 (Clarity). */
+export const ALPHA2: Readonly<Record<string, string>> = Object.freeze(Object.fromEntries(Object.entries(ALPHA3).map(([a2, a3]) => [a3, a2])))

@@ -27,12 +27,15 @@ export type Code = keyof typeof codes
 export class BridgeError extends Error {
   readonly kind: ErrorKind
   readonly retryAfterMs: number | undefined
+  /** Retriable for this record only (it waits for something of its own): other partitions carry on. */
+  readonly local: boolean
 
-  constructor (readonly code: Code | string, kind: ErrorKind, message: string, opts: { cause?: unknown, retryAfterMs?: number } = {}) {
+  constructor (readonly code: Code | string, kind: ErrorKind, message: string, opts: { cause?: unknown, retryAfterMs?: number, local?: boolean } = {}) {
     super(message, { cause: opts.cause })
     this.name = 'BridgeError'
     this.kind = kind
     this.retryAfterMs = opts.retryAfterMs
+    this.local = opts.local === true
   }
 }
 
@@ -40,7 +43,7 @@ export const bridgeError = (code: Code, message: string, opts?: { cause?: unknow
   new BridgeError(code, codes[code].kind, message, opts)
 
 export const poison = (code: string, message: string, cause?: unknown): BridgeError => new BridgeError(code, 'poison', message, { cause })
-export const retriable = (code: string, message: string, opts?: { cause?: unknown, retryAfterMs?: number }): BridgeError => new BridgeError(code, 'retriable', message, opts)
+export const retriable = (code: string, message: string, opts?: { cause?: unknown, retryAfterMs?: number, local?: boolean }): BridgeError => new BridgeError(code, 'retriable', message, opts)
 export const fatal = (code: string, message: string, cause?: unknown): BridgeError => new BridgeError(code, 'fatal', message, { cause })
 
 // kafkajs marks its own errors retriable or not; anything else we did not anticipate is a bug.

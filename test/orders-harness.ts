@@ -19,6 +19,9 @@ import { startClarityOrderSink } from '../services/clarity-order-sink/src/servic
 import { startSlInventorySource } from '../services/sl-inventory-source/src/service.ts'
 import { startClarityInventorySink } from '../services/clarity-inventory-sink/src/service.ts'
 import { startSlProductSource } from '../services/sl-product-source/src/service.ts'
+import { startSlCustomerSink } from '../services/sl-customer-sink/src/service.ts'
+import { startSlCustomerSource } from '../services/sl-customer-source/src/service.ts'
+import { startClarityCustomerSink } from '../services/clarity-customer-sink/src/service.ts'
 import { startClarityProductSink } from '../services/clarity-product-sink/src/service.ts'
 import { randomBytes } from 'node:crypto'
 import { createLogger } from '../lib/logger.ts'
@@ -71,7 +74,8 @@ export async function startFlow (opts: FlowOptions): Promise<Flow> {
     CLARITY_BASE_URL: clarityUrl, CLARITY_CLIENT_ID: 'bridge', CLARITY_CLIENT_SECRET: 'bridge-dev', CLARITY_WEBHOOK_SECRET: [WEBHOOK_SECRET],
     CLARITY_POLL_INTERVAL_MS: opts.pollMs ?? 0, CLARITY_POLL_LOOKBACK_MS: 3600000, WEBHOOK_MAX_BYTES: 8 * 1024 * 1024, WEBHOOK_TOLERANCE_SEC: 300,
     ORDER_MAPPING_FILE: join(projectRoot, 'mappings/orders.yaml'),
-    CATALOGUE_MAPPING_FILE: join(projectRoot, 'mappings/catalogue.yaml'), SL_INVENTORY_POLL_MS: 100, INVENTORY_BATCH_SIZE: 500, SL_PRODUCT_POLL_MS: 100
+    CATALOGUE_MAPPING_FILE: join(projectRoot, 'mappings/catalogue.yaml'), SL_INVENTORY_POLL_MS: 100, INVENTORY_BATCH_SIZE: 500, SL_PRODUCT_POLL_MS: 100, SL_CUSTOMER_POLL_MS: 100,
+    CUSTOMER_MAPPING_FILE: join(projectRoot, 'mappings/customers.yaml')
   }
   const starters: Record<string, (c: never, exit: never) => Promise<Running>> = {
     'clarity-ingest': startClarityIngest as never,
@@ -82,7 +86,10 @@ export async function startFlow (opts: FlowOptions): Promise<Flow> {
     'sl-inventory-source': startSlInventorySource as never,
     'clarity-inventory-sink': startClarityInventorySink as never,
     'sl-product-source': startSlProductSource as never,
-    'clarity-product-sink': startClarityProductSink as never
+    'clarity-product-sink': startClarityProductSink as never,
+    'sl-customer-sink': startSlCustomerSink as never,
+    'sl-customer-source': startSlCustomerSource as never,
+    'clarity-customer-sink': startClarityCustomerSink as never
   }
   const services: Record<string, Running> = {}
   for (const [name, start] of Object.entries(starters)) {

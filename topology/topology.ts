@@ -55,6 +55,14 @@ export const topics = {
     name: 'products.changes', doc: 'Latest item master record per SL item', partitions: 3,
     key: 'InvtID', schema: 'products.changes', cleanup: 'compact', deadLetters: true
   },
+  customersRaw: {
+    name: 'customers.raw', doc: 'Clarity accounts as received, pushed or polled', partitions: 3,
+    key: 'Clarity account ID', schema: 'customers.raw', cleanup: 'compact', deadLetters: true
+  },
+  customersChanges: {
+    name: 'customers.changes', doc: 'Latest state of each SL customer', partitions: 3,
+    key: 'CustId', schema: 'customers.changes', cleanup: 'compact', deadLetters: true
+  },
   cursors: {
     name: 'bridge.cursors', doc: 'Poller positions in external change feeds', partitions: 1,
     key: 'cursor name', schema: 'bridge.cursors', cleanup: 'compact', deadLetters: false
@@ -63,8 +71,8 @@ export const topics = {
 
 export const services = {
   clarityIngest: {
-    name: 'clarity-ingest', doc: 'Clarity webhooks and the ModifiedSince poller → orders.raw',
-    consumes: [topics.cursors], produces: [topics.ordersRaw, topics.cursors], calls: ['clarity']
+    name: 'clarity-ingest', doc: 'Clarity webhooks and the ModifiedSince pollers → orders.raw, customers.raw',
+    consumes: [topics.cursors], produces: [topics.ordersRaw, topics.customersRaw, topics.cursors], calls: ['clarity']
   },
   orderMapper: {
     name: 'order-mapper', doc: 'Declarative mapping of Clarity orders to SL sales orders',
@@ -97,6 +105,18 @@ export const services = {
   clarityProductSink: {
     name: 'clarity-product-sink', doc: 'Upserts products in Clarity (CustomKey = InvtID)',
     consumes: [topics.productsChanges], produces: [], calls: ['clarity']
+  },
+  slCustomerSink: {
+    name: 'sl-customer-sink', doc: 'Creates or updates Clarity accounts as SL customers; writes the CustId back',
+    consumes: [topics.customersRaw], produces: [], calls: ['sl', 'clarity']
+  },
+  slCustomerSource: {
+    name: 'sl-customer-source', doc: 'Polls SL customers by tstamp',
+    consumes: [topics.cursors], produces: [topics.customersChanges, topics.cursors], calls: ['sl']
+  },
+  clarityCustomerSink: {
+    name: 'clarity-customer-sink', doc: 'Upserts SL customers as Clarity accounts, except what Clarity already has',
+    consumes: [topics.customersChanges, topics.customersRaw], produces: [], calls: ['clarity']
   },
   orderAnalytics: {
     name: 'order-analytics', doc: 'Revenue per hour per currency and top SKUs',

@@ -23,6 +23,8 @@ export const noFaults = (): Faults => ({ latencyMs: 0, rate429: 0, retryAfterSec
 export interface FaultState {
   faults: Faults
   counters: { latency: number, throttled: number, unavailable: number, outage: number, refused: number, rateLimited: number, slowAnswers: number }
+  /** Writes the API accepted, per route ("PUT /api/Customer/:custId"): what a client really changed. */
+  writes: Record<string, number>
   /** Called by the admin API to refuse connections for N seconds (closes the listener). */
   refuse: (seconds: number) => Promise<void>
 }
@@ -31,6 +33,7 @@ export function createFaultState (): FaultState {
   return {
     faults: noFaults(),
     counters: { latency: 0, throttled: 0, unavailable: 0, outage: 0, refused: 0, rateLimited: 0, slowAnswers: 0 },
+    writes: {},
     refuse: async () => { throw new Error('refusing connections needs a listening server') }
   }
 }
@@ -93,7 +96,11 @@ export function installFaults (
     }
   })
 
-  app.addHook('onSend', async (req, _reply, payload) => {
+  app.addHook('onSend', async (req, reply, payload) => {
+    if (req.method !== 'GET' && reply.statusCode < 400 && prefixes.some((p) => req.url.startsWith(p))) {
+      const route = `${req.method} ${req.routeOptions.url ?? req.url}`
+      state.writes[route] = (state.writes[route] ?? 0) + 1
+    }
     if (state.faults.answerDelayMs > 0 && req.method !== 'GET' && prefixes.some((p) => req.url.startsWith(p))) {
       state.counters.slowAnswers++
       await new Promise((r) => setTimeout(r, state.faults.answerDelayMs))
@@ -103,6 +110,7 @@ export function installFaults (
 
   // The admin API: /sandbox/faults
   app.get('/sandbox/faults', async () => ({ faults: state.faults, counters: state.counters }))
+  app.get('/sandbox/writes', async () => state.writes)
   app.put('/sandbox/faults', async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>
     const next = { ...state.faults }

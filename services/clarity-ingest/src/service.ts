@@ -1,10 +1,12 @@
-// Clarity → orders.raw. Two ways in, one result per order state:
-//  - webhooks: signature checked over the raw body; the order's current state is read
-//    from Clarity (events arrive late and out of order; the current state does not),
-//    and the 2xx goes out only once the record is acknowledged by every in-sync replica;
-//  - the ModifiedSince poller, the safety net for events never pushed; its cursor is
-//    kept in bridge.cursors.
-// Key: the Clarity order ID, so one order's events stay in order downstream.
+// Clarity → orders.raw and customers.raw. Two ways in, one result per state:
+//  - webhooks: signature checked over the raw body; an order's current state is read
+//    from Clarity (events arrive late and out of order; the current state does not);
+//    an account comes as the event carries it, and an older state than one already
+//    taken is acknowledged and dropped. The 2xx goes out only once the record is
+//    acknowledged by every in-sync replica;
+//  - the ModifiedSince pollers (orders, accounts), the safety net for events never
+//    pushed; their cursors are kept in bridge.cursors.
+// Keys: the Clarity order ID and account ID, so one entity's states stay in order downstream.
 import { Counter } from 'prom-client'
 import { ClarityRejected, createClarityClient } from '../../../lib/clients/clarity.ts'
 import { deadLetter } from '../../../lib/consumer-loop.ts'
@@ -16,10 +18,10 @@ import { startService, type Running } from '../../../lib/service.ts'
 import { prefixed } from '../../../topology/topology.ts'
 import type { Config } from './config.ts'
 import { verifySignature } from './signature.ts'
-import { toOrderRecord } from './transform.ts'
+import { toAccountRecord, toOrderRecord } from './transform.ts'
 
-const CURSOR = 'clarity-ingest.orders'
 const SEEN_MAX = 100000
+type Source = 'WEBHOOK' | 'POLL'
 
 /** Event ids already in orders.raw; a redelivery then has no second effect. */
 function seenSet () {
@@ -39,8 +41,11 @@ export async function startClarityIngest (c: Config, exit?: (code: number) => ne
   const clarity = createClarityClient({ baseUrl: c.CLARITY_BASE_URL ?? 'http://127.0.0.1:7302', clientId: c.CLARITY_CLIENT_ID, clientSecret: c.CLARITY_CLIENT_SECRET })
   const seen = seenSet()
   let webhooks: Counter<'result'> | undefined
-  let produce: ((ev: { id: string, type: string, source: 'WEBHOOK' | 'POLL', order: unknown }) => Promise<OutRecord[]>) | undefined
-  let dlq: ((raw: Buffer, id: string | undefined, err: BridgeError) => OutRecord) | undefined
+  let produce: ((ev: { id: string, type: string, source: Source, order: unknown }) => Promise<OutRecord[]>) | undefined
+  let produceAccount: ((ev: { id: string, type: string, source: Source, account: unknown }) => OutRecord[]) | undefined
+  let dlq: ((raw: Buffer, id: string | undefined, err: BridgeError, topic?: string) => OutRecord) | undefined
+  // The newest UpdatedDate taken per account: an older state arriving late is not news.
+  const accountSeen = new Map<number, number>()
 
   const running = await startService({
     service, config: c, exit, inputs: [],
@@ -64,10 +69,10 @@ export async function startClarityIngest (c: Config, exit?: (code: number) => ne
         }
         // From here the event is genuine: whatever is wrong with it is kept, never refused,
         // because a 4xx would only make Clarity send it again for hours.
-        const keep = async (err: BridgeError) => {
-          await kit.producer.send([dlq!(raw, headerId, err)])
+        const keep = async (err: BridgeError, topic: string = topics.ordersRaw.name) => {
+          await kit.producer.send([dlq!(raw, headerId, err, topic)])
           webhooks!.inc({ result: 'dead_lettered' })
-          kit.metrics.deadLettered.inc({ topic: topics.ordersRaw.name, code: err.code })
+          kit.metrics.deadLettered.inc({ topic, code: err.code })
           kit.logger.warn({ eventId: headerId, code: err.code, reason: err.message }, 'webhook dead-lettered')
           return reply.code(202).send({ accepted: true, deadLettered: err.code })
         }
@@ -81,6 +86,27 @@ export async function startClarityIngest (c: Config, exit?: (code: number) => ne
           return await keep(poison('INVALID_PAYLOAD', 'the webhook needs id (text), type (text) and data (an object)'))
         }
         if (seen.has(ev.id)) { webhooks!.inc({ result: 'duplicate' }); return reply.code(200).send({ duplicate: true }) }
+        if (ev.type === 'customer.created' || ev.type === 'customer.updated') {
+          let out: OutRecord[]
+          try {
+            out = produceAccount!({ id: ev.id, type: ev.type, source: 'WEBHOOK', account: ev.data })
+          } catch (err) {
+            const e = classify(err)
+            if (e.kind === 'poison') return await keep(e, topics.customersRaw.name)
+            throw err
+          }
+          if (out.length === 0) { webhooks!.inc({ result: 'stale' }); return reply.code(200).send({ stale: true }) }
+          try {
+            await kit.producer.send(out)
+          } catch (err) {
+            webhooks!.inc({ result: 'unavailable' })
+            kit.logger.error({ eventId: ev.id, reason: (err as Error).message }, 'webhook not taken: try again later')
+            return reply.code(503).send({ error: 'temporarily unavailable' })
+          }
+          seen.add(ev.id)
+          webhooks!.inc({ result: 'accepted' })
+          return reply.code(200).send({ accepted: true })
+        }
         if (!ev.type.startsWith('order.')) { webhooks!.inc({ result: 'ignored' }); return reply.code(202).send({ ignored: ev.type }) }
         const id = (ev.data as { ID?: unknown }).ID
         if (!Number.isInteger(id)) return await keep(poison('INVALID_PAYLOAD', `${ev.type}: data.ID must be the order's id`))
@@ -110,37 +136,46 @@ export async function startClarityIngest (c: Config, exit?: (code: number) => ne
 
   const { kit } = running
   const orders = await kit.serde<Record<string, unknown>>(topics.ordersRaw)
+  const accounts = await kit.serde<Record<string, unknown>>(topics.customersRaw)
   const cursors = await kit.serde<Cursor>(topics.cursors)
-  dlq = (raw, id, err) => deadLetter(
-    { topic: topics.ordersRaw.name, partition: -1, offset: '-1', key: null, value: raw, headers: id === undefined ? {} : { 'Clarity-Event-Id': id }, timestamp: Date.now() } satisfies InRecord,
+  dlq = (raw, id, err, topic = topics.ordersRaw.name) => deadLetter(
+    { topic, partition: -1, offset: '-1', key: null, value: raw, headers: id === undefined ? {} : { 'Clarity-Event-Id': id }, timestamp: Date.now() } satisfies InRecord,
     service.name, err, Date.now())
   produce = async (ev) => {
     const order = toOrderRecord(ev.order)
     const value = orders.encode({ eventId: ev.id, eventType: ev.type, source: ev.source, receivedAt: Date.now(), order })
     return [{ topic: topics.ordersRaw.name, key: String(order.ID), value, headers: { 'clarity.event.id': ev.id } }]
   }
+  produceAccount = (ev) => {
+    const account = toAccountRecord(ev.account)
+    if ((accountSeen.get(account.ID) ?? -1) > account.UpdatedDate) return []
+    accountSeen.set(account.ID, account.UpdatedDate)
+    const value = accounts.encode({ eventId: ev.id, eventType: ev.type, source: ev.source, receivedAt: Date.now(), account })
+    return [{ topic: topics.customersRaw.name, key: String(account.ID), value, headers: { 'clarity.event.id': ev.id } }]
+  }
 
-  if (c.CLARITY_POLL_INTERVAL_MS > 0) {
-    let cursor = await readCursor(kit.kafka, topics.cursors.name, cursors, CURSOR) ?? new Date(Date.now() - c.CLARITY_POLL_LOOKBACK_MS).toISOString()
+  /** One ModifiedSince poller: every entity changed since the cursor, page by page. */
+  async function poll (name: string, cursorName: string, topic: string, list: typeof clarity.orders, take: (row: Record<string, unknown>, id: string) => Promise<OutRecord[]>): Promise<void> {
+    let cursor = await readCursor(kit.kafka, topics.cursors.name, cursors, cursorName) ?? new Date(Date.now() - c.CLARITY_POLL_LOOKBACK_MS).toISOString()
     const poller = startPoller({
-      name: 'clarity-orders', intervalMs: c.CLARITY_POLL_INTERVAL_MS, logger: kit.logger, metrics: kit.metrics,
+      name, intervalMs: c.CLARITY_POLL_INTERVAL_MS, logger: kit.logger, metrics: kit.metrics,
       onFatal: (reason) => { void kit.lifecycle.stop(1, reason) },
       poll: async () => {
         let latest = cursor
         for (let page = 1; ; page++) {
-          const p = await clarity.orders(cursor, page, 100)
+          const p = await list(cursor, page, 100)
           const out: OutRecord[] = []
-          for (const o of p.Results) {
-            const updated = String(o.UpdatedDate)
-            const id = `poll:${String(o.ID)}:${Date.parse(updated)}`
+          for (const row of p.Results) {
+            const updated = String(row.UpdatedDate)
+            const id = `poll:${String(row.ID)}:${Date.parse(updated)}`
             if (updated > latest) latest = updated
             if (seen.has(id)) continue
             try {
-              out.push(...await produce!({ id, type: 'order.polled', source: 'POLL', order: o }))
+              out.push(...await take(row, id))
             } catch (err) {
               const e = classify(err)
               if (e.kind !== 'poison') throw err
-              out.push(dlq!(Buffer.from(JSON.stringify(o)), id, e))
+              out.push(dlq!(Buffer.from(JSON.stringify(row)), id, e, topic))
             }
             seen.add(id)
           }
@@ -148,13 +183,18 @@ export async function startClarityIngest (c: Config, exit?: (code: number) => ne
           if (page >= p.TotalPages) break
         }
         if (latest !== cursor) {
-          await kit.producer.send([cursorRecord(topics.cursors.name, cursors, CURSOR, latest)])
+          await kit.producer.send([cursorRecord(topics.cursors.name, cursors, cursorName, latest)])
           cursor = latest
         }
         return false
       }
     })
-    kit.lifecycle.onStop('poller', poller.stop)
+    kit.lifecycle.onStop(name, poller.stop)
+  }
+
+  if (c.CLARITY_POLL_INTERVAL_MS > 0) {
+    await poll('clarity-orders', 'clarity-ingest.orders', topics.ordersRaw.name, clarity.orders, (o, id) => produce!({ id, type: 'order.polled', source: 'POLL', order: o }))
+    await poll('clarity-accounts', 'clarity-ingest.accounts', topics.customersRaw.name, clarity.accounts, async (a, id) => produceAccount!({ id, type: 'customer.polled', source: 'POLL', account: a }))
   }
   return running
 }

@@ -1,5 +1,6 @@
-// Pure: a SalesOrder as Clarity's API writes it → the orders.raw record's `order`.
-// Clarity's money is decimal(18,4) in JSON numbers; it becomes exact decimal strings.
+// Pure: a SalesOrder as Clarity's API writes it → the orders.raw record's `order`, and
+// an Account → the customers.raw record's `account`. Clarity's money is decimal(18,4) in
+// JSON numbers; it becomes exact decimal strings.
 import { poison } from '../../../lib/errors.ts'
 
 type J = Record<string, unknown>
@@ -60,17 +61,48 @@ class Reader {
   }
 }
 
+function address (r: Reader, v: unknown, ap: string) {
+  const a = r.obj(v, ap)
+  return {
+    Company: r.optStr(a, 'Company', ap), Street1: r.str(a, 'Street1', ap), Street2: r.optStr(a, 'Street2', ap), Street3: r.optStr(a, 'Street3', ap),
+    City: r.str(a, 'City', ap), RegionCode: r.optStr(a, 'RegionCode', ap), CountryCode: r.str(a, 'CountryCode', ap), PostalCode: r.optStr(a, 'PostalCode', ap)
+  }
+}
+
+function person (r: Reader, c: J, path: string) {
+  return { FirstName: r.optStr(c, 'FirstName', path), LastName: r.optStr(c, 'LastName', path), Email1: r.optStr(c, 'Email1', path), Phone1: r.optStr(c, 'Phone1', path) }
+}
+
 function contact (r: Reader, v: unknown, path: string) {
   const c = r.obj(v, path)
-  const a = r.obj(c.Address, `${path}.Address`)
-  const ap = `${path}.Address`
-  return {
-    FirstName: r.optStr(c, 'FirstName', path), LastName: r.optStr(c, 'LastName', path), Email1: r.optStr(c, 'Email1', path), Phone1: r.optStr(c, 'Phone1', path),
-    Address: {
-      Company: r.optStr(a, 'Company', ap), Street1: r.str(a, 'Street1', ap), Street2: r.optStr(a, 'Street2', ap), Street3: r.optStr(a, 'Street3', ap),
-      City: r.str(a, 'City', ap), RegionCode: r.optStr(a, 'RegionCode', ap), CountryCode: r.str(a, 'CountryCode', ap), PostalCode: r.optStr(a, 'PostalCode', ap)
+  return { ...person(r, c, path), Address: address(r, c.Address, `${path}.Address`) }
+}
+
+const invalid = (r: Reader, what: string): void => {
+  if (r.problems.length > 0) throw poison('INVALID_PAYLOAD', `the ${what}: ${r.problems.slice(0, 10).join('; ')}${r.problems.length > 10 ? ` (and ${r.problems.length - 10} more)` : ''}`)
+}
+
+export function toAccountRecord (json: unknown) {
+  const r = new Reader()
+  const a = r.obj(json, 'account')
+  const c = r.obj(a.PrimaryContact ?? {}, 'account.PrimaryContact')
+  const taxable = a.IsTaxable === undefined ? true : a.IsTaxable
+  if (typeof taxable !== 'boolean') r.problems.push('account.IsTaxable must be true or false')
+  const account = {
+    ID: r.int(a, 'ID', 'account'),
+    CustomKey: r.optStr(a, 'CustomKey', 'account'),
+    Name: r.str(a, 'Name', 'account'),
+    IsTaxable: taxable === true,
+    TaxExemptionNo: r.optStr(a, 'TaxExemptionNo', 'account'),
+    CreditCurrencyKey: r.optStr(a, 'CreditCurrencyKey', 'account') ?? 'USD',
+    UpdatedDate: r.time(a, 'UpdatedDate', 'account'),
+    PrimaryContact: {
+      ...person(r, c, 'account.PrimaryContact'),
+      Address: c.Address === undefined || c.Address === null ? null : address(r, c.Address, 'account.PrimaryContact.Address')
     }
   }
+  invalid(r, 'account does not match Clarity\'s Account')
+  return account
 }
 
 const discounts = (r: Reader, list: unknown[], path: string) => list.map((d, i) => {
@@ -121,6 +153,6 @@ export function toOrderRecord (json: unknown) {
     }),
     ShippingMethodKey: r.optStr(o, 'ShippingMethodKey', 'order')
   }
-  if (r.problems.length > 0) throw poison('INVALID_PAYLOAD', `the order does not match Clarity's SalesOrder: ${r.problems.slice(0, 10).join('; ')}${r.problems.length > 10 ? ` (and ${r.problems.length - 10} more)` : ''}`)
+  invalid(r, 'order does not match Clarity\'s SalesOrder')
   return order
 }

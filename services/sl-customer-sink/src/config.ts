@@ -1,0 +1,11 @@
+import { join } from 'node:path'
+import { clarityConnection, loadConfig, serviceSpec, slConnection, str } from '../../../lib/config.ts'
+import { projectRoot } from '../../../infra/embedded.ts'
+
+export const spec = {
+  ...serviceSpec(7413),
+  ...slConnection,
+  ...clarityConnection,
+  CUSTOMER_MAPPING_FILE: str('The customer mapping file (CustId policy, duplicate detection, defaults)', join(projectRoot, 'mappings/customers.yaml'))
+}
+export type Config = ReturnType<typeof loadConfig<typeof spec>>

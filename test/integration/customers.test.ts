@@ -1,0 +1,118 @@
+// Customers both ways between the sandboxes, through clarity-ingest, sl-customer-sink,
+// sl-customer-source and clarity-customer-sink, on the real broker and registry. The
+// sandboxes count every write they accept, which is how "exactly one write on the other
+// side, then quiet" is judged.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { prefixed } from '../../topology/topology.ts'
+import { startFlow, type Flow } from '../orders-harness.ts'
+import { env, useBroker, waitFor } from '../helpers.ts'
+
+const b = useBroker()
+let f: Flow
+
+const CUSTOMER_SERVICES = ['clarity-ingest', 'sl-customer-sink', 'sl-customer-source', 'clarity-customer-sink']
+const slAuth = { authorization: `Basic ${Buffer.from('bridge:bridge-dev').toString('base64')}`, 'x-sl-cpnyid': 'DEMO' }
+let token = ''
+
+async function slWrites (): Promise<number> {
+  const w = (await f.sl.app.inject({ method: 'GET', url: '/sandbox/writes' })).json() as Record<string, number>
+  return (w['POST /api/Customer'] ?? 0) + (w['PUT /api/Customer/:custId'] ?? 0)
+}
+async function clarityWrites (): Promise<number> {
+  const w = (await f.clarity.app.inject({ method: 'GET', url: '/sandbox/writes' })).json() as Record<string, number>
+  return w['POST /Accounts/Account/Upsert'] ?? 0
+}
+async function upsertAccount (body: object): Promise<void> {
+  if (token === '') token = (await f.clarity.app.inject({ method: 'POST', url: '/oauth/token', payload: 'grant_type=client_credentials&client_id=bridge&client_secret=bridge-dev', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).json().access_token
+  const r = await f.clarity.app.inject({ method: 'POST', url: '/Accounts/Account/Upsert', headers: { authorization: `Bearer ${token}` }, payload: body })
+  if (r.statusCode !== 200) throw new Error(`Clarity refused: ${r.body}`)
+}
+async function editSl (custId: string, body: object): Promise<void> {
+  const r = await f.sl.app.inject({ method: 'PUT', url: `/api/Customer/${custId}`, headers: slAuth, payload: body })
+  if (r.statusCode !== 200) throw new Error(`SL refused: ${r.body}`)
+}
+const account = (id: number) => f.clarity.state().accounts[String(id)]!
+const accountByKey = (key: string) => Object.values(f.clarity.state().accounts).find((a) => a.CustomKey === key)
+
+/**
+ * Everything in flight has been handled: no webhook waiting, every group at the end of
+ * its topics, the SL feed read to its newest row; and it stays so over two looks that
+ * straddle a poll of both pollers, so nothing is about to start again.
+ */
+async function settled (): Promise<{ sl: number, clarity: number }> {
+  const { topics, services } = prefixed(f.prefix)
+  const pairs: Array<[string, string]> = [
+    [services.slCustomerSink.name, topics.customersRaw.name],
+    [services.clarityCustomerSink.name, topics.customersRaw.name],
+    [services.clarityCustomerSink.name, topics.customersChanges.name]
+  ]
+  const look = async (): Promise<string | undefined> => {
+    if (f.clarity.state().outbox.length > 0) return undefined
+    const newest = Math.max(...Object.values(f.sl.state().customers).map((c) => c.tstamp))
+    const feed = await (await fetch(`http://127.0.0.1:${f.services['sl-customer-source']!.port}/feed`)).json() as { position: number }
+    if (feed.position < newest) return undefined
+    const ends: string[] = []
+    for (const [group, topic] of pairs) {
+      const marks = await b.admin.watermarks(topic)
+      const done = await b.admin.groupOffsets(group, topic)
+      for (const m of marks) {
+        const c = done.find((d) => d.partition === m.partition)?.offset ?? '-1'
+        if (m.high !== '0' && c !== m.high) return undefined
+        ends.push(m.high)
+      }
+    }
+    return `${ends.join(',')}|${await slWrites()}|${await clarityWrites()}`
+  }
+  let previous: string | undefined
+  let since = 0
+  await waitFor('the customer sync to settle', async () => {
+    const now = await look()
+    if (now === undefined || now !== previous) { previous = now; since = Date.now(); return false }
+    return Date.now() - since >= 1200
+  }, 90000)
+  return { sl: await slWrites(), clarity: await clarityWrites() }
+}
+
+beforeAll(async () => {
+  f = await startFlow({ ...env(), logLevel: process.env.TEST_LOG_LEVEL, only: CUSTOMER_SERVICES, pollMs: 500 })
+  await settled()
+})
+afterAll(async () => { await f.stop() })
+
+describe('customers both ways', () => {
+  it('on first start SL customers become accounts, and a new Clarity account becomes an SL customer with its CustId written back', async () => {
+    expect(accountByKey('C000105')?.Name).toBe(f.sl.state().customers.C000105!.Name)
+    expect(accountByKey('WEBGUEST')).toBeUndefined()
+    expect(account(813).CustomKey).toBe('W000813')
+    expect(f.sl.state().customers.W000813).toMatchObject({ Name: 'Kofi Mensah', EMailAddr: 'kofi.mensah@example.com', Addr1: '12 Harbor Rd', City: 'Newark', State: 'NJ', Country: 'USA', ClassId: 'WEB' })
+  })
+
+  it('an edit in Clarity: exactly one write in SL, then quiet', async () => {
+    const before = await settled()
+    await upsertAccount({ ID: 813, PrimaryContact: { Phone1: '+1 973 555 0142' } })
+    await waitFor('the phone in SL', () => f.sl.state().customers.W000813!.Phone === '+1 973 555 0142')
+    const after = await settled()
+    expect(after.sl - before.sl).toBe(1)
+    expect(after.clarity - before.clarity).toBe(1) // the edit itself, nothing sent back
+  })
+
+  it('an edit in SL: exactly one write in Clarity, then quiet', async () => {
+    const before = await settled()
+    await editSl('C000105', { Addr1: '77 Lamar Blvd', Zip: '78704' })
+    await waitFor('the address in Clarity', () => accountByKey('C000105')?.PrimaryContact.Address?.Street1 === '77 Lamar Blvd')
+    const after = await settled()
+    expect(after.clarity - before.clarity).toBe(1)
+    expect(after.sl - before.sl).toBe(1) // the edit itself, nothing sent back
+    expect(accountByKey('C000105')!.PrimaryContact.Address).toMatchObject({ Street1: '77 Lamar Blvd', PostalCode: '78704', CountryCode: 'US' })
+  })
+
+  it('an account with the e-mail of an SL customer is linked to it, not duplicated', async () => {
+    const existing = f.sl.state().customers.C000110!
+    const count = Object.keys(f.sl.state().customers).length
+    await upsertAccount({ Name: existing.Name, PrimaryContact: { FirstName: 'X', LastName: 'Y', Email1: existing.EMailAddr.toUpperCase(), Phone1: null, Address: null } })
+    const linked = await waitFor('the account linked', () => Object.values(f.clarity.state().accounts).find((a) => a.PrimaryContact.Email1 === existing.EMailAddr.toUpperCase() && a.CustomKey !== null))
+    expect(linked.CustomKey).toBe('C000110')
+    await settled()
+    expect(Object.keys(f.sl.state().customers)).toHaveLength(count)
+  })
+})
