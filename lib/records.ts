@@ -5,7 +5,7 @@ export type Dec = string
 export interface ClarityAddress { Company: string | null, Street1: string, Street2: string | null, Street3: string | null, City: string, RegionCode: string | null, CountryCode: string, PostalCode: string | null }
 export interface ClarityContact { FirstName: string | null, LastName: string | null, Email1: string | null, Phone1: string | null, Address: ClarityAddress }
 export interface ClarityOrder {
-  ID: number, CreatedDate: number, UpdatedDate: number, StatusKey: string, AccountKey: string | null, SellingCurrencyKey: string
+  ID: number, CreatedDate: number, UpdatedDate: number, StatusKey: string, AccountID: number | null, AccountKey: string | null, SellingCurrencyKey: string
   Totals: { SubTotal: Dec, Shipping: Dec, Handling: Dec, Fees: Dec, Discounts: Dec, Tax: Dec, Total: Dec }
   BillingContact: ClarityContact, ShippingContact: ClarityContact
   SalesItems: Array<{ Sku: string, Name: string, Quantity: Dec, UnitOfMeasure: string | null, UnitSoldPrice: Dec, ProductTaxCode: string | null }>

@@ -75,7 +75,7 @@ export async function startFlow (opts: FlowOptions): Promise<Flow> {
     CLARITY_POLL_INTERVAL_MS: opts.pollMs ?? 0, CLARITY_POLL_LOOKBACK_MS: 3600000, WEBHOOK_MAX_BYTES: 8 * 1024 * 1024, WEBHOOK_TOLERANCE_SEC: 300,
     ORDER_MAPPING_FILE: join(projectRoot, 'mappings/orders.yaml'),
     CATALOGUE_MAPPING_FILE: join(projectRoot, 'mappings/catalogue.yaml'), SL_INVENTORY_POLL_MS: 100, INVENTORY_BATCH_SIZE: 500, SL_PRODUCT_POLL_MS: 100, SL_CUSTOMER_POLL_MS: 100,
-    CUSTOMER_MAPPING_FILE: join(projectRoot, 'mappings/customers.yaml')
+    CUSTOMER_MAPPING_FILE: join(projectRoot, 'mappings/customers.yaml'), CUSTOMER_WAIT_MS: 60000
   }
   const starters: Record<string, (c: never, exit: never) => Promise<Running>> = {
     'clarity-ingest': startClarityIngest as never,

@@ -4,8 +4,9 @@
 // side, then quiet" is judged.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { prefixed } from '../../topology/topology.ts'
-import { startFlow, type Flow } from '../orders-harness.ts'
-import { env, useBroker, waitFor } from '../helpers.ts'
+import { startSlCustomerSink } from '../../services/sl-customer-sink/src/service.ts'
+import { place, shopper, slOrders, startFlow, stock, type Flow } from '../orders-harness.ts'
+import { env, recordCount, useBroker, waitFor } from '../helpers.ts'
 
 const b = useBroker()
 let f: Flow
@@ -74,7 +75,7 @@ async function settled (): Promise<{ sl: number, clarity: number }> {
 }
 
 beforeAll(async () => {
-  f = await startFlow({ ...env(), logLevel: process.env.TEST_LOG_LEVEL, only: CUSTOMER_SERVICES, pollMs: 500 })
+  f = await startFlow({ ...env(), logLevel: process.env.TEST_LOG_LEVEL, only: [...CUSTOMER_SERVICES, 'order-mapper', 'sl-order-sink'], pollMs: 500 })
   await settled()
 })
 afterAll(async () => { await f.stop() })
@@ -114,5 +115,23 @@ describe('customers both ways', () => {
     expect(linked.CustomKey).toBe('C000110')
     await settled()
     expect(Object.keys(f.sl.state().customers)).toHaveLength(count)
+  })
+
+  it('an order of an account SL does not know yet waits for the customer, then is created under it', async () => {
+    // The customer sync is held back, so the order certainly reaches SL first.
+    await f.services['sl-customer-sink']!.stop()
+    await upsertAccount({ Name: 'Mei Tanaka', PrimaryContact: { FirstName: 'Mei', LastName: 'Tanaka', Email1: 'mei.tanaka@example.com', Phone1: null, Address: null } })
+    const acct = Object.values(f.clarity.state().accounts).find((a) => a.PrimaryContact.Email1 === 'mei.tanaka@example.com')!
+    stock(f, 'WIDGET-GREEN-S')
+    const id = await place(f, shopper([{ sku: 'WIDGET-GREEN-S', quantity: 1 }], { customer: { email: 'mei.tanaka@example.com', firstName: 'Mei', lastName: 'Tanaka' } }))
+    const sink = f.services['sl-order-sink']!.kit.metrics
+    await waitFor('the order to wait for its customer', async () => (await sink.registry.getSingleMetricAsString('bridge_errors_total')).includes('CUSTOMER_PENDING'))
+    expect(slOrders(f, String(id))).toHaveLength(0)
+    f.services['sl-customer-sink'] = await startSlCustomerSink(f.common as never, (() => undefined) as never)
+    const [order] = await waitFor('the SL order', () => { const o = slOrders(f, String(id)); return o.length > 0 ? o : undefined })
+    expect(order!.CustID).toBe(`W${String(acct.ID).padStart(6, '0')}`)
+    expect(f.sl.state().customers[order!.CustID]?.EMailAddr).toBe('mei.tanaka@example.com')
+    const { topics } = prefixed(f.prefix)
+    expect(await recordCount(b.admin, `${topics.ordersMapped.name}.dlq`)).toBe(0)
   })
 })

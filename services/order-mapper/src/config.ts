@@ -4,6 +4,7 @@ import { projectRoot } from '../../../infra/embedded.ts'
 
 export const spec = {
   ...serviceSpec(7402),
-  ORDER_MAPPING_FILE: str('The order mapping file', join(projectRoot, 'mappings/orders.yaml'))
+  ORDER_MAPPING_FILE: str('The order mapping file', join(projectRoot, 'mappings/orders.yaml')),
+  CUSTOMER_MAPPING_FILE: str('The customer mapping file (CustId policy, duplicate detection, defaults)', join(projectRoot, 'mappings/customers.yaml'))
 }
 export type Config = ReturnType<typeof loadConfig<typeof spec>>

@@ -5,6 +5,7 @@ import { formatUnscaled, toUnscaled } from '../../../lib/avro.ts'
 import { ALPHA3 } from '../../../lib/countries.ts'
 import { poison } from '../../../lib/errors.ts'
 import type { Fact, OrderMapping, Rule } from '../../../lib/mapping.ts'
+import { custIdFor, type CustomerMapping } from '../../../lib/customers.ts'
 import type { ClarityContact, Dec, MappedOrder, OrderEvent, SlLine } from '../../../lib/records.ts'
 
 export type { MappedOrder, OrderEvent }
@@ -70,7 +71,11 @@ function matches (rule: Rule, facts: Record<Fact, unknown>): boolean {
 }
 
 /** undefined: nothing for SL to do with this state of the order (it is past Pending and not void). */
-export function mapOrder (ev: OrderEvent, m: OrderMapping): MappedOrder | undefined {
+/**
+ * @param customers the customer mapping: an order of an account not linked to SL yet gets
+ * the CustId the customer sync will give that account (sl-order-sink waits for it).
+ */
+export function mapOrder (ev: OrderEvent, m: OrderMapping, customers?: CustomerMapping): MappedOrder | undefined {
   const o = ev.order
   const cancelled = ev.eventType === 'order.cancelled' || o.StatusKey === 'Void'
   if (!cancelled && o.StatusKey !== 'Pending') return undefined
@@ -87,6 +92,8 @@ export function mapOrder (ev: OrderEvent, m: OrderMapping): MappedOrder | undefi
   if (o.AccountKey !== null && o.AccountKey.trim() !== '') {
     CustID = o.AccountKey.trim()
     if (!CUST_ID.test(CustID)) throw poison('BAD_CUSTOMER_KEY', `account key "${CustID}" is not an SL customer id (upper-case letters, digits and -)`)
+  } else if (o.AccountID !== null && customers !== undefined) {
+    CustID = custIdFor(customers, o.AccountID)
   }
 
   const lines: SlLine[] = o.SalesItems.map((it, i) => ({

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { projectRoot } from '../../../infra/embedded.ts'
 import { checkMapping, clarityIdOf, loadOrderMapping, MappingError, skuOf } from '../../../lib/mapping.ts'
+import { loadCustomerMapping } from '../../../lib/customers.ts'
 import { mapOrder, type OrderEvent } from '../src/transform.ts'
 
 const mapping = loadOrderMapping(join(projectRoot, 'mappings/orders.yaml'))
@@ -32,6 +33,14 @@ describe('order mapping', () => {
       ProjectID: '', SlsperID: '', User1: '',
       Lines: [{ InvtID: 'WIDGET-RED-L', SiteID: 'MAIN', QtyOrd: '2', CurySlsPrice: '19.9900', DiscPct: '0', UnitDesc: 'EA', TaxCat: 'TAXABLE', Descr: 'Red widget, large' }]
     })
+  })
+
+  it('an order of an account not yet linked to SL gets the CustId the customer sync will give it', () => {
+    const customers = loadCustomerMapping(join(projectRoot, 'mappings/customers.yaml'))
+    const unlinked = withOrder(eur, (o) => { o.AccountID = 4521; o.AccountKey = null })
+    expect(mapOrder(unlinked, mapping, customers)!.CustID).toBe('W004521')
+    expect(mapOrder(withOrder(eur, (o) => { o.AccountID = null; o.AccountKey = null }), mapping, customers)!.CustID).toBe('WEBGUEST')
+    expect(mapOrder(eur, mapping, customers)!.CustID).toBe('C000123')
   })
 
   it('maps a guest order abroad: guest customer, alpha-3 country, rules flag it high-value and export', () => {

@@ -1,9 +1,11 @@
 // orders.mapped → Dynamics SL sales orders, exactly one per Clarity order: the order
 // is looked up by CustOrdNbr before it is created, so a crash or a timeout between
 // SL's answer and the offset commit never makes a second one (SL does not enforce
-// CustOrdNbr uniqueness; we do). Emits orders.status.
+// CustOrdNbr uniqueness; we do). An order of a customer SL does not know yet (a new
+// account the customer sync is still creating) waits for it, on its own partition,
+// before it is held. Emits orders.status.
 import { deadLetter } from '../../../lib/consumer-loop.ts'
-import { poison, type BridgeError } from '../../../lib/errors.ts'
+import { poison, retriable, type BridgeError } from '../../../lib/errors.ts'
 import { createSlClient, SlRejected, type SlRow } from '../../../lib/clients/sl.ts'
 import type { OutRecord } from '../../../lib/kafka.ts'
 import { startService, type Running } from '../../../lib/service.ts'
@@ -26,6 +28,11 @@ export async function startSlOrderSink (c: Config, exit?: (code: number) => neve
         value: output.encode({ clarityOrderId: m.clarityOrderId, CustOrdNbr: m.CustOrdNbr, status: s, OrdNbr, reason, at: Date.now() })
       })
       const live = (rows: SlRow[]): SlRow | undefined => rows.find((o) => o.Cancelled !== 1)
+      // CustOrdNbr → when its order first found its customer missing.
+      const waitingSince = new Map<string, number>()
+      const customerMissing = async (err: SlRejected, m: MappedOrder): Promise<boolean> =>
+        err.status === 422 && err.violations.some((v) => v.key === 'CustID') &&
+        await sl.customer(m.CustID).then(() => false, (e: unknown) => e instanceof SlRejected && e.status === 404)
 
       return async (rec) => {
         if (rec.value === null) throw poison('INVALID_RECORD', 'a tombstone on orders.mapped')
@@ -43,11 +50,21 @@ export async function startSlOrderSink (c: Config, exit?: (code: number) => neve
             return [status(m, 'CREATED', String(existing.OrdNbr), null)]
           }
           const created = await sl.createOrder(slOrderBody(m))
+          waitingSince.delete(m.CustOrdNbr)
           return [status(m, 'CREATED', String(created.OrdNbr), null)]
         } catch (err) {
           if (!(err instanceof SlRejected)) throw err
+          let reason = err.message
+          if (await customerMissing(err, m)) {
+            const since = waitingSince.get(m.CustOrdNbr) ?? Date.now()
+            waitingSince.set(m.CustOrdNbr, since)
+            if (Date.now() - since < c.CUSTOMER_WAIT_MS) {
+              throw retriable('CUSTOMER_PENDING', `order ${m.CustOrdNbr} waits for customer ${m.CustID} to reach SL`, { local: true, retryAfterMs: 500 })
+            }
+            reason = `customer ${m.CustID} is not in SL after waiting ${Math.round(c.CUSTOMER_WAIT_MS / 1000)} s for the customer sync; ${reason}`
+          }
+          waitingSince.delete(m.CustOrdNbr)
           // SL refused this order for its own data: keep it (dead letter) and hold it in Clarity with SL's words.
-          const reason = err.message
           kit.metrics.deadLettered.inc({ topic: rec.topic, code: `SL_${err.status}` })
           kit.logger.warn({ custOrdNbr: m.CustOrdNbr, code: `SL_${err.status}`, reason }, 'SL refused the order')
           const refusal: BridgeError = poison(`SL_${err.status}`, reason)
