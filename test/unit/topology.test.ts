@@ -3,6 +3,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { diagramFile, schemaDir } from '../../cli/main.ts'
 import { parseTarget } from '../../cli/replay.ts'
+import { runnableServices } from '../../cli/stack.ts'
 import { desiredTopics } from '../../topology/apply.ts'
 import { checkTopology } from '../../topology/check.ts'
 import { renderDiagram } from '../../topology/diagram.ts'
@@ -59,8 +60,10 @@ describe('README', () => {
     const { slSandboxSpec } = await import('../../sandboxes/sl/config.ts')
     const { claritySandboxSpec } = await import('../../sandboxes/clarity/config.ts')
     const readme = readFileSync(join(diagramFile, '..', '..', 'README.md'), 'utf8')
-    const specs = await Promise.all(['clarity-ingest', 'order-mapper', 'sl-order-sink', 'sl-shipper-source', 'clarity-order-sink', 'order-analytics']
+    // Every service of the topology that has a folder: a new one cannot slip past.
+    const specs = await Promise.all(runnableServices()
       .map(async (s) => (await import(`../../services/${s}/src/config.ts`) as { spec: object }).spec))
+    expect(specs.length).toBe(allServices.length)
     for (const name of Object.keys(Object.assign({ ...cliSpec, ...slSandboxSpec, ...claritySandboxSpec }, ...specs))) expect(readme, `README lacks ${name}`).toContain(`\`${name}\``)
   })
 })
