@@ -1,7 +1,8 @@
 // npm run bench -- <name>: prints figures; never a pass/fail test.
 const benches: Record<string, () => Promise<void>> = {
   kit: async () => { await (await import('./kit.ts')).run() },
-  orders: async () => { await (await import('./orders.ts')).run() }
+  orders: async () => { await (await import('./orders.ts')).run() },
+  inventory: async () => { await (await import('./inventory.ts')).run() }
 }
 const name = process.argv[2] ?? 'kit'
 const bench = benches[name]

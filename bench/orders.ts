@@ -5,8 +5,7 @@
 import hdr from 'hdr-histogram-js'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { loadCliConfig } from '../cli/config.ts'
-import { projectRoot, startKafka, startRegistry } from '../infra/embedded.ts'
+import { projectRoot } from '../infra/embedded.ts'
 import { createKafka } from '../lib/kafka.ts'
 import { createLogger } from '../lib/logger.ts'
 import { loadOrderMapping } from '../lib/mapping.ts'
@@ -16,12 +15,8 @@ import { mapOrder, type OrderEvent } from '../services/order-mapper/src/transfor
 import { topics as declared } from '../topology/topology.ts'
 import { signed, shopper } from '../test/orders-harness.ts'
 import { createClarityClient } from '../lib/clients/clarity.ts'
-import { ensureRunning, stopProcess, tsCommand } from '../infra/processes.ts'
-import { applyTopology } from '../topology/apply.ts'
-import { prefixed } from '../topology/topology.ts'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { kitLoop, rawPassthrough, type Ctx } from './measure.ts'
+import { benchStack, pool } from './stack.ts'
 
 const RATES = (process.env.BENCH_RATES ?? '100,250,500,750').split(',').map(Number)
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3)
@@ -31,43 +26,13 @@ const SKUS = ['WIDGET-RED-L', 'WIDGET-BLUE-M', 'VALVE-STEEL-100', 'GAUGE-DRY-030
 const SECRET = 'whsec_bench'
 const PORTS = { sl: 17501, clarity: 17502, 'clarity-ingest': 17511, 'order-mapper': 17512, 'sl-order-sink': 17513 }
 
-/** Runs `fn` over `items`, `width` at a time. */
-async function pool<T> (items: T[], width: number, fn: (x: T) => Promise<void>): Promise<void> {
-  let next = 0
-  await Promise.all(Array.from({ length: width }, async () => { while (next < items.length) await fn(items[next++]!) }))
-}
-
 export async function run (): Promise<void> {
-  const c = loadCliConfig()
-  if (!c.externalKafka) await startKafka(c.infra)
-  if (!c.externalRegistry) await startRegistry(c.infra)
-  // As in production: every service and both external systems in processes of their own.
-  const home = mkdtempSync(join(tmpdir(), 'bench-orders-'))
-  const prefix = `bench.${Date.now().toString(36)}.`
-  const { topics } = prefixed(prefix)
-  const kafkaAdmin = await createKafka({ brokers: c.brokers, clientId: 'bench', logger: createLogger('bench', 'warn') }).admin()
-  await applyTopology({ admin: kafkaAdmin, registry: createRegistry(c.registryUrl), topics: Object.values(topics), schemaDir: join(projectRoot, 'schemas') })
-  await kafkaAdmin.disconnect()
-  const env = {
-    KAFKA_BROKERS: c.brokers.join(','), SCHEMA_REGISTRY_URL: c.registryUrl, BRIDGE_TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn',
-    SL_BASE_URL: `http://127.0.0.1:${PORTS.sl}`, CLARITY_BASE_URL: `http://127.0.0.1:${PORTS.clarity}`, CLARITY_WEBHOOK_SECRET: SECRET,
-    CLARITY_POLL_INTERVAL_MS: '0', SL_SANDBOX_PORT: String(PORTS.sl), CLARITY_SANDBOX_PORT: String(PORTS.clarity),
-    SL_SANDBOX_DATA: 'memory', CLARITY_SANDBOX_DATA: 'memory'
-  }
-  const procs: Array<{ name: string, dir: string }> = []
-  const start = async (name: keyof typeof PORTS, script: string, ready: string): Promise<void> => {
-    const dir = join(home, name)
-    procs.push({ name, dir })
-    await ensureRunning({
-      name, dir, port: PORTS[name], address: `http://127.0.0.1:${PORTS[name]}`, elsewhere: 'free the port for the benchmark',
-      command: () => ({ ...tsCommand(join(projectRoot, script)), env: { ...process.env, ...env, HTTP_PORT: String(PORTS[name]) } }),
-      ready: async () => { try { return (await fetch(`http://127.0.0.1:${PORTS[name]}${ready}`)).ok } catch { return false } }
-    })
-  }
+  const stack = await benchStack(PORTS, { CLARITY_WEBHOOK_SECRET: SECRET, CLARITY_POLL_INTERVAL_MS: '0' })
+  const { c } = stack
   try {
-    await start('sl', 'sandboxes/sl/main.ts', '/sandbox/state')
-    await start('clarity', 'sandboxes/clarity/main.ts', '/sandbox/state')
-    for (const svc of ['clarity-ingest', 'order-mapper', 'sl-order-sink'] as const) await start(svc, `services/${svc}/src/main.ts`, '/readyz')
+    await stack.start('sl')
+    await stack.start('clarity')
+    for (const svc of ['clarity-ingest', 'order-mapper', 'sl-order-sink'] as const) await stack.start(svc)
     const sl = `http://127.0.0.1:${PORTS.sl}`
     const clarityUrl = `http://127.0.0.1:${PORTS.clarity}`
     // Only the SL order's creation is timed: the warehouse stays idle.
@@ -135,8 +100,7 @@ export async function run (): Promise<void> {
     }
     process.stdout.write(`  highest rate sustained without growing lag: ${best} orders/s (targets: ≥ 500/s with p99 ≤ 250 ms)\n`)
   } finally {
-    for (const p of procs.reverse()) await stopProcess(p.name, p.dir, () => {})
-    rmSync(home, { recursive: true, force: true })
+    await stack.stopAll()
   }
 
   // The mapper's loop against raw passthrough of the same orders.raw records.

@@ -21,6 +21,8 @@ export interface ClaritySandboxOptions {
   dataFile?: string
   settings?: Partial<ClaritySettings>
   pumpMs?: number
+  /** Synthetic items added to the seed catalogue (volume runs). */
+  extraItems?: number
 }
 
 export interface ClaritySandbox {
@@ -63,7 +65,7 @@ const FINAL = ['Shipped', 'Completed', 'Void']
 
 export function buildClaritySandbox (o: ClaritySandboxOptions): ClaritySandbox {
   const settings = { ...defaultClaritySettings(), ...o.settings }
-  let state: ClarityState = seedClarity(new Date(), settings)
+  let state: ClarityState = seedClarity(new Date(), settings, o.extraItems)
   const snap = snapshotter<ClarityState>(o.dataFile, () => state)
   const loaded = snap.load()
   if (loaded?.version === 1) state = { ...loaded, settings: { ...loaded.settings, ...o.settings } }
@@ -318,7 +320,8 @@ export function buildClaritySandbox (o: ClaritySandboxOptions): ClaritySandbox {
   })
   app.get('/sandbox/state/stock', async (req) => {
     const q = req.query as Q
-    return { Items: Object.values(state.stock).filter((r) => q.ProductKey === undefined || r.ProductKey === q.ProductKey) }
+    const since = q.UpdatedSince === undefined ? undefined : Date.parse(q.UpdatedSince)
+    return { Items: Object.values(state.stock).filter((r) => (q.ProductKey === undefined || r.ProductKey === q.ProductKey) && (since === undefined || Date.parse(r.UpdatedDate) > since)) }
   })
   app.put('/sandbox/webhooks', async (req, reply) => {
     const b = obj(req.body)
@@ -346,7 +349,7 @@ export function buildClaritySandbox (o: ClaritySandboxOptions): ClaritySandbox {
   })
   app.post('/sandbox/reset', async () => {
     const urls = state.webhookUrls
-    state = seedClarity(new Date(), { ...defaultClaritySettings(), ...o.settings })
+    state = seedClarity(new Date(), { ...defaultClaritySettings(), ...o.settings }, o.extraItems)
     state.webhookUrls = urls
     tokens.clear()
     snap.flush()

@@ -78,12 +78,12 @@ export const defaultClaritySettings = (): ClaritySettings => ({
   tokenTtlSec: 300, webhookDuplicateRate: 0, webhookReorder: false, webhookMaxAttempts: 12, webhookTimeoutMs: 10000
 })
 
-export function seedClarity (now = new Date(), settings = defaultClaritySettings()): ClarityState {
+export function seedClarity (now = new Date(), settings = defaultClaritySettings(), extraItems = 0): ClarityState {
   const iso = now.toISOString()
   const products: ClarityState['products'] = {}
   const stock: ClarityState['stock'] = {}
   let id = 5000
-  for (const it of seedCatalogue()) {
+  for (const it of seedCatalogue(42, extraItems)) {
     // What the store displays starts as what SL had at the last (manual) sync.
     for (const s of SITES) stock[stockKey(it.sku, s.SiteID)] = { ProductKey: it.sku, LocationKey: s.SiteID, Quantity: it.onHand[s.SiteID] ?? 0, QuantityAllocated: 0, UpdatedDate: iso }
     products[String(++id)] = {

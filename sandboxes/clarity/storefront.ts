@@ -84,8 +84,21 @@ export function priceOrder (o: Pick<StorefrontOrder, 'currency' | 'coupon'>, shi
   return { lines: priced, totals, discount: coupon === undefined ? undefined : { Code: o.coupon!.toUpperCase(), Value: fromMinor(disc) } }
 }
 
-export const productBySku = (s: ClarityState, sku: string): Product | undefined =>
-  Object.values(s.products).find((p) => p.CustomKey.toUpperCase() === sku.trim().toUpperCase())
+// SKU → product ID per state; a product's CustomKey never changes, so an entry stays
+// right until the product is gone, and a miss rebuilds the index once.
+const skuIndex = new WeakMap<ClarityState, Map<string, string>>()
+
+export function productBySku (s: ClarityState, sku: string): Product | undefined {
+  const key = sku.trim().toUpperCase()
+  const hit = (): Product | undefined => {
+    const p = s.products[skuIndex.get(s)?.get(key) ?? '']
+    return p !== undefined && p.CustomKey.toUpperCase() === key ? p : undefined
+  }
+  const found = hit()
+  if (found !== undefined) return found
+  skuIndex.set(s, new Map(Object.values(s.products).map((p) => [p.CustomKey.toUpperCase(), String(p.ID)])))
+  return hit()
+}
 
 export const displayedStock = (s: ClarityState, sku: string): number =>
   s.locations.reduce((n, loc) => n + Math.max(0, s.stock[stockKey(sku, loc)]?.Quantity ?? 0), 0)

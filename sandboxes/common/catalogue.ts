@@ -53,7 +53,11 @@ export const SKU_DIFFERENCES: Readonly<Record<string, string>> = Object.freeze({
   'SKATE-BEARING-608': 'BEARING-608-2RS'
 })
 
-export function seedCatalogue (seed = 42): SeedItem[] {
+/**
+ * @param extra synthetic items added after the seed (BULK-000001 …), for volume runs:
+ * the same number in both sandboxes gives the same catalogue on both sides.
+ */
+export function seedCatalogue (seed = 42, extra = 0): SeedItem[] {
   const rand = prng(seed)
   const items: SeedItem[] = []
   for (const f of families) {
@@ -89,5 +93,12 @@ export function seedCatalogue (seed = 42): SeedItem[] {
   if (inactive !== undefined) inactive.TranStatusCode = 'IN'
   const onHold = items.find((i) => i.InvtID === 'SENSOR-MAG-200')
   if (onHold !== undefined) onHold.TranStatusCode = 'OH'
+  for (let i = 1; i <= extra; i++) {
+    const InvtID = `BULK-${String(i).padStart(6, '0')}`
+    const price = Math.round((1 + rand() * 200) * 100) / 100
+    const onHand: Record<string, number> = {}
+    for (const site of SITES) onHand[site.SiteID] = Math.floor(rand() * 500)
+    items.push({ InvtID, sku: InvtID, Descr: `Bulk item ${i}`, ClassID: 'BULK', StkBasePrc: price, StdCost: Math.round(price * 55) / 100, Weight: 1, StkUnit: 'EA', TaxCat: 'TAXABLE', TranStatusCode: 'AC', onHand })
+  }
   return items
 }

@@ -23,6 +23,8 @@ export interface SlSandboxOptions {
   settings?: Partial<Settings>
   /** How often the Process Manager looks for due work. */
   tickMs?: number
+  /** Synthetic items added to the seed catalogue (volume runs). */
+  extraItems?: number
 }
 
 export interface SlSandbox {
@@ -49,7 +51,7 @@ const equal = (a: string, b: string): boolean => {
 
 export function buildSlSandbox (o: SlSandboxOptions): SlSandbox {
   const settings = { ...defaultSettings(), ...o.settings }
-  let state: SlState = seedState(new Date(), settings)
+  let state: SlState = seedState(new Date(), settings, o.extraItems)
   const snap = snapshotter<SlState>(o.dataFile, () => state)
   const loaded = snap.load()
   if (loaded?.version === 1) state = { ...loaded, settings: { ...loaded.settings, ...o.settings } }
@@ -196,7 +198,7 @@ export function buildSlSandbox (o: SlSandboxOptions): SlSandbox {
     return state.settings
   })
   const reset = (): void => {
-    state = seedState(new Date(), { ...defaultSettings(), ...o.settings })
+    state = seedState(new Date(), { ...defaultSettings(), ...o.settings }, o.extraItems)
     snap.flush()
   }
   app.post('/sandbox/reset', async () => { reset(); return { reset: true } })

@@ -8,5 +8,6 @@ export const slSandboxSpec = {
   SL_SANDBOX_SHIP_MS: int('Process Manager: allocated → shipper created', 3000),
   SL_SANDBOX_CONFIRM_MS: int('Process Manager: shipper → confirmed with tracking', 2000),
   SL_SANDBOX_INVOICE_MS: int('Process Manager: confirmed → invoiced', 2000),
-  SL_SANDBOX_OTHER_CHANNELS_PER_SEC: num('Units per second other sales channels take from SL stock', 0)
+  SL_SANDBOX_OTHER_CHANNELS_PER_SEC: num('Units per second other sales channels take from SL stock', 0),
+  SANDBOX_EXTRA_ITEMS: int('Synthetic items added to the seed catalogue of both sandboxes (set the same in both)', 0)
 }

@@ -123,14 +123,14 @@ const firstNames = ['Ana', 'Björn', 'Chen', 'Dana', 'Émile', 'Farah', 'Greg', 
 const lastNames = ['Núñez', 'Ødegård', 'Wang', 'Miller', 'Durand', 'Haddad', 'Olsen', 'Sato', 'Petrov', 'García', 'Mensah', 'Fischer', 'Rossi', 'Okafor', 'Aziz', 'Iyer']
 const cities: Array<[string, string, string]> = [['Austin', 'TX', '78701'], ['Dallas', 'TX', '75201'], ['Newark', 'NJ', '07102'], ['Reno', 'NV', '89501'], ['Denver', 'CO', '80202'], ['Sacramento', 'CA', '95814'], ['Albany', 'NY', '12207']]
 
-export function seedState (now = new Date(), settings: Settings = defaultSettings()): SlState {
+export function seedState (now = new Date(), settings: Settings = defaultSettings(), extraItems = 0): SlState {
   let tstamp = 1000
   const next = (): number => ++tstamp
   const iso = now.toISOString()
   const rand = prng(7)
   const items: SlState['items'] = {}
   const itemSites: SlState['itemSites'] = {}
-  for (const it of seedCatalogue()) {
+  for (const it of seedCatalogue(42, extraItems)) {
     items[it.InvtID] = {
       InvtID: it.InvtID, Descr: it.Descr, ClassID: it.ClassID, TranStatusCode: it.TranStatusCode, StkUnit: it.StkUnit,
       StkBasePrc: it.StkBasePrc, StdCost: it.StdCost, Weight: it.Weight, TaxCat: it.TaxCat, LUpd_DateTime: iso, tstamp: next()

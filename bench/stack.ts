@@ -1,0 +1,81 @@
+// For benchmarks: the sandboxes and services each in a process of their own, as in
+// production, under a topic prefix of their own on the embedded (or given) broker.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadCliConfig, type CliConfig } from '../cli/config.ts'
+import { projectRoot, startKafka, startRegistry } from '../infra/embedded.ts'
+import { ensureRunning, stopProcess, tsCommand } from '../infra/processes.ts'
+import { createKafka } from '../lib/kafka.ts'
+import { createLogger } from '../lib/logger.ts'
+import { createRegistry } from '../lib/registry.ts'
+import { applyTopology } from '../topology/apply.ts'
+import { prefixed } from '../topology/topology.ts'
+
+const SCRIPTS: Record<string, { script: string, ready: string }> = {
+  sl: { script: 'sandboxes/sl/main.ts', ready: '/sandbox/state' },
+  clarity: { script: 'sandboxes/clarity/main.ts', ready: '/sandbox/state' }
+}
+
+export interface BenchStack {
+  c: CliConfig
+  prefix: string
+  url: (name: string) => string
+  /** Starts a sandbox ('sl', 'clarity') or a service by folder name, with extra environment. */
+  start: (name: string, env?: Record<string, string>) => Promise<void>
+  stop: (name: string) => Promise<void>
+  stopAll: () => Promise<void>
+}
+
+export async function benchStack (ports: Record<string, number>, env: Record<string, string> = {}): Promise<BenchStack> {
+  const c = loadCliConfig()
+  if (!c.externalKafka) await startKafka(c.infra)
+  if (!c.externalRegistry) await startRegistry(c.infra)
+  const home = mkdtempSync(join(tmpdir(), 'bench-'))
+  const prefix = `bench.${Date.now().toString(36)}.`
+  const admin = await createKafka({ brokers: c.brokers, clientId: 'bench', logger: createLogger('bench', 'warn') }).admin()
+  await applyTopology({ admin, registry: createRegistry(c.registryUrl), topics: Object.values(prefixed(prefix).topics), schemaDir: join(projectRoot, 'schemas') })
+  await admin.disconnect()
+  const url = (name: string): string => `http://127.0.0.1:${ports[name]!}`
+  const base = {
+    KAFKA_BROKERS: c.brokers.join(','), SCHEMA_REGISTRY_URL: c.registryUrl, BRIDGE_TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn',
+    SL_BASE_URL: url('sl'), CLARITY_BASE_URL: url('clarity'), SL_SANDBOX_PORT: String(ports.sl), CLARITY_SANDBOX_PORT: String(ports.clarity),
+    SL_SANDBOX_DATA: 'memory', CLARITY_SANDBOX_DATA: 'memory', ...env
+  }
+  const running: string[] = []
+  const stop = async (name: string): Promise<void> => {
+    await stopProcess(name, join(home, name), () => {})
+    running.splice(running.indexOf(name), 1)
+  }
+  return {
+    c, prefix, url,
+    start: async (name, extra = {}) => {
+      const { script, ready } = SCRIPTS[name] ?? { script: `services/${name}/src/main.ts`, ready: '/readyz' }
+      running.push(name)
+      await ensureRunning({
+        name, dir: join(home, name), port: ports[name]!, address: url(name), elsewhere: 'free the port for the benchmark',
+        command: () => ({ ...tsCommand(join(projectRoot, script)), env: { ...process.env, ...base, ...extra, HTTP_PORT: String(ports[name]) } }),
+        ready: async () => { try { return (await fetch(`${url(name)}${ready}`)).ok } catch { return false } }
+      })
+    },
+    stop,
+    stopAll: async () => {
+      for (const name of [...running].reverse()) await stop(name)
+      rmSync(home, { recursive: true, force: true })
+    }
+  }
+}
+
+/** Runs `fn` over `items`, `width` at a time. */
+export async function pool<T> (items: T[], width: number, fn: (x: T) => Promise<void>): Promise<void> {
+  let next = 0
+  await Promise.all(Array.from({ length: width }, async () => { while (next < items.length) await fn(items[next++]!) }))
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+export const json = async <T> (url: string, init?: RequestInit): Promise<T> => {
+  const r = await fetch(url, init)
+  if (!r.ok) throw new Error(`${init?.method ?? 'GET'} ${url}: ${r.status} ${await r.text()}`)
+  return await r.json() as T
+}
+export const put = (body: unknown): RequestInit => ({ method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) })
