@@ -133,7 +133,9 @@ async function topics (c: CliConfig): Promise<number> {
       for (const g of groups) {
         const committed = (await admin.groupOffsets(g, t)).filter((o) => o.offset !== '-1')
         if (committed.length === 0) continue
-        const lag = committed.reduce((n, o) => n + BigInt(marks.find((m) => m.partition === o.partition)?.high ?? o.offset) - BigInt(o.offset), 0n)
+        // Offsets and end marks are read at slightly different moments: a partition is never behind by less than nothing.
+        const behind = (o: { partition: number, offset: string }): bigint => { const d = BigInt(marks.find((m) => m.partition === o.partition)?.high ?? o.offset) - BigInt(o.offset); return d > 0n ? d : 0n }
+        const lag = committed.reduce((n, o) => n + behind(o), 0n)
         out(`  group ${g}  committed=${committed.map((o) => `${o.partition}:${o.offset}`).join(',')}  lag=${lag}`)
       }
     }

@@ -155,8 +155,8 @@ export async function startClarityIngest (c: Config, exit?: (code: number) => ne
   }
 
   /** One ModifiedSince poller: every entity changed since the cursor, page by page. */
-  async function poll (name: string, cursorName: string, topic: string, list: typeof clarity.orders, take: (row: Record<string, unknown>, id: string) => Promise<OutRecord[]>): Promise<void> {
-    let cursor = await readCursor(kit.kafka, topics.cursors.name, cursors, cursorName) ?? new Date(Date.now() - c.CLARITY_POLL_LOOKBACK_MS).toISOString()
+  async function poll (name: string, cursorName: string, topic: string, list: typeof clarity.orders, from: string, take: (row: Record<string, unknown>, id: string) => Promise<OutRecord[]>): Promise<void> {
+    let cursor = await readCursor(kit.kafka, topics.cursors.name, cursors, cursorName) ?? from
     const poller = startPoller({
       name, intervalMs: c.CLARITY_POLL_INTERVAL_MS, logger: kit.logger, metrics: kit.metrics,
       onFatal: (reason) => { void kit.lifecycle.stop(1, reason) },
@@ -193,8 +193,11 @@ export async function startClarityIngest (c: Config, exit?: (code: number) => ne
   }
 
   if (c.CLARITY_POLL_INTERVAL_MS > 0) {
-    await poll('clarity-orders', 'clarity-ingest.orders', topics.ordersRaw.name, clarity.orders, (o, id) => produce!({ id, type: 'order.polled', source: 'POLL', order: o }))
-    await poll('clarity-accounts', 'clarity-ingest.accounts', topics.customersRaw.name, clarity.accounts, async (a, id) => produceAccount!({ id, type: 'customer.polled', source: 'POLL', account: a }))
+    const lookback = new Date(Date.now() - c.CLARITY_POLL_LOOKBACK_MS).toISOString()
+    await poll('clarity-orders', 'clarity-ingest.orders', topics.ordersRaw.name, clarity.orders, lookback, (o, id) => produce!({ id, type: 'order.polled', source: 'POLL', order: o }))
+    // Every account on a first start: an account nobody edits would otherwise never reach
+    // SL, and its orders would wait for a customer that is not coming.
+    await poll('clarity-accounts', 'clarity-ingest.accounts', topics.customersRaw.name, clarity.accounts, new Date(0).toISOString(), async (a, id) => produceAccount!({ id, type: 'customer.polled', source: 'POLL', account: a }))
   }
   return running
 }

@@ -28,8 +28,9 @@ export async function startSlOrderSink (c: Config, exit?: (code: number) => neve
         value: output.encode({ clarityOrderId: m.clarityOrderId, CustOrdNbr: m.CustOrdNbr, status: s, OrdNbr, reason, at: Date.now() })
       })
       const live = (rows: SlRow[]): SlRow | undefined => rows.find((o) => o.Cancelled !== 1)
-      // CustOrdNbr → when its order first found its customer missing.
-      const waitingSince = new Map<string, number>()
+      // CustID → when an order first found that customer missing: its orders share one
+      // deadline, so a customer that never comes holds each later order at once, not after a wait.
+      const missingSince = new Map<string, number>()
       const customerMissing = async (err: SlRejected, m: MappedOrder): Promise<boolean> =>
         err.status === 422 && err.violations.some((v) => v.key === 'CustID') &&
         await sl.customer(m.CustID).then(() => false, (e: unknown) => e instanceof SlRejected && e.status === 404)
@@ -50,20 +51,19 @@ export async function startSlOrderSink (c: Config, exit?: (code: number) => neve
             return [status(m, 'CREATED', String(existing.OrdNbr), null)]
           }
           const created = await sl.createOrder(slOrderBody(m))
-          waitingSince.delete(m.CustOrdNbr)
+          missingSince.delete(m.CustID)
           return [status(m, 'CREATED', String(created.OrdNbr), null)]
         } catch (err) {
           if (!(err instanceof SlRejected)) throw err
           let reason = err.message
           if (await customerMissing(err, m)) {
-            const since = waitingSince.get(m.CustOrdNbr) ?? Date.now()
-            waitingSince.set(m.CustOrdNbr, since)
+            const since = missingSince.get(m.CustID) ?? Date.now()
+            missingSince.set(m.CustID, since)
             if (Date.now() - since < c.CUSTOMER_WAIT_MS) {
               throw retriable('CUSTOMER_PENDING', `order ${m.CustOrdNbr} waits for customer ${m.CustID} to reach SL`, { local: true, retryAfterMs: 500 })
             }
-            reason = `customer ${m.CustID} is not in SL after waiting ${Math.round(c.CUSTOMER_WAIT_MS / 1000)} s for the customer sync; ${reason}`
+            reason = `customer ${m.CustID} is not in SL, ${Math.round((Date.now() - since) / 1000)} s after an order first waited for it; ${reason}`
           }
-          waitingSince.delete(m.CustOrdNbr)
           // SL refused this order for its own data: keep it (dead letter) and hold it in Clarity with SL's words.
           kit.metrics.deadLettered.inc({ topic: rec.topic, code: `SL_${err.status}` })
           kit.logger.warn({ custOrdNbr: m.CustOrdNbr, code: `SL_${err.status}`, reason }, 'SL refused the order')
