@@ -26,6 +26,12 @@ export class SlRejected extends Error {
   }
 }
 
+export interface SlSettings { SL_BASE_URL?: string, SL_API_USER: string, SL_API_PASSWORD: string, SL_CPNY_ID: string, SL_TIMEOUT_MS?: number }
+
+/** The client a service's SL settings describe; no SL_BASE_URL: the SL sandbox on its default port. */
+export const slClientOf = (c: SlSettings) =>
+  createSlClient({ baseUrl: c.SL_BASE_URL ?? 'http://127.0.0.1:7301', user: c.SL_API_USER, password: c.SL_API_PASSWORD, cpnyId: c.SL_CPNY_ID, timeoutMs: c.SL_TIMEOUT_MS })
+
 export function createSlClient (c: SlConfig) {
   const auth = `Basic ${Buffer.from(`${c.user}:${c.password}`).toString('base64')}`
   const base = c.baseUrl.replace(/\/$/, '')

@@ -6,7 +6,7 @@
 // each sees only its partitions of customers.raw; the worst case is a write of what
 // Clarity already has, which sl-customer-sink then recognises and stops.
 import { Counter } from 'prom-client'
-import { ClarityRejected, createClarityClient } from '../../../lib/clients/clarity.ts'
+import { ClarityRejected, clarityClientOf } from '../../../lib/clients/clarity.ts'
 import { accountOf, agrees, loadCustomerMapping, sharedOfAccount, type ClarityAccount, type CustomerEvent, type Shared, type SlCustomer } from '../../../lib/customers.ts'
 import { classify, poison } from '../../../lib/errors.ts'
 import { startService, type Running } from '../../../lib/service.ts'
@@ -16,7 +16,7 @@ import type { Config } from './config.ts'
 export async function startClarityCustomerSink (c: Config, exit?: (code: number) => never): Promise<Running> {
   const { topics, services } = prefixed(c.BRIDGE_TOPIC_PREFIX)
   const mapping = loadCustomerMapping(c.CUSTOMER_MAPPING_FILE)
-  const clarity = createClarityClient({ baseUrl: c.CLARITY_BASE_URL ?? 'http://127.0.0.1:7302', clientId: c.CLARITY_CLIENT_ID, clientSecret: c.CLARITY_CLIENT_SECRET })
+  const clarity = clarityClientOf(c)
   // CustomKey → what Clarity holds in the shared fields, and since when, as last seen or written.
   const known = new Map<string, { shared: Shared, at: number }>()
   const shared = (a: ClarityAccount): Shared | undefined => {

@@ -8,7 +8,7 @@
 //    pushed; their cursors are kept in bridge.cursors.
 // Keys: the Clarity order ID and account ID, so one entity's states stay in order downstream.
 import { Counter } from 'prom-client'
-import { ClarityRejected, createClarityClient } from '../../../lib/clients/clarity.ts'
+import { ClarityRejected, clarityClientOf } from '../../../lib/clients/clarity.ts'
 import { deadLetter } from '../../../lib/consumer-loop.ts'
 import { cursorRecord, readCursor, type Cursor } from '../../../lib/cursor.ts'
 import { BridgeError, classify, poison } from '../../../lib/errors.ts'
@@ -38,7 +38,7 @@ function seenSet () {
 export async function startClarityIngest (c: Config, exit?: (code: number) => never): Promise<Running> {
   const { topics, services } = prefixed(c.BRIDGE_TOPIC_PREFIX)
   const service = services.clarityIngest
-  const clarity = createClarityClient({ baseUrl: c.CLARITY_BASE_URL ?? 'http://127.0.0.1:7302', clientId: c.CLARITY_CLIENT_ID, clientSecret: c.CLARITY_CLIENT_SECRET })
+  const clarity = clarityClientOf(c)
   const seen = seenSet()
   let webhooks: Counter<'result'> | undefined
   let produce: ((ev: { id: string, type: string, source: Source, order: unknown }) => Promise<OutRecord[]>) | undefined

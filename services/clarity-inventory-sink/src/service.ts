@@ -6,7 +6,7 @@
 // is dead-lettered with the reason while the rest of the chunk is pushed.
 import { Counter } from 'prom-client'
 import { loadCatalogueMapping } from '../../../lib/catalogue-mapping.ts'
-import { ClarityRejected, createClarityClient } from '../../../lib/clients/clarity.ts'
+import { ClarityRejected, clarityClientOf } from '../../../lib/clients/clarity.ts'
 import type { BatchResult } from '../../../lib/consumer-loop.ts'
 import { classify, poison } from '../../../lib/errors.ts'
 import type { InRecord } from '../../../lib/kafka.ts'
@@ -24,7 +24,7 @@ export async function startClarityInventorySink (c: Config, exit?: (code: number
   const { topics, services } = prefixed(c.BRIDGE_TOPIC_PREFIX)
   const mapping = loadCatalogueMapping(c.CATALOGUE_MAPPING_FILE)
   const { skus } = loadOrderMapping(c.ORDER_MAPPING_FILE)
-  const clarity = createClarityClient({ baseUrl: c.CLARITY_BASE_URL ?? 'http://127.0.0.1:7302', clientId: c.CLARITY_CLIENT_ID, clientSecret: c.CLARITY_CLIENT_SECRET })
+  const clarity = clarityClientOf(c)
 
   return await startService({
     service: services.clarityInventorySink, config: c, exit,

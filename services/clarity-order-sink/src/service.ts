@@ -1,7 +1,7 @@
 // orders.status and shipments.changes → Clarity: Confirm with SL's order number,
 // Hold with the reason, Ship with tracking (idempotent on ShipmentKey = ShipperID),
 // Void on cancellation. Everything here may be delivered twice; every call is safe twice.
-import { ClarityRejected, createClarityClient } from '../../../lib/clients/clarity.ts'
+import { ClarityRejected, clarityClientOf } from '../../../lib/clients/clarity.ts'
 import { poison } from '../../../lib/errors.ts'
 import { clarityIdOf, loadOrderMapping, skuOf } from '../../../lib/mapping.ts'
 import type { OrderStatus, Shipment } from '../../../lib/records.ts'
@@ -14,7 +14,7 @@ const PAST_CONFIRMED = ['Confirmed', 'Processing', 'Shipped', 'Completed']
 export async function startClarityOrderSink (c: Config, exit?: (code: number) => never): Promise<Running> {
   const { topics, services } = prefixed(c.BRIDGE_TOPIC_PREFIX)
   const mapping = loadOrderMapping(c.ORDER_MAPPING_FILE)
-  const clarity = createClarityClient({ baseUrl: c.CLARITY_BASE_URL ?? 'http://127.0.0.1:7302', clientId: c.CLARITY_CLIENT_ID, clientSecret: c.CLARITY_CLIENT_SECRET })
+  const clarity = clarityClientOf(c)
 
   const orderId = (custOrdNbr: string): number => {
     const id = clarityIdOf(mapping, custOrdNbr)

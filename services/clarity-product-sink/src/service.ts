@@ -2,7 +2,7 @@
 // store's SKU where the SKU table says they differ). An upsert of the same record is
 // harmless, so redelivery needs nothing more; a product Clarity refuses is dead-lettered.
 import { loadCatalogueMapping } from '../../../lib/catalogue-mapping.ts'
-import { ClarityRejected, createClarityClient } from '../../../lib/clients/clarity.ts'
+import { ClarityRejected, clarityClientOf } from '../../../lib/clients/clarity.ts'
 import { poison } from '../../../lib/errors.ts'
 import { loadOrderMapping } from '../../../lib/mapping.ts'
 import type { Item } from '../../../lib/records.ts'
@@ -15,7 +15,7 @@ export async function startClarityProductSink (c: Config, exit?: (code: number) 
   const { topics, services } = prefixed(c.BRIDGE_TOPIC_PREFIX)
   const mapping = loadCatalogueMapping(c.CATALOGUE_MAPPING_FILE)
   const { skus } = loadOrderMapping(c.ORDER_MAPPING_FILE)
-  const clarity = createClarityClient({ baseUrl: c.CLARITY_BASE_URL ?? 'http://127.0.0.1:7302', clientId: c.CLARITY_CLIENT_ID, clientSecret: c.CLARITY_CLIENT_SECRET })
+  const clarity = clarityClientOf(c)
   return await startService({
     service: services.clarityProductSink, config: c, exit,
     handler: async (kit) => {

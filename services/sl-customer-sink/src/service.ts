@@ -5,8 +5,8 @@
 // sent back (no echo loop), and why a redelivered state is harmless. When both sides
 // changed, the later change wins (SL's LUpd_DateTime against the account's UpdatedDate).
 import { Counter } from 'prom-client'
-import { ClarityRejected, createClarityClient } from '../../../lib/clients/clarity.ts'
-import { createSlClient, SlRejected } from '../../../lib/clients/sl.ts'
+import { ClarityRejected, clarityClientOf } from '../../../lib/clients/clarity.ts'
+import { slClientOf, SlRejected } from '../../../lib/clients/sl.ts'
 import { custIdFor, loadCustomerMapping, type CustomerEvent } from '../../../lib/customers.ts'
 import { poison } from '../../../lib/errors.ts'
 import { startService, type Running } from '../../../lib/service.ts'
@@ -17,8 +17,8 @@ import { emailMatch, plan, type SlRow } from './transform.ts'
 export async function startSlCustomerSink (c: Config, exit?: (code: number) => never): Promise<Running> {
   const { topics, services } = prefixed(c.BRIDGE_TOPIC_PREFIX)
   const mapping = loadCustomerMapping(c.CUSTOMER_MAPPING_FILE)
-  const sl = createSlClient({ baseUrl: c.SL_BASE_URL ?? 'http://127.0.0.1:7301', user: c.SL_API_USER, password: c.SL_API_PASSWORD, cpnyId: c.SL_CPNY_ID })
-  const clarity = createClarityClient({ baseUrl: c.CLARITY_BASE_URL ?? 'http://127.0.0.1:7302', clientId: c.CLARITY_CLIENT_ID, clientSecret: c.CLARITY_CLIENT_SECRET })
+  const sl = slClientOf(c)
+  const clarity = clarityClientOf(c)
   const refused = (err: unknown, what: string): never => {
     if (err instanceof SlRejected) throw poison(`SL_${err.status}`, `${what}: ${err.message}`)
     if (err instanceof ClarityRejected) throw poison(`CLARITY_${err.status}`, `${what}: ${err.message}`)

@@ -1,7 +1,7 @@
 // SL customers → customers.changes (compacted by CustId), from SL's tstamp change feed
 // (lib/feed-source). Every change is published, ours included: the Clarity side decides
 // what is news to Clarity.
-import { createSlClient } from '../../../lib/clients/sl.ts'
+import { slClientOf } from '../../../lib/clients/sl.ts'
 import type { SlCustomer } from '../../../lib/customers.ts'
 import { startFeedService } from '../../../lib/feed-source.ts'
 import type { Running } from '../../../lib/service.ts'
@@ -11,7 +11,7 @@ import { toCustomer } from './transform.ts'
 
 export async function startSlCustomerSource (c: Config, exit?: (code: number) => never): Promise<Running> {
   const { topics, services } = prefixed(c.BRIDGE_TOPIC_PREFIX)
-  const sl = createSlClient({ baseUrl: c.SL_BASE_URL ?? 'http://127.0.0.1:7301', user: c.SL_API_USER, password: c.SL_API_PASSWORD, cpnyId: c.SL_CPNY_ID })
+  const sl = slClientOf(c)
   return await startFeedService<SlCustomer>({
     service: services.slCustomerSource, config: c, exit, cursor: 'sl-customer-source.customers', cursors: topics.cursors,
     topic: topics.customersChanges, intervalMs: c.SL_CUSTOMER_POLL_MS, read: sl.customers, toRecord: toCustomer

@@ -1,7 +1,7 @@
 // SL item-site levels → inventory.changes (compacted, key InvtID|SiteID): the topic
 // holds the latest level of every item at every site, so any consumer can rebuild the
 // whole picture from it. The feed cursor lives in bridge.cursors (lib/feed-source).
-import { createSlClient } from '../../../lib/clients/sl.ts'
+import { slClientOf } from '../../../lib/clients/sl.ts'
 import { startFeedService } from '../../../lib/feed-source.ts'
 import type { ItemSiteLevel } from '../../../lib/records.ts'
 import type { Running } from '../../../lib/service.ts'
@@ -11,7 +11,7 @@ import { toLevel } from './transform.ts'
 
 export async function startSlInventorySource (c: Config, exit?: (code: number) => never): Promise<Running> {
   const { topics, services } = prefixed(c.BRIDGE_TOPIC_PREFIX)
-  const sl = createSlClient({ baseUrl: c.SL_BASE_URL ?? 'http://127.0.0.1:7301', user: c.SL_API_USER, password: c.SL_API_PASSWORD, cpnyId: c.SL_CPNY_ID })
+  const sl = slClientOf(c)
   return await startFeedService<ItemSiteLevel>({
     service: services.slInventorySource, config: c, exit, cursor: 'sl-inventory-source.inventory', cursors: topics.cursors,
     topic: topics.inventoryChanges, intervalMs: c.SL_INVENTORY_POLL_MS, read: sl.inventory, toRecord: toLevel

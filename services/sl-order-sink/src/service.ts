@@ -6,7 +6,7 @@
 // before it is held. Emits orders.status.
 import { deadLetter } from '../../../lib/consumer-loop.ts'
 import { poison, retriable, type BridgeError } from '../../../lib/errors.ts'
-import { createSlClient, SlRejected, type SlRow } from '../../../lib/clients/sl.ts'
+import { slClientOf, SlRejected, type SlRow } from '../../../lib/clients/sl.ts'
 import type { OutRecord } from '../../../lib/kafka.ts'
 import { startService, type Running } from '../../../lib/service.ts'
 import { prefixed } from '../../../topology/topology.ts'
@@ -16,7 +16,7 @@ import { slOrderBody } from './transform.ts'
 
 export async function startSlOrderSink (c: Config, exit?: (code: number) => never): Promise<Running> {
   const { topics, services } = prefixed(c.BRIDGE_TOPIC_PREFIX)
-  const sl = createSlClient({ baseUrl: c.SL_BASE_URL ?? 'http://127.0.0.1:7301', user: c.SL_API_USER, password: c.SL_API_PASSWORD, cpnyId: c.SL_CPNY_ID, timeoutMs: c.SL_TIMEOUT_MS })
+  const sl = slClientOf(c)
   return await startService({
     service: services.slOrderSink, config: c, exit,
     handler: async (kit) => {

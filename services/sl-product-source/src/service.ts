@@ -1,6 +1,6 @@
 // The SL item master → products.changes (compacted by InvtID). SL is the catalogue's
 // master: the topic always holds every item's latest record (lib/feed-source).
-import { createSlClient } from '../../../lib/clients/sl.ts'
+import { slClientOf } from '../../../lib/clients/sl.ts'
 import { startFeedService } from '../../../lib/feed-source.ts'
 import type { Item } from '../../../lib/records.ts'
 import type { Running } from '../../../lib/service.ts'
@@ -10,7 +10,7 @@ import { toItem } from './transform.ts'
 
 export async function startSlProductSource (c: Config, exit?: (code: number) => never): Promise<Running> {
   const { topics, services } = prefixed(c.BRIDGE_TOPIC_PREFIX)
-  const sl = createSlClient({ baseUrl: c.SL_BASE_URL ?? 'http://127.0.0.1:7301', user: c.SL_API_USER, password: c.SL_API_PASSWORD, cpnyId: c.SL_CPNY_ID })
+  const sl = slClientOf(c)
   return await startFeedService<Item>({
     service: services.slProductSource, config: c, exit, cursor: 'sl-product-source.products', cursors: topics.cursors,
     topic: topics.productsChanges, intervalMs: c.SL_PRODUCT_POLL_MS, read: sl.products, toRecord: toItem

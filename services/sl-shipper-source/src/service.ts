@@ -1,6 +1,6 @@
 // SL shippers → shipments.changes, read from SL's tstamp change feed (lib/feed-source).
 // Downstream Ship is idempotent on ShipperID, so the re-read after a crash is harmless.
-import { createSlClient } from '../../../lib/clients/sl.ts'
+import { slClientOf } from '../../../lib/clients/sl.ts'
 import { startFeedService } from '../../../lib/feed-source.ts'
 import type { Shipment } from '../../../lib/records.ts'
 import type { Running } from '../../../lib/service.ts'
@@ -10,7 +10,7 @@ import { toShipment } from './transform.ts'
 
 export async function startSlShipperSource (c: Config, exit?: (code: number) => never): Promise<Running> {
   const { topics, services } = prefixed(c.BRIDGE_TOPIC_PREFIX)
-  const sl = createSlClient({ baseUrl: c.SL_BASE_URL ?? 'http://127.0.0.1:7301', user: c.SL_API_USER, password: c.SL_API_PASSWORD, cpnyId: c.SL_CPNY_ID })
+  const sl = slClientOf(c)
   return await startFeedService<Shipment>({
     service: services.slShipperSource, config: c, exit, cursor: 'sl-shipper-source.shippers', cursors: topics.cursors,
     topic: topics.shipmentsChanges, intervalMs: c.SL_POLL_INTERVAL_MS, read: sl.shippers,
