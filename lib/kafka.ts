@@ -104,6 +104,7 @@ function headersOf (h: kafkajs.IHeaders | undefined): Record<string, string> {
 }
 
 const MAX_REQUEST_BYTES = 512 * 1024
+const COMMIT_EVERY_MS = 100
 
 // Brokers refuse requests over message.max.bytes (1 MiB by default): send in chunks,
 // one after the other, so order per partition holds.
@@ -207,6 +208,24 @@ export function createKafka (opts: { brokers: string[], clientId: string, logger
         if (e.payload.restart !== true) crashHandler(e.payload.error)
       })
       await c.connect()
+      // Offsets of finished work, committed together at most every COMMIT_EVERY_MS: one
+      // OffsetCommit for all partitions instead of one per batch, which at moderate rates
+      // is a request per record. The work and its outputs are already durable when an
+      // offset is queued here, so a crash in between only means a little re-processing.
+      const queued = new Map<string, { topic: string, partition: number, offset: string }>()
+      let timer: NodeJS.Timeout | undefined
+      let committing: Promise<void> = Promise.resolve()
+      const commitQueued = async (): Promise<void> => {
+        timer = undefined
+        if (queued.size === 0) return
+        const offsets = [...queued.values()]
+        queued.clear()
+        committing = committing.then(() => c.commitOffsets(offsets)).catch((err: Error) => {
+          // A partition moved to another member meanwhile: it re-reads a little, nothing is lost.
+          opts.logger.warn({ err: err.message }, 'offset commit failed; the records since the last commit will be read again')
+        })
+        await committing
+      }
       return {
         async run ({ topics, fromBeginning, concurrency, onBatch }) {
           await c.subscribe({ topics, fromBeginning })
@@ -228,7 +247,10 @@ export function createKafka (opts: { brokers: string[], clientId: string, logger
                 commit: async (offset) => {
                   // kafkajs fetches on from the last resolved offset: resolve, or it re-reads.
                   resolveOffset(offset)
-                  await c.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(offset) + 1n).toString() }])
+                  queued.set(`${batch.topic}:${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: (BigInt(offset) + 1n).toString() })
+                  // Stopping or losing the partition: commit now, while the group still lets us.
+                  if (!isRunning() || isStale()) await commitQueued()
+                  else timer ??= setTimeout(() => { void commitQueued() }, COMMIT_EVERY_MS)
                 },
                 heartbeat,
                 active: () => isRunning() && !isStale()
@@ -238,7 +260,11 @@ export function createKafka (opts: { brokers: string[], clientId: string, logger
         },
         joined: () => isJoined,
         onCrash: (fn) => { crashHandler = fn },
-        disconnect: () => c.disconnect()
+        disconnect: async () => {
+          clearTimeout(timer)
+          await commitQueued()
+          await c.disconnect()
+        }
       }
     },
 

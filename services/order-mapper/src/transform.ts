@@ -19,9 +19,11 @@ const LEN: Record<string, number> = {
 const CUST_ID = /^[A-Z0-9-]+$/
 const MAX_LINES = 999
 
-function fit (field: string, value: string, len = LEN[field] ?? LEN[field.replace(/^(Ship|Bill)/, '').replace(/^Lines\[\d+\]\./, '')]): string {
-  if (len !== undefined && value.length > len) {
-    throw poison('FIELD_TOO_LONG', `${field} "${value}" is ${value.length} characters; SL allows ${len}. Shorten it in Clarity or change the mapping`)
+/** The value when it fits SL's char(len); the field is named only when it does not. */
+function fit (value: string, len: number, field: string | (() => string)): string {
+  if (value.length > len) {
+    const name = typeof field === 'string' ? field : field()
+    throw poison('FIELD_TOO_LONG', `${name} "${value}" is ${value.length} characters; SL allows ${len}. Shorten it in Clarity or change the mapping`)
   }
   return value
 }
@@ -42,13 +44,15 @@ function address (prefix: 'Ship' | 'Bill', c: ClarityContact): Record<string, st
   if (country === undefined) throw poison('UNKNOWN_COUNTRY', `${prefix === 'Ship' ? 'ShippingContact' : 'BillingContact'}.Address.CountryCode "${a.CountryCode}" is not an ISO 3166 country`)
   // Region codes arrive as "TX" or "US-TX"; SL keeps the subdivision alone.
   const region = (a.RegionCode ?? '').trim().toUpperCase().replace(/^[A-Z]{2}-/, '')
+  const street2 = a.Street2 === null || a.Street2.trim() === '' ? '' : a.Street2.trim()
+  const street3 = a.Street3 === null || a.Street3.trim() === '' ? '' : a.Street3.trim()
   return {
-    [`${prefix}Name`]: fit(`${prefix}Name`, name),
-    [`${prefix}Addr1`]: fit(`${prefix}Addr1`, a.Street1.trim()),
-    [`${prefix}Addr2`]: fit(`${prefix}Addr2`, [a.Street2, a.Street3].filter((x) => x !== null && x.trim() !== '').map((x) => x!.trim()).join(', ')),
-    [`${prefix}City`]: fit(`${prefix}City`, a.City.trim()),
-    [`${prefix}State`]: fit(`${prefix}State`, region),
-    [`${prefix}Zip`]: fit(`${prefix}Zip`, (a.PostalCode ?? '').trim()),
+    [`${prefix}Name`]: fit(name, LEN.Name!, () => `${prefix}Name`),
+    [`${prefix}Addr1`]: fit(a.Street1.trim(), LEN.Addr1!, () => `${prefix}Addr1`),
+    [`${prefix}Addr2`]: fit(street2 !== '' && street3 !== '' ? `${street2}, ${street3}` : street2 + street3, LEN.Addr2!, () => `${prefix}Addr2`),
+    [`${prefix}City`]: fit(a.City.trim(), LEN.City!, () => `${prefix}City`),
+    [`${prefix}State`]: fit(region, LEN.State!, () => `${prefix}State`),
+    [`${prefix}Zip`]: fit((a.PostalCode ?? '').trim(), LEN.Zip!, () => `${prefix}Zip`),
     [`${prefix}Country`]: country
   }
 }
@@ -97,14 +101,14 @@ export function mapOrder (ev: OrderEvent, m: OrderMapping, customers?: CustomerM
   }
 
   const lines: SlLine[] = o.SalesItems.map((it, i) => ({
-    InvtID: fit(`Lines[${i}].InvtID`, m.skus[it.Sku] ?? it.Sku),
+    InvtID: fit(m.skus[it.Sku] ?? it.Sku, LEN.InvtID!, () => `Lines[${i}].InvtID`),
     SiteID: site,
     QtyOrd: it.Quantity,
     CurySlsPrice: it.UnitSoldPrice,
     DiscPct: '0',
-    UnitDesc: fit(`Lines[${i}].UnitDesc`, it.UnitOfMeasure ?? 'EA'),
-    TaxCat: fit(`Lines[${i}].TaxCat`, it.ProductTaxCode ?? ''),
-    Descr: fit(`Lines[${i}].Descr`, it.Name.trim())
+    UnitDesc: fit(it.UnitOfMeasure ?? 'EA', LEN.UnitDesc!, () => `Lines[${i}].UnitDesc`),
+    TaxCat: fit(it.ProductTaxCode ?? '', LEN.TaxCat!, () => `Lines[${i}].TaxCat`),
+    Descr: fit(it.Name.trim(), LEN.Descr!, () => `Lines[${i}].Descr`)
   }))
   for (const l of lines) {
     if (toUnscaled(l.QtyOrd, 4) <= 0n) throw poison('BAD_QUANTITY', `${l.InvtID}: quantity ${l.QtyOrd} must be above 0`)
@@ -146,26 +150,26 @@ export function mapOrder (ev: OrderEvent, m: OrderMapping, customers?: CustomerM
     mappingVersion: m.version,
     flags,
     holdReason,
-    SOTypeID: fit('SOTypeID', m.order.type),
-    CustID: fit('CustID', CustID),
-    CustOrdNbr: fit('CustOrdNbr', m.order.customerOrderNumber.replace('{ID}', String(o.ID))),
+    SOTypeID: fit(m.order.type, LEN.SOTypeID!, 'SOTypeID'),
+    CustID: fit(CustID, LEN.CustID!, 'CustID'),
+    CustOrdNbr: fit(m.order.customerOrderNumber.replace('{ID}', String(o.ID)), LEN.CustOrdNbr!, 'CustOrdNbr'),
     OrdDate: o.CreatedDate,
-    CuryID: fit('CuryID', cury),
+    CuryID: fit(cury, LEN.CuryID!, 'CuryID'),
     CuryRate: formatUnscaled(rateScaled, 9),
     CuryMultDiv: 'M',
-    ShipViaID: fit('ShipViaID', m.shipping[o.ShippingMethodKey ?? ''] ?? m.shipping.default),
+    ShipViaID: fit(m.shipping[o.ShippingMethodKey ?? ''] ?? m.shipping.default, LEN.ShipViaID!, 'ShipViaID'),
     ...(ship as Pick<MappedOrder, 'ShipName' | 'ShipAddr1' | 'ShipAddr2' | 'ShipCity' | 'ShipState' | 'ShipZip' | 'ShipCountry'>),
     ...(bill as Pick<MappedOrder, 'BillName' | 'BillAddr1' | 'BillAddr2' | 'BillCity' | 'BillState' | 'BillZip' | 'BillCountry'>),
     CuryTotFrt: money(freight),
     CuryTotTax: money(cents(t.Tax)),
-    TaxID00: fit('TaxID00', m.tax[`${country2}-${region}`] ?? m.tax[country2] ?? m.tax.default),
+    TaxID00: fit(m.tax[`${country2}-${region}`] ?? m.tax[country2] ?? m.tax.default, LEN.TaxID00!, 'TaxID00'),
     CuryWholeOrdDisc: money(cents(t.Discounts)),
     CuryTotOrd: money(cents(t.Total)),
     TotOrdBase: money(base),
     BaseCuryID: m.currency.base,
-    ProjectID: fit('ProjectID', set.ProjectID ?? ''),
-    SlsperID: fit('SlsperID', set.SlsperID ?? ''),
-    User1: fit('User1', set.User1 ?? ''),
+    ProjectID: fit(set.ProjectID ?? '', LEN.ProjectID!, 'ProjectID'),
+    SlsperID: fit(set.SlsperID ?? '', LEN.SlsperID!, 'SlsperID'),
+    User1: fit(set.User1 ?? '', LEN.User1!, 'User1'),
     Lines: lines
   }
 }
