@@ -1,19 +1,22 @@
 // Where a poller stopped, kept in the compacted bridge.cursors topic (key: the
-// cursor's name), so a restarted or moved poller resumes exactly there.
+// cursor's name), so a restarted or moved poller resumes exactly there; and the
+// read-to-the-end that services use to rebuild a table from a compacted topic.
 import { randomBytes } from 'node:crypto'
-import type { KafkaClient, OutRecord } from './kafka.ts'
+import type { InRecord, KafkaClient, OutRecord } from './kafka.ts'
 import type { Serde } from './registry.ts'
 
 export interface Cursor { name: string, position: string, updatedAt: number }
 
-/** Reads the topic to its end once and answers the latest position of `name`. */
-export async function readCursor (kafka: KafkaClient, topic: string, serde: Serde<Cursor>, name: string): Promise<string | undefined> {
+/**
+ * Reads a topic from its start to the end it has now, once, with a throwaway group,
+ * handing every record to `each`: how a service rebuilds a table from a compacted topic.
+ */
+export async function readToEnd (kafka: KafkaClient, topic: string, each: (r: InRecord) => Promise<void> | void): Promise<void> {
   const admin = await kafka.admin()
   const ends = await admin.watermarks(topic)
   await admin.disconnect()
-  if (ends.every((e) => e.high === e.low)) return undefined
-  const consumer = await kafka.consumer(`cursor-reader-${randomBytes(6).toString('hex')}`)
-  let position: string | undefined
+  if (ends.every((e) => e.high === e.low)) return
+  const consumer = await kafka.consumer(`reader-${randomBytes(6).toString('hex')}`)
   const reached = new Map<number, boolean>(ends.map((e) => [e.partition, e.high === e.low]))
   await new Promise<void>((resolve, reject) => {
     consumer.onCrash(reject)
@@ -21,7 +24,7 @@ export async function readCursor (kafka: KafkaClient, topic: string, serde: Serd
       topics: [topic], fromBeginning: true, concurrency: 1,
       onBatch: async (batch) => {
         for (const r of batch.records) {
-          if (r.key?.toString() === name && r.value !== null) position = (await serde.decode(r.value)).position
+          await each(r)
           if (BigInt(r.offset) + 1n >= BigInt(ends.find((e) => e.partition === r.partition)?.high ?? 0)) reached.set(r.partition, true)
         }
         if ([...reached.values()].every(Boolean)) resolve()
@@ -29,6 +32,14 @@ export async function readCursor (kafka: KafkaClient, topic: string, serde: Serd
     }).catch(reject)
   })
   await consumer.disconnect()
+}
+
+/** Reads the topic to its end once and answers the latest position of `name`. */
+export async function readCursor (kafka: KafkaClient, topic: string, serde: Serde<Cursor>, name: string): Promise<string | undefined> {
+  let position: string | undefined
+  await readToEnd(kafka, topic, async (r) => {
+    if (r.key?.toString() === name && r.value !== null) position = (await serde.decode(r.value)).position
+  })
   return position
 }
 

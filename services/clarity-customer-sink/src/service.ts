@@ -8,6 +8,7 @@
 import { Counter } from 'prom-client'
 import { ClarityRejected, clarityClientOf } from '../../../lib/clients/clarity.ts'
 import { accountOf, agrees, loadCustomerMapping, sharedOfAccount, type ClarityAccount, type CustomerEvent, type Shared, type SlCustomer } from '../../../lib/customers.ts'
+import { readToEnd } from '../../../lib/cursor.ts'
 import { classify, poison } from '../../../lib/errors.ts'
 import { startService, type Running } from '../../../lib/service.ts'
 import { prefixed } from '../../../topology/topology.ts'
@@ -23,19 +24,29 @@ export async function startClarityCustomerSink (c: Config, exit?: (code: number)
     try { return sharedOfAccount(a) } catch (err) { if (classify(err).kind === 'poison') return undefined; throw err }
   }
 
+  const learn = (account: ClarityAccount | undefined): void => {
+    if (account === undefined) return
+    const key = account.CustomKey?.trim()
+    const s = shared(account)
+    if (key !== undefined && key !== '' && s !== undefined) known.set(key, { shared: s, at: account.UpdatedDate })
+  }
+
   return await startService({
     service: services.clarityCustomerSink, config: c, exit,
     handler: async (kit) => {
       const accounts = await kit.serde<CustomerEvent>(topics.customersRaw)
       const customers = await kit.serde<SlCustomer>(topics.customersChanges)
+      // What Clarity holds, as far as customers.raw tells, before the first SL change is judged:
+      // after a restart the group goes on from its offsets, but the table needs all of it.
+      await readToEnd(kit.kafka, topics.customersRaw.name, async (r) => {
+        // A record that does not decode is the loop's to dead-letter, not the table's.
+        if (r.value !== null) learn((await accounts.decode(r.value).catch(() => undefined))?.account)
+      })
       const writes = new Counter({ name: 'bridge_account_writes_total', help: 'SL customer changes: upserted to Clarity, or skipped (Clarity has it, or not published)', labelNames: ['action'], registers: [kit.metrics.registry] })
       return async (rec) => {
         if (rec.value === null) return []
         if (rec.topic === topics.customersRaw.name) {
-          const { account } = await accounts.decode(rec.value)
-          const key = account.CustomKey?.trim()
-          const s = shared(account)
-          if (key !== undefined && key !== '' && s !== undefined) known.set(key, { shared: s, at: account.UpdatedDate })
+          learn((await accounts.decode(rec.value)).account)
           return []
         }
         const cust = await customers.decode(rec.value)
