@@ -143,17 +143,13 @@ async function oversells (pollMs: number, mapping: string): Promise<OversellRun>
     await s.start('clarity', { CLARITY_WEBHOOK_URLS: `${s.url('clarity-ingest')}/webhooks/clarity` })
     for (const svc of ['clarity-ingest', 'order-mapper', 'sl-order-sink']) await s.start(svc)
     // The store sells what the site of its orders (MAIN: US addresses) holds: the other
-    // locations are not published and show nothing.
-    const products = (await stock(s)).filter((r) => r.LocationKey !== 'MAIN')
-    const token = (await json<{ access_token: string }>(`${s.url('clarity')}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials&client_id=bridge&client_secret=bridge-dev' })).access_token
-    for (let i = 0; i < products.length; i += 500) {
-      await json(`${s.url('clarity')}/Inventory/ProductInventoryLocationSections/UpdateMany`, {
-        method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(products.slice(i, i + 500).map((r) => ({ ProductKey: r.ProductKey, LocationKey: r.LocationKey, Quantity: 0, QuantityAllocated: 0 })))
-      })
-    }
+    // locations are closed in the mapping, so the sink keeps them at 0.
+    const t0 = new Date(Date.now() - 1).toISOString()
     await s.start('sl-inventory-source')
     await s.start('clarity-inventory-sink')
+    await untilPushed(s, t0, (await stock(s)).length, 'the first sync')
+    const open = (await stock(s)).filter((r) => r.LocationKey !== 'MAIN' && r.Quantity !== 0).length
+    if (open > 0) throw new Error(`${open} rows of closed locations still show stock`)
     const skus = [...new Set((await stock(s)).map((r) => r.ProductKey))]
     await json(`${s.url('sl')}/sandbox/settings`, put({ otherChannelsPerSec: OTHER_UNITS }))
     let placed = 0
@@ -201,8 +197,9 @@ export async function run (): Promise<void> {
   if (!only.includes('oversells')) return
   const dir = mkdtempSync(join(tmpdir(), 'bench-catalogue-'))
   try {
-    const m = parse(readFileSync(join(projectRoot, 'mappings/catalogue.yaml'), 'utf8')) as { inventory: { locations: Record<string, string> } }
+    const m = parse(readFileSync(join(projectRoot, 'mappings/catalogue.yaml'), 'utf8')) as { inventory: { locations: Record<string, string>, closedLocations: string[] } }
     m.inventory.locations = { MAIN: 'MAIN' }
+    m.inventory.closedLocations = ['EAST', 'WEST']
     const mapping = join(dir, 'catalogue.yaml')
     writeFileSync(mapping, stringify(m))
     out(`  oversells: ${WEB_ORDERS.toLocaleString('en-US')} storefront orders at ${WEB_RATE}/s (US, shipped from MAIN; 1–2 lines over all ${''}SKUs, scarce ones included) while other channels take ${OTHER_UNITS} units/s of SL stock at any site;`)

@@ -10,7 +10,7 @@ export type ItemField = typeof ITEM_FIELDS[number]
 
 export interface CatalogueMapping {
   version: string
-  inventory: { locations: Record<string, string>, available: 'QtyAvail' | 'QtyOnHand', safetyStock: Record<string, number> & { default: number } }
+  inventory: { locations: Record<string, string>, closedLocations: string[], available: 'QtyAvail' | 'QtyOnHand', safetyStock: Record<string, number> & { default: number } }
   products: { fields: Partial<Record<ProductField, ItemField>>, taxCodes: Record<string, string>, discontinued: string[], hidden: string[] }
 }
 
@@ -32,6 +32,9 @@ export function checkCatalogueMapping (m: unknown, file: string): CatalogueMappi
       seen.set(String(v), k)
     }
   }
+  const closed = inv.closedLocations ?? []
+  if (!Array.isArray(closed) || closed.some((l: unknown) => typeof l !== 'string' || l === '')) p.push('inventory.closedLocations must be a list of Clarity LocationKeys')
+  else for (const l of closed) if (Object.values(inv.locations ?? {}).includes(l)) p.push(`inventory.closedLocations: ${String(l)} is fed by a site; a location is either fed or closed`)
   if (!['QtyAvail', 'QtyOnHand'].includes(inv.available)) p.push('inventory.available must be QtyAvail or QtyOnHand')
   const safety = inv.safetyStock ?? { default: 0 }
   if (!isTable(safety)) p.push('inventory.safetyStock must be a table of SiteID: units')
@@ -54,7 +57,7 @@ export function checkCatalogueMapping (m: unknown, file: string): CatalogueMappi
   if (p.length > 0) throw new MappingError(file, p)
   return {
     version: x.version,
-    inventory: { locations: inv.locations, available: inv.available, safetyStock: { default: 0, ...safety } },
+    inventory: { locations: inv.locations, closedLocations: closed, available: inv.available, safetyStock: { default: 0, ...safety } },
     products: { fields: pr.fields, taxCodes: pr.taxCodes ?? {}, discontinued: pr.discontinued ?? [], hidden: pr.hidden ?? [] }
   }
 }

@@ -15,7 +15,7 @@ import type { ItemSiteLevel } from '../../../lib/records.ts'
 import { startService, type Running } from '../../../lib/service.ts'
 import { prefixed } from '../../../topology/topology.ts'
 import type { Config } from './config.ts'
-import { stockRow, type StockRow } from './transform.ts'
+import { closedRows, stockRow, type StockRow } from './transform.ts'
 
 const MAX_ROWS = 500
 const ROW_MESSAGE = /^row (\d+): (.*)$/
@@ -44,6 +44,7 @@ export async function startClarityInventorySink (c: Config, exit?: (code: number
             const row = stockRow(mapping, skus, await levels.decode(record.value))
             if (row === undefined) rows.inc({ outcome: 'unpublished' })
             else latest.set(key, { record, row })
+            if (row !== undefined) for (const zero of closedRows(mapping, row.ProductKey)) latest.set(`${zero.ProductKey}|${zero.LocationKey}`, { record, row: zero })
           } catch (err) {
             const e = classify(err)
             if (e.kind !== 'poison') throw err

@@ -7,6 +7,10 @@ import type { ItemSiteLevel } from '../../../lib/records.ts'
 
 export interface StockRow { ProductKey: string, LocationKey: string, Quantity: number, QuantityAllocated: number }
 
+/** Rows that keep the closed locations of a product at zero. */
+export const closedRows = (m: CatalogueMapping, productKey: string): StockRow[] =>
+  m.inventory.closedLocations.map((LocationKey) => ({ ProductKey: productKey, LocationKey, Quantity: 0, QuantityAllocated: 0 }))
+
 /** The row Clarity gets for one level; undefined when its site is not published. */
 export function stockRow (m: CatalogueMapping, skus: Record<string, string>, l: ItemSiteLevel): StockRow | undefined {
   const location = m.inventory.locations[l.SiteID]

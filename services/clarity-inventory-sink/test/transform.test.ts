@@ -4,10 +4,10 @@ import { projectRoot } from '../../../infra/embedded.ts'
 import { checkCatalogueMapping, loadCatalogueMapping } from '../../../lib/catalogue-mapping.ts'
 import { MappingError } from '../../../lib/mapping.ts'
 import type { ItemSiteLevel } from '../../../lib/records.ts'
-import { stockRow } from '../src/transform.ts'
+import { closedRows, stockRow } from '../src/transform.ts'
 
 const shipped = loadCatalogueMapping(join(projectRoot, 'mappings/catalogue.yaml'))
-const mapping = { ...shipped, inventory: { locations: { MAIN: 'AUS', EAST: 'NWK' }, available: 'QtyAvail' as const, safetyStock: { default: 2, EAST: 10 } } }
+const mapping = { ...shipped, inventory: { locations: { MAIN: 'AUS', EAST: 'NWK' }, closedLocations: ['RNO'], available: 'QtyAvail' as const, safetyStock: { default: 2, EAST: 10 } } }
 const skus = { 'VALVE-BRASS-1/2IN': 'VALVE-BRASS-050' }
 const level = (over: Partial<ItemSiteLevel>): ItemSiteLevel => ({
   InvtID: 'PUMP-100-110V', SiteID: 'MAIN', QtyOnHand: '12.0000', QtyAvail: '9.0000', QtyAlloc: '3.0000', QtyShipNotInv: '0.0000', QtyOnPO: '0.0000', LUpd_DateTime: 0, tstamp: 1, ...over
@@ -27,6 +27,10 @@ describe('available to sell', () => {
     expect(stockRow(mapping, skus, level({ SiteID: 'WEST' }))).toBeUndefined()
   })
 
+  it('closed locations are kept at zero for every product that comes by', () => {
+    expect(closedRows(mapping, 'PUMP-100-110V')).toEqual([{ ProductKey: 'PUMP-100-110V', LocationKey: 'RNO', Quantity: 0, QuantityAllocated: 0 }])
+  })
+
   it('on hand instead of available, when the mapping says so', () => {
     expect(stockRow({ ...mapping, inventory: { ...mapping.inventory, available: 'QtyOnHand' } }, skus, level({}))?.Quantity).toBe(10)
   })
@@ -42,7 +46,7 @@ describe('catalogue mapping file', () => {
   })
 
   it('lists every problem at once', () => {
-    const bad = { version: 1, inventory: { locations: { MAIN: 'A', EAST: 'A' }, available: 'QtyFree', safetyStock: { MAIN: -1 } }, products: { fields: { Colour: 'Descr', PriceBase: 'Price' }, discontinued: ['XX'] } }
+    const bad = { version: 1, inventory: { locations: { MAIN: 'A', EAST: 'A' }, closedLocations: ['A'], available: 'QtyFree', safetyStock: { MAIN: -1 } }, products: { fields: { Colour: 'Descr', PriceBase: 'Price' }, discontinued: ['XX'] } }
     try {
       checkCatalogueMapping(bad, 'bad.yaml')
       expect.unreachable()
@@ -51,6 +55,7 @@ describe('catalogue mapping file', () => {
       expect((e as MappingError).problems).toEqual([
         'version must be text',
         'inventory.locations: MAIN and EAST both feed A; each location takes one site',
+        'inventory.closedLocations: A is fed by a site; a location is either fed or closed',
         'inventory.available must be QtyAvail or QtyOnHand',
         'inventory.safetyStock.MAIN must be a number of units >= 0',
         'products.fields.Colour: Clarity products have no field Colour; known: Name, ShortDescription, Description, PriceBase, PriceSale, Weight, UnitOfMeasure, TaxCode',
