@@ -15,7 +15,7 @@ import type { ItemSiteLevel } from '../../../lib/records.ts'
 import { startService, type Running } from '../../../lib/service.ts'
 import { prefixed } from '../../../topology/topology.ts'
 import type { Config } from './config.ts'
-import { closedRows, stockRow, type StockRow } from './transform.ts'
+import { planChunk, type ChunkEntry } from './transform.ts'
 
 const MAX_ROWS = 500
 const ROW_MESSAGE = /^row (\d+): (.*)$/
@@ -34,24 +34,21 @@ export async function startClarityInventorySink (c: Config, exit?: (code: number
       const rows = new Counter({ name: 'bridge_inventory_rows_total', help: 'Stock rows by outcome: pushed, coalesced (a newer one followed), unpublished (site not mapped)', labelNames: ['outcome'], registers: [kit.metrics.registry] })
       return async (records: InRecord[]): Promise<BatchResult> => {
         const rejected: NonNullable<BatchResult['rejected']> = []
-        const latest = new Map<string, { record: InRecord, row: StockRow }>()
+        const entries: Array<ChunkEntry<InRecord>> = []
         for (const record of records) {
-          const key = record.key?.toString() ?? ''
-          // A later record of the key supersedes whatever came before it in this chunk.
-          if (latest.delete(key)) rows.inc({ outcome: 'coalesced' })
-          if (record.value === null) continue
           try {
-            const row = stockRow(mapping, skus, await levels.decode(record.value))
-            if (row === undefined) rows.inc({ outcome: 'unpublished' })
-            else latest.set(key, { record, row })
-            if (row !== undefined) for (const zero of closedRows(mapping, row.ProductKey)) latest.set(`${zero.ProductKey}|${zero.LocationKey}`, { record, row: zero })
+            entries.push({ ref: record, key: record.key?.toString() ?? '', level: record.value === null ? null : await levels.decode(record.value) })
           } catch (err) {
             const e = classify(err)
             if (e.kind !== 'poison') throw err
             rejected.push({ record, error: e })
           }
         }
-        const push = [...latest.values()]
+        const plan = planChunk(mapping, skus, entries)
+        rows.inc({ outcome: 'coalesced' }, plan.coalesced)
+        rows.inc({ outcome: 'unpublished' }, plan.unpublished)
+        for (const r of plan.rejected) rejected.push({ record: r.ref, error: r.error })
+        const push = plan.push.map((p) => ({ record: p.ref, row: p.row }))
         if (push.length === 0) return { rejected }
         const answer = await clarity.updateStock(push.map((p) => p.row)).catch((err: unknown) => {
           if (err instanceof ClarityRejected) throw poison(`CLARITY_${err.status}`, `UpdateMany refused: ${err.message}`)

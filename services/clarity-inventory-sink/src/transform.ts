@@ -1,7 +1,7 @@
 // Pure: SL item-site levels → Clarity stock rows, under the catalogue mapping's
 // site → location table and available-to-sell rule.
 import type { CatalogueMapping } from '../../../lib/catalogue-mapping.ts'
-import { poison } from '../../../lib/errors.ts'
+import { classify, poison, type BridgeError } from '../../../lib/errors.ts'
 import { skuOf } from '../../../lib/mapping.ts'
 import type { ItemSiteLevel } from '../../../lib/records.ts'
 
@@ -28,4 +28,45 @@ export function stockRow (m: CatalogueMapping, skus: Record<string, string>, l: 
     Quantity: Math.max(0, offered - safety),
     QuantityAllocated: Math.max(0, Number(l.QtyAlloc))
   }
+}
+
+/** One record of a chunk, decoded: null is a tombstone (the item site is gone). */
+export interface ChunkEntry<R> { ref: R, key: string, level: ItemSiteLevel | null }
+
+export interface ChunkPlan<R> {
+  /** In the order Clarity gets them; `ref` is the record each row stands for. */
+  push: Array<{ ref: R, row: StockRow }>
+  rejected: Array<{ ref: R, error: BridgeError }>
+  coalesced: number
+  unpublished: number
+}
+
+/**
+ * The rows one chunk of a partition becomes: the latest level per item site (a later
+ * record supersedes an earlier one, whatever it says), closed locations at zero for
+ * every product that comes by, and the levels that break a rule set apart.
+ */
+export function planChunk<R> (m: CatalogueMapping, skus: Record<string, string>, entries: Array<ChunkEntry<R>>): ChunkPlan<R> {
+  const latest = new Map<string, { ref: R, row: StockRow }>()
+  const rejected: ChunkPlan<R>['rejected'] = []
+  let coalesced = 0
+  let unpublished = 0
+  for (const e of entries) {
+    if (latest.delete(e.key)) coalesced++
+    if (e.level === null) continue
+    let row: StockRow | undefined
+    try {
+      row = stockRow(m, skus, e.level)
+    } catch (err) {
+      const error = classify(err)
+      if (error.kind !== 'poison') throw err
+      rejected.push({ ref: e.ref, error })
+      continue
+    }
+    if (row === undefined) { unpublished++; continue }
+    latest.set(e.key, { ref: e.ref, row })
+    // Keyed apart from the records' own keys (InvtID|SiteID), which can spell the same.
+    for (const zero of closedRows(m, row.ProductKey)) latest.set(`closed:${zero.ProductKey}|${zero.LocationKey}`, { ref: e.ref, row: zero })
+  }
+  return { push: [...latest.values()], rejected, coalesced, unpublished }
 }

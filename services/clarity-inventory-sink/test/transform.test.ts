@@ -4,7 +4,7 @@ import { projectRoot } from '../../../infra/embedded.ts'
 import { checkCatalogueMapping, loadCatalogueMapping } from '../../../lib/catalogue-mapping.ts'
 import { MappingError } from '../../../lib/mapping.ts'
 import type { ItemSiteLevel } from '../../../lib/records.ts'
-import { closedRows, stockRow } from '../src/transform.ts'
+import { closedRows, planChunk, stockRow } from '../src/transform.ts'
 
 const shipped = loadCatalogueMapping(join(projectRoot, 'mappings/catalogue.yaml'))
 const mapping = { ...shipped, inventory: { locations: { MAIN: 'AUS', EAST: 'NWK' }, closedLocations: ['RNO'], available: 'QtyAvail' as const, safetyStock: { default: 2, EAST: 10 } } }
@@ -37,6 +37,36 @@ describe('available to sell', () => {
 
   it.each([['QtyAvail', { QtyAvail: '-1.0000' }], ['QtyOnHand', { QtyOnHand: '-0.5000', QtyAvail: '0.0000' }]])('a negative %s is poison, never pushed', (_, over) => {
     expect(() => stockRow(mapping, skus, level(over))).toThrow(expect.objectContaining({ code: 'NEGATIVE_LEVEL' }))
+  })
+})
+
+describe('a chunk of changes', () => {
+  const entry = (ref: number, over: Partial<ItemSiteLevel> | null) => {
+    const l = over === null ? null : level(over)
+    return { ref, key: over === null ? 'PUMP-100-110V|MAIN' : `${l!.InvtID}|${l!.SiteID}`, level: l }
+  }
+  const noClosed = { ...mapping, inventory: { ...mapping.inventory, closedLocations: [] } }
+  const summary = (p: ReturnType<typeof planChunk<number>>) => ({ ...p, push: p.push.map((x) => `${x.ref}:${x.row.ProductKey}@${x.row.LocationKey}=${x.row.Quantity}`), rejected: p.rejected.map((x) => `${x.ref}:${x.error.code}`) })
+
+  it('keeps the latest level of each item site, in first-seen order', () => {
+    expect(summary(planChunk(noClosed, skus, [entry(1, { QtyAvail: '5' }), entry(2, { SiteID: 'EAST', QtyAvail: '20' }), entry(3, { QtyAvail: '9' })]))).toEqual({
+      push: ['2:PUMP-100-110V@NWK=10', '3:PUMP-100-110V@AUS=7'], rejected: [], coalesced: 1, unpublished: 0
+    })
+  })
+
+  it('a later negative level supersedes the earlier one and is rejected: nothing stale is pushed for it', () => {
+    expect(summary(planChunk(noClosed, skus, [entry(1, { QtyAvail: '9' }), entry(2, { QtyAvail: '-1' })]))).toMatchObject({ push: [], rejected: ['2:NEGATIVE_LEVEL'] })
+  })
+
+  it('a tombstone drops what came before it; an unpublished site is counted, not pushed', () => {
+    expect(summary(planChunk(noClosed, skus, [entry(1, {}), entry(2, null), entry(3, { SiteID: 'WEST' })]))).toMatchObject({ push: [], coalesced: 1, unpublished: 1 })
+  })
+
+  it('closed locations ride along once per product, even when a site is spelled like a location', () => {
+    const m = { ...mapping, inventory: { ...mapping.inventory, locations: { MAIN: 'MAIN' }, closedLocations: ['EAST', 'WEST'] } }
+    const p = planChunk(m, skus, [entry(1, {}), entry(2, { SiteID: 'EAST' }), entry(3, { SiteID: 'WEST' })])
+    expect(summary(p).push).toEqual(['1:PUMP-100-110V@MAIN=7', '1:PUMP-100-110V@EAST=0', '1:PUMP-100-110V@WEST=0'])
+    expect(p.unpublished).toBe(2)
   })
 })
 
