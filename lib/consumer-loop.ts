@@ -30,6 +30,59 @@ export type Handler = (record: InRecord) => Promise<OutRecord[] | undefined>
 export type BatchHandler = (records: InRecord[]) => Promise<BatchResult | undefined>
 export interface BatchResult { out?: OutRecord[], rejected?: Array<{ record: InRecord, error: BridgeError }> }
 
+/**
+ * A record handler run over a chunk with up to `width` keys at once: one key's records
+ * stay in order, different keys overlap, so a sink waiting on an external system's round
+ * trips is not limited to one call per partition at a time. Outputs come back in offset
+ * order. When a record fails retriably the chunk is thrown back to the loop (which backs
+ * off as usual) and the records already finished are not run again on the retry.
+ */
+export function byKey (handle: Handler, width: number): BatchHandler {
+  type Result = { out: OutRecord[] } | { error: BridgeError }
+  const finished = new Map<string, Result>()
+  const id = (r: InRecord): string => `${r.topic}:${r.partition}:${r.offset}`
+  return async (records) => {
+    const groups = new Map<string, InRecord[]>()
+    for (const r of records) {
+      const k = r.key === null ? id(r) : r.key.toString('latin1')
+      const g = groups.get(k)
+      if (g === undefined) groups.set(k, [r])
+      else g.push(r)
+    }
+    const queue = [...groups.values()]
+    let failure: unknown
+    await Promise.all(Array.from({ length: Math.min(width, queue.length) }, async () => {
+      for (let g = queue.shift(); g !== undefined && failure === undefined; g = queue.shift()) {
+        for (const r of g) {
+          if (finished.has(id(r))) continue
+          try {
+            finished.set(id(r), { out: (await handle(r)) ?? [] })
+          } catch (raw) {
+            const e = classify(raw)
+            if (e.kind === 'poison') { finished.set(id(r), { error: e }); continue }
+            failure ??= raw
+            return
+          }
+        }
+      }
+    }))
+    if (failure !== undefined) {
+      // A chunk abandoned for good (its partition moved away) must not pin memory.
+      if (finished.size > 100000) finished.clear()
+      throw failure
+    }
+    const result: BatchResult = { out: [], rejected: [] }
+    for (const r of records) {
+      const f = finished.get(id(r))
+      finished.delete(id(r))
+      if (f === undefined) continue
+      if ('error' in f) result.rejected!.push({ record: r, error: f.error })
+      else result.out!.push(...f.out)
+    }
+    return result
+  }
+}
+
 export interface LoopOptions {
   service: string
   consumer: Consumer

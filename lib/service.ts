@@ -9,7 +9,7 @@ import { createLogger, type Logger } from './logger.ts'
 import { createRegistry, createSerde, type Registry, type Serde } from './registry.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import { buildOpsServer, type Probe } from './http.ts'
-import { runLoop, type BatchHandler, type Handler } from './consumer-loop.ts'
+import { byKey, runLoop, type BatchHandler, type Handler } from './consumer-loop.ts'
 import { createLifecycle, type Lifecycle } from './lifecycle.ts'
 import { fatal, type BridgeError } from './errors.ts'
 import { subjectOf, type Service, type Topic } from '../topology/topology.ts'
@@ -44,6 +44,11 @@ export interface StartOptions {
   config: KitConfig
   /** Builds the record handler once the kit is connected; needed when the service has loop inputs. */
   handler?: (kit: Kit) => Promise<Handler>
+  /**
+   * With handler: how many keys of a partition may be in the handler at once (default 1).
+   * For sinks bound by an external system's round trips; one key's records stay in order.
+   */
+  keyConcurrency?: number
   /** Instead of handler: records in chunks of up to batchSize, for sinks that write in bulk. */
   batchHandler?: (kit: Kit) => Promise<BatchHandler>
   batchSize?: number
@@ -107,8 +112,15 @@ export async function startService (o: StartOptions): Promise<Running> {
   }
   if (loopInputs.length > 0) {
     if (o.handler === undefined && o.batchHandler === undefined) throw fatal('BUG', `${name} consumes ${loopInputs.map((t) => t.name).join(', ')} but has no handler`)
-    const handle = await o.handler?.(kit)
-    const handleBatch = handle === undefined ? await o.batchHandler?.(kit) : undefined
+    let handle = await o.handler?.(kit)
+    let handleBatch = handle === undefined ? await o.batchHandler?.(kit) : undefined
+    let batchSize = o.batchSize
+    if (handle !== undefined && (o.keyConcurrency ?? 1) > 1) {
+      handleBatch = byKey(handle, o.keyConcurrency!)
+      handle = undefined
+      // Enough records per chunk to keep every slot busy, few enough to commit often.
+      batchSize = o.keyConcurrency! * 4
+    }
     const c = await kafka.consumer(name)
     consumer = c
     ready.push({ name: 'consumer', ok: () => c.joined() })
@@ -116,7 +128,7 @@ export async function startService (o: StartOptions): Promise<Running> {
     lifecycle.onStop('consumer', () => c.disconnect())
     const onFatal = (err: BridgeError): void => { void lifecycle.stop(1, `${err.code}: ${err.message}`) }
     void runLoop({
-      service: name, consumer: c, producer, topics: loopInputs.map((t) => t.name), handle, handleBatch, batchSize: o.batchSize, logger, metrics, onFatal,
+      service: name, consumer: c, producer, topics: loopInputs.map((t) => t.name), handle, handleBatch, batchSize, logger, metrics, onFatal,
       fromBeginning: o.fromBeginning ?? true, backoff: o.backoff,
       // Every partition in parallel: order holds within a partition, which is what keys need.
       concurrency: o.concurrency ?? Math.max(1, ...loopInputs.map((t) => t.partitions))

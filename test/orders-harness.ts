@@ -70,7 +70,7 @@ export async function startFlow (opts: FlowOptions): Promise<Flow> {
   const common = {
     KAFKA_BROKERS: e.brokers, SCHEMA_REGISTRY_URL: e.registryUrl, LOG_LEVEL: opts.logLevel ?? 'silent', KAFKA_SESSION_TIMEOUT_MS: 6000,
     HTTP_PORT: 0, BRIDGE_TOPIC_PREFIX: prefix,
-    SL_BASE_URL: slUrl, SL_API_USER: 'bridge', SL_API_PASSWORD: 'bridge-dev', SL_CPNY_ID: 'DEMO', SL_TIMEOUT_MS: 2000, SL_POLL_INTERVAL_MS: 100,
+    SL_BASE_URL: slUrl, SL_API_USER: 'bridge', SL_API_PASSWORD: 'bridge-dev', SL_CPNY_ID: 'DEMO', SL_TIMEOUT_MS: 2000, SL_POLL_INTERVAL_MS: 100, SL_IN_FLIGHT: 16, CLARITY_IN_FLIGHT: 16,
     CLARITY_BASE_URL: clarityUrl, CLARITY_CLIENT_ID: 'bridge', CLARITY_CLIENT_SECRET: 'bridge-dev', CLARITY_WEBHOOK_SECRET: [WEBHOOK_SECRET],
     CLARITY_POLL_INTERVAL_MS: opts.pollMs ?? 0, CLARITY_POLL_LOOKBACK_MS: 3600000, WEBHOOK_MAX_BYTES: 8 * 1024 * 1024, WEBHOOK_TOLERANCE_SEC: 300,
     ORDER_MAPPING_FILE: join(projectRoot, 'mappings/orders.yaml'),

@@ -3,8 +3,9 @@ import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
 import { formatUnscaled, parseSchema, toUnscaled } from '../../lib/avro.ts'
 import { ConfigError, int, list, loadConfig, str } from '../../lib/config.ts'
-import { backoffMs, deadLetter, DLQ_HEADERS, envelopeOf } from '../../lib/consumer-loop.ts'
-import { bridgeError, classify, codes } from '../../lib/errors.ts'
+import { backoffMs, byKey, deadLetter, DLQ_HEADERS, envelopeOf } from '../../lib/consumer-loop.ts'
+import type { InRecord } from '../../lib/kafka.ts'
+import { bridgeError, classify, codes, poison, retriable } from '../../lib/errors.ts'
 import { buildOpsServer } from '../../lib/http.ts'
 import { redactPaths } from '../../lib/logger.ts'
 import { createMetrics } from '../../lib/metrics.ts'
@@ -121,5 +122,48 @@ describe('ops server', () => {
     const m = await app.inject('/metrics')
     expect(m.body).toContain('bridge_messages_in_total{topic="t",service="svc"} 1')
     expect(m.body).toContain('bridge_processing_seconds_bucket')
+  })
+})
+
+describe('byKey: a handler over a chunk, several keys at once', () => {
+  const rec = (offset: number, key: string): InRecord => ({ topic: 't', partition: 0, offset: String(offset), key: Buffer.from(key), value: Buffer.from(`${key}${offset}`), headers: {}, timestamp: 0 })
+  const chunk = [rec(0, 'a'), rec(1, 'b'), rec(2, 'a'), rec(3, 'c'), rec(4, 'b'), rec(5, 'a')]
+  const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+  it('runs keys side by side, one key in order, and answers outputs in offset order', async () => {
+    let inside = 0
+    let most = 0
+    const seen: string[] = []
+    const run = byKey(async (r) => {
+      inside++; most = Math.max(most, inside)
+      await tick()
+      seen.push(r.value!.toString())
+      inside--
+      return [{ topic: 'out', key: r.key, value: r.value }]
+    }, 3)
+    const res = await run(chunk)
+    expect(res!.out!.map((o) => o.value!.toString())).toEqual(['a0', 'b1', 'a2', 'c3', 'b4', 'a5'])
+    expect(seen.filter((v) => v.startsWith('a'))).toEqual(['a0', 'a2', 'a5'])
+    expect(most).toBe(3)
+  })
+
+  it('a retriable failure throws the chunk back; the retry runs only what had not finished, and keeps poison records', async () => {
+    const calls: string[] = []
+    let failOnce = true
+    const run = byKey(async (r) => {
+      const v = r.value!.toString()
+      calls.push(v)
+      if (v === 'c3') throw poison('BAD', 'c3 is bad')
+      if (v === 'a2' && failOnce) { failOnce = false; throw retriable('AWAY', 'try later') }
+      return [{ topic: 'out', key: r.key, value: r.value }]
+    }, 2)
+    await expect(run(chunk)).rejects.toMatchObject({ code: 'AWAY' })
+    const first = [...calls]
+    const res = await run(chunk)
+    const again = calls.slice(first.length)
+    expect(again).toContain('a2')
+    expect(again.filter((v) => first.includes(v) && v !== 'a2')).toEqual([])
+    expect(res!.out!.map((o) => o.value!.toString())).toEqual(['a0', 'b1', 'a2', 'b4', 'a5'])
+    expect(res!.rejected!.map((x) => `${x.record.offset}:${x.error.code}`)).toEqual(['3:BAD'])
   })
 })

@@ -30,7 +30,7 @@ export async function startClarityOrderSink (c: Config, exit?: (code: number) =>
   }
 
   return await startService({
-    service: services.clarityOrderSink, config: c, exit,
+    service: services.clarityOrderSink, config: c, exit, keyConcurrency: c.CLARITY_IN_FLIGHT,
     handler: async (kit) => {
       const statuses = await kit.serde<OrderStatus>(topics.ordersStatus)
       const shipments = await kit.serde<Shipment>(topics.shipmentsChanges)

@@ -18,7 +18,7 @@ export async function startSlOrderSink (c: Config, exit?: (code: number) => neve
   const { topics, services } = prefixed(c.BRIDGE_TOPIC_PREFIX)
   const sl = slClientOf(c)
   return await startService({
-    service: services.slOrderSink, config: c, exit,
+    service: services.slOrderSink, config: c, exit, keyConcurrency: c.SL_IN_FLIGHT,
     handler: async (kit) => {
       const input = await kit.serde<MappedOrder>(topics.ordersMapped)
       const output = await kit.serde<OrderStatus>(topics.ordersStatus)
