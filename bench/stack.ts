@@ -62,6 +62,10 @@ export async function benchStack (ports: Record<string, number>, env: Record<str
     stopAll: async () => {
       for (const name of [...running].reverse()) await stop(name)
       rmSync(home, { recursive: true, force: true })
+      // A broker that keeps every run's partitions gets slower run after run.
+      const a = await createKafka({ brokers: c.brokers, clientId: 'bench', logger: createLogger('bench', 'warn') }).admin()
+      await a.deleteTopics((await a.listTopics()).filter((t) => t.startsWith(prefix))).catch(() => undefined)
+      await a.disconnect()
     }
   }
 }
