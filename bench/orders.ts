@@ -21,6 +21,7 @@ import { benchStack, pool } from './stack.ts'
 const RATES = (process.env.BENCH_RATES ?? '100,250,500,750').split(',').map(Number)
 const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3)
 const MEASURE_S = Number(process.env.BENCH_MEASURE_S ?? 10)
+const SL_LATENCY_MS = Number(process.env.BENCH_SL_LATENCY_MS ?? 0)
 const SKUS = ['WIDGET-RED-L', 'WIDGET-BLUE-M', 'VALVE-STEEL-100', 'GAUGE-DRY-0300', 'HOSE-PVC-10FT', 'FILTER-MESH-MD']
 
 const SECRET = 'whsec_bench'
@@ -37,11 +38,13 @@ export async function run (): Promise<void> {
     const clarityUrl = `http://127.0.0.1:${PORTS.clarity}`
     // Only the SL order's creation is timed: the warehouse stays idle.
     await fetch(`${sl}/sandbox/settings`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ autoShip: false, allocateAfterMs: 3600000 }) })
+    // A real SL API layer answers in tens of milliseconds at best; the sandbox can be made to.
+    if (SL_LATENCY_MS > 0) await fetch(`${sl}/sandbox/faults`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs: SL_LATENCY_MS }) })
     const clarity = createClarityClient({ baseUrl: clarityUrl, clientId: 'bridge', clientSecret: 'bridge-dev' })
     for (const sku of SKUS) {
       await clarity.updateStock(['MAIN', 'EAST', 'WEST'].map((LocationKey) => ({ ProductKey: sku, LocationKey, Quantity: 10_000_000, QuantityAllocated: 0 })))
     }
-    process.stdout.write(`bench orders: webhook → SL order created, open loop, ${WARMUP_S} s warm-up + ${MEASURE_S} s per rate; each service and sandbox its own process; Kafka at ${c.brokers.join(',')}\n`)
+    process.stdout.write(`bench orders: webhook → SL order created, open loop, ${WARMUP_S} s warm-up + ${MEASURE_S} s per rate; each service and sandbox its own process; SL answers after ≥ ${SL_LATENCY_MS} ms; Kafka at ${c.brokers.join(',')}\n`)
     process.stdout.write('  rate/s   sent  created    p50 ms    p99 ms  p99.9 ms    max ms  backlog after 2 s  sustained\n')
 
     let best = 0
