@@ -1,13 +1,13 @@
 // The Clarity eCommerce API (contracts/clarity.md) as the connectors use it:
 // OAuth client credentials, a token kept until it expires, one refresh on 401.
 import { fatal } from '../errors.ts'
-import { call, type HttpAnswer } from './http.ts'
+import { call, Rejected, type HttpAnswer } from './http.ts'
 
 export interface ClarityConfig { baseUrl: string, clientId: string, clientSecret: string, timeoutMs?: number }
 
-export class ClarityRejected extends Error {
-  constructor (readonly status: number, readonly messages: string[]) {
-    super(`Clarity refused (${status}): ${messages.join('; ') || 'no message'}`)
+export class ClarityRejected extends Rejected {
+  constructor (status: number, readonly messages: string[]) {
+    super('CLARITY', status, `Clarity refused (${status}): ${messages.join('; ') || 'no message'}`)
   }
 }
 

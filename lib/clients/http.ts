@@ -1,7 +1,20 @@
 // One HTTP call to an external system, with the failure kinds decided here:
 // unreachable, timed out, 429 and 5xx are retriable (honouring Retry-After);
 // everything else is answered to the caller, who knows what a 4xx means.
-import { retriable } from '../errors.ts'
+import { poison, retriable } from '../errors.ts'
+
+/** An external system's answer that this record's own data was refused (a 4xx): the same every time. */
+export class Rejected extends Error {
+  constructor (readonly system: 'SL' | 'CLARITY', readonly status: number, message: string) {
+    super(message)
+  }
+}
+
+/** A refusal is deterministic for the record: poison, in the system's own words; anything else goes on up. */
+export function rejectedAsPoison (err: unknown, what?: string): never {
+  if (err instanceof Rejected) throw poison(`${err.system}_${err.status}`, what === undefined ? err.message : `${what}: ${err.message}`, err)
+  throw err
+}
 
 export interface HttpAnswer { status: number, body: unknown, headers: Headers }
 

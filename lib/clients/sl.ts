@@ -1,6 +1,6 @@
 // The Dynamics SL API layer (contracts/dynamics-sl.md) as the connectors use it.
-import { fatal, poison } from '../errors.ts'
-import { call, type HttpAnswer } from './http.ts'
+import { fatal } from '../errors.ts'
+import { call, Rejected, type HttpAnswer } from './http.ts'
 
 export interface SlConfig { baseUrl: string, user: string, password: string, cpnyId: string, timeoutMs?: number }
 export interface Violation { key: string, message: string, messageNbr: number }
@@ -20,9 +20,9 @@ export const violationsOf = (body: unknown): Violation[] =>
 export const describeViolations = (vs: Violation[]): string =>
   vs.map((v) => `${v.key}: ${v.message} (messageNbr ${v.messageNbr})`).join('; ')
 
-export class SlRejected extends Error {
-  constructor (readonly status: number, readonly violations: Violation[]) {
-    super(`SL refused (${status}): ${describeViolations(violations)}`)
+export class SlRejected extends Rejected {
+  constructor (status: number, readonly violations: Violation[]) {
+    super('SL', status, `SL refused (${status}): ${describeViolations(violations)}`)
   }
 }
 
@@ -68,9 +68,3 @@ export function createSlClient (c: SlConfig) {
 }
 
 export type SlClient = ReturnType<typeof createSlClient>
-
-/** An SL refusal is deterministic for the record: poison, with SL's own words. */
-export function rejectedAsPoison (err: unknown): never {
-  if (err instanceof SlRejected) throw poison(`SL_${err.status}`, err.message, err)
-  throw err
-}

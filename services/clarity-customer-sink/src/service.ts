@@ -6,7 +6,8 @@
 // each sees only its partitions of customers.raw; the worst case is a write of what
 // Clarity already has, which sl-customer-sink then recognises and stops.
 import { Counter } from 'prom-client'
-import { ClarityRejected, clarityClientOf } from '../../../lib/clients/clarity.ts'
+import { clarityClientOf } from '../../../lib/clients/clarity.ts'
+import { rejectedAsPoison } from '../../../lib/clients/http.ts'
 import { accountOf, agrees, loadCustomerMapping, sharedOfAccount, type ClarityAccount, type CustomerEvent, type Shared, type SlCustomer } from '../../../lib/customers.ts'
 import { readToEnd } from '../../../lib/cursor.ts'
 import { classify, poison } from '../../../lib/errors.ts'
@@ -57,10 +58,7 @@ export async function startClarityCustomerSink (c: Config, exit?: (code: number)
         // Clarity changed after this state of the customer: the later change wins and goes to SL.
         if (have !== undefined && have.at > cust.LUpd_DateTime) { writes.inc({ action: 'older' }); return [] }
         if (after !== undefined && have !== undefined && agrees(after, have.shared) && agrees(have.shared, after)) { writes.inc({ action: 'skipped' }); return [] }
-        await clarity.upsertAccount(body).catch((err: unknown) => {
-          if (err instanceof ClarityRejected) throw poison(`CLARITY_${err.status}`, `account for customer ${cust.CustId}: ${err.message}`)
-          throw err
-        })
+        await clarity.upsertAccount(body).catch((err: unknown) => rejectedAsPoison(err, `account for customer ${cust.CustId}`))
         if (after !== undefined) known.set(cust.CustId, { shared: after, at: cust.LUpd_DateTime })
         writes.inc({ action: 'upserted' })
         return []

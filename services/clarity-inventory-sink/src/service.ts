@@ -6,7 +6,8 @@
 // is dead-lettered with the reason while the rest of the chunk is pushed.
 import { Counter } from 'prom-client'
 import { loadCatalogueMapping } from '../../../lib/catalogue-mapping.ts'
-import { ClarityRejected, clarityClientOf } from '../../../lib/clients/clarity.ts'
+import { clarityClientOf } from '../../../lib/clients/clarity.ts'
+import { rejectedAsPoison } from '../../../lib/clients/http.ts'
 import type { BatchResult } from '../../../lib/consumer-loop.ts'
 import { classify, poison } from '../../../lib/errors.ts'
 import type { InRecord } from '../../../lib/kafka.ts'
@@ -50,10 +51,7 @@ export async function startClarityInventorySink (c: Config, exit?: (code: number
         for (const r of plan.rejected) rejected.push({ record: r.ref, error: r.error })
         const push = plan.push.map((p) => ({ record: p.ref, row: p.row }))
         if (push.length === 0) return { rejected }
-        const answer = await clarity.updateStock(push.map((p) => p.row)).catch((err: unknown) => {
-          if (err instanceof ClarityRejected) throw poison(`CLARITY_${err.status}`, `UpdateMany refused: ${err.message}`)
-          throw err
-        })
+        const answer = await clarity.updateStock(push.map((p) => p.row)).catch((err: unknown) => rejectedAsPoison(err, 'UpdateMany'))
         const refused = new Set<number>()
         for (const m of answer.Messages ?? []) {
           const hit = ROW_MESSAGE.exec(m)

@@ -2,8 +2,8 @@
 // store's SKU where the SKU table says they differ). An upsert of the same record is
 // harmless, so redelivery needs nothing more; a product Clarity refuses is dead-lettered.
 import { loadCatalogueMapping } from '../../../lib/catalogue-mapping.ts'
-import { ClarityRejected, clarityClientOf } from '../../../lib/clients/clarity.ts'
-import { poison } from '../../../lib/errors.ts'
+import { clarityClientOf } from '../../../lib/clients/clarity.ts'
+import { rejectedAsPoison } from '../../../lib/clients/http.ts'
 import { loadOrderMapping } from '../../../lib/mapping.ts'
 import type { Item } from '../../../lib/records.ts'
 import { startService, type Running } from '../../../lib/service.ts'
@@ -23,10 +23,7 @@ export async function startClarityProductSink (c: Config, exit?: (code: number) 
       return async (rec) => {
         if (rec.value === null) return [] // an item deleted from SL: the store keeps the product as it was
         const item = await items.decode(rec.value)
-        await clarity.upsertProduct(toProduct(mapping, skus, item)).catch((err: unknown) => {
-          if (err instanceof ClarityRejected) throw poison(`CLARITY_${err.status}`, `product ${item.InvtID}: ${err.message}`)
-          throw err
-        })
+        await clarity.upsertProduct(toProduct(mapping, skus, item)).catch((err: unknown) => rejectedAsPoison(err, `product ${item.InvtID}`))
         return []
       }
     }

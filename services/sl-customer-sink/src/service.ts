@@ -5,7 +5,8 @@
 // sent back (no echo loop), and why a redelivered state is harmless. When both sides
 // changed, the later change wins (SL's LUpd_DateTime against the account's UpdatedDate).
 import { Counter } from 'prom-client'
-import { ClarityRejected, clarityClientOf } from '../../../lib/clients/clarity.ts'
+import { clarityClientOf } from '../../../lib/clients/clarity.ts'
+import { rejectedAsPoison } from '../../../lib/clients/http.ts'
 import { slClientOf, SlRejected } from '../../../lib/clients/sl.ts'
 import { custIdFor, loadCustomerMapping, type CustomerEvent } from '../../../lib/customers.ts'
 import { poison } from '../../../lib/errors.ts'
@@ -19,13 +20,8 @@ export async function startSlCustomerSink (c: Config, exit?: (code: number) => n
   const mapping = loadCustomerMapping(c.CUSTOMER_MAPPING_FILE)
   const sl = slClientOf(c)
   const clarity = clarityClientOf(c)
-  const refused = (err: unknown, what: string): never => {
-    if (err instanceof SlRejected) throw poison(`SL_${err.status}`, `${what}: ${err.message}`)
-    if (err instanceof ClarityRejected) throw poison(`CLARITY_${err.status}`, `${what}: ${err.message}`)
-    throw err
-  }
   const find = async (custId: string): Promise<SlRow | undefined> =>
-    await sl.customer(custId).catch((err: unknown) => (err instanceof SlRejected && err.status === 404 ? undefined : refused(err, `read customer ${custId}`)))
+    await sl.customer(custId).catch((err: unknown) => (err instanceof SlRejected && err.status === 404 ? undefined : rejectedAsPoison(err, `read customer ${custId}`)))
 
   return await startService({
     service: services.slCustomerSink, config: c, exit,
@@ -38,7 +34,7 @@ export async function startSlCustomerSink (c: Config, exit?: (code: number) => n
         let custId = a.CustomKey?.trim() || undefined
         let current = custId === undefined ? undefined : await find(custId)
         if (custId === undefined && mapping.matchByEmail && a.PrimaryContact.Email1 !== null) {
-          current = emailMatch(a, await sl.customersByEmail(a.PrimaryContact.Email1.trim()).catch((err: unknown) => refused(err, `look up account ${a.ID} by e-mail`)))
+          current = emailMatch(a, await sl.customersByEmail(a.PrimaryContact.Email1.trim()).catch((err: unknown) => rejectedAsPoison(err, `look up account ${a.ID} by e-mail`)))
           if (current !== undefined) custId = String(current.CustId)
         }
         if (custId === undefined) {
@@ -54,12 +50,12 @@ export async function startSlCustomerSink (c: Config, exit?: (code: number) => n
           await sl.createCustomer(p.body).catch(async (err: unknown) => {
             // Created meanwhile (a redelivery racing its first attempt): it is there, which is what was wanted.
             if (err instanceof SlRejected && err.status === 409) return
-            refused(err, `create customer ${p.custId}`)
+            rejectedAsPoison(err, `create customer ${p.custId}`)
           })
         }
-        if (p.action === 'update') await sl.updateCustomer(p.custId, p.body).catch((err: unknown) => refused(err, `update customer ${p.custId}`))
+        if (p.action === 'update') await sl.updateCustomer(p.custId, p.body).catch((err: unknown) => rejectedAsPoison(err, `update customer ${p.custId}`))
         const linked = a.CustomKey !== p.custId
-        if (linked) await clarity.upsertAccount({ ID: a.ID, CustomKey: p.custId }).catch((err: unknown) => refused(err, `write CustomKey ${p.custId} to account ${a.ID}`))
+        if (linked) await clarity.upsertAccount({ ID: a.ID, CustomKey: p.custId }).catch((err: unknown) => rejectedAsPoison(err, `write CustomKey ${p.custId} to account ${a.ID}`))
         writes.inc({ action: p.action === 'none' ? (linked ? 'linked' : p.why === 'older' ? 'older' : 'unchanged') : `${p.action}d` })
         kit.logger.debug({ account: a.ID, custId: p.custId, action: p.action, linked }, 'customer synced')
         return []
