@@ -39,13 +39,12 @@ export interface FeedStatus {
 
 export interface Feed {
   stop: () => Promise<void>
-  polledOnce: () => boolean
   status: () => FeedStatus
   /** Reads the whole feed again from its start, in order, as the one writer of the topic. */
   rewind: () => void
 }
 
-export async function startFeed<T> (o: FeedOptions<T>): Promise<Feed> {
+async function startFeed<T> (o: FeedOptions<T>): Promise<Feed> {
   const { kit } = o
   const limit = o.pageSize ?? 500
   const values = await kit.serde<T>(o.topic)
@@ -90,7 +89,6 @@ export async function startFeed<T> (o: FeedOptions<T>): Promise<Feed> {
   kit.lifecycle.onStop(`feed ${o.cursor}`, poller.stop)
   return {
     stop: poller.stop,
-    polledOnce: poller.polledOnce,
     status: () => ({ cursor: o.cursor, position: since, produced, caughtUp }),
     rewind: () => {
       generation++
