@@ -40,6 +40,38 @@ describe('decimal money', () => {
     expect(() => type.toBuffer({ a: '1.23456' })).toThrow(/more than 4 decimals/)
     expect(type.isValid({ a: 'abc' })).toBe(false)
   })
+  it('writes the minimal two\'s-complement bytes the Avro spec asks for, and reads them back', () => {
+    // Reference: the unscaled integer's minimal big-endian two's complement, built with BigInt.
+    const spec = (unscaled: bigint): Buffer => {
+      for (let k = 1; ; k++) {
+        if (unscaled < 1n << BigInt(8 * k - 1) && unscaled >= -(1n << BigInt(8 * k - 1))) {
+          const v = unscaled < 0n ? (1n << BigInt(8 * k)) + unscaled : unscaled
+          return Buffer.from(v.toString(16).padStart(2 * k, '0'), 'hex')
+        }
+      }
+    }
+    const bytes = parseSchema({ type: 'bytes' })
+    for (const v of ['0', '0.0127', '-0.0128', '3.2767', '-3.2768', '838.8607', '14073748835.5327', '-14073748835.5328', '99999999999999.9999', '-12345678901234.5678']) {
+      const onWire = type.toBuffer({ a: v })
+      expect(bytes.fromBuffer(onWire)).toEqual(spec(toUnscaled(v, 4)))
+      expect(toUnscaled((type.fromBuffer(onWire) as { a: string }).a, 4)).toBe(toUnscaled(v, 4))
+    }
+  })
+  it('reads and writes decimals inside unions and arrays', () => {
+    const t = parseSchema({
+      type: 'record', name: 'N', fields: [
+        { name: 'm', type: ['null', { type: 'bytes', logicalType: 'decimal', precision: 18, scale: 2 }] },
+        { name: 'l', type: { type: 'array', items: { type: 'bytes', logicalType: 'decimal', precision: 18, scale: 2 } } }
+      ]
+    })
+    const v = { m: '-5.10', l: ['1.00', '-0.01', '123456789.99'] }
+    expect(t.fromBuffer(t.toBuffer(v))).toEqual(v)
+    expect(t.fromBuffer(t.toBuffer({ ...v, m: null }))).toEqual({ ...v, m: null })
+  })
+  it('refuses a truncated amount', () => {
+    const buf = type.toBuffer({ a: '62.33' })
+    expect(() => type.fromBuffer(buf.subarray(0, buf.length - 1))).toThrow(/truncated/)
+  })
   it('adds without binary floating point', () => {
     const sum = ['0.1', '0.2'].reduce((n, v) => n + toUnscaled(v, 2), 0n)
     expect(formatUnscaled(sum, 2)).toBe('0.30')
