@@ -37,7 +37,9 @@ function extended (qty: Dec, price: Dec): bigint {
   return sign * ((sign * raw + 500000n) / 1000000n)
 }
 
-function address (prefix: 'Ship' | 'Bill', c: ClarityContact): Record<string, string> {
+interface SlAddress { Name: string, Addr1: string, Addr2: string, City: string, State: string, Zip: string, Country: string }
+
+function address (prefix: 'Ship' | 'Bill', c: ClarityContact): SlAddress {
   const a = c.Address
   const name = [c.FirstName, c.LastName].filter((x) => x !== null && x.trim() !== '').join(' ').trim() || (a.Company ?? '').trim()
   const country = ALPHA3[a.CountryCode.trim().toUpperCase()]
@@ -47,13 +49,13 @@ function address (prefix: 'Ship' | 'Bill', c: ClarityContact): Record<string, st
   const street2 = a.Street2 === null || a.Street2.trim() === '' ? '' : a.Street2.trim()
   const street3 = a.Street3 === null || a.Street3.trim() === '' ? '' : a.Street3.trim()
   return {
-    [`${prefix}Name`]: fit(name, LEN.Name!, () => `${prefix}Name`),
-    [`${prefix}Addr1`]: fit(a.Street1.trim(), LEN.Addr1!, () => `${prefix}Addr1`),
-    [`${prefix}Addr2`]: fit(street2 !== '' && street3 !== '' ? `${street2}, ${street3}` : street2 + street3, LEN.Addr2!, () => `${prefix}Addr2`),
-    [`${prefix}City`]: fit(a.City.trim(), LEN.City!, () => `${prefix}City`),
-    [`${prefix}State`]: fit(region, LEN.State!, () => `${prefix}State`),
-    [`${prefix}Zip`]: fit((a.PostalCode ?? '').trim(), LEN.Zip!, () => `${prefix}Zip`),
-    [`${prefix}Country`]: country
+    Name: fit(name, LEN.Name!, () => `${prefix}Name`),
+    Addr1: fit(a.Street1.trim(), LEN.Addr1!, () => `${prefix}Addr1`),
+    Addr2: fit(street2 !== '' && street3 !== '' ? `${street2}, ${street3}` : street2 + street3, LEN.Addr2!, () => `${prefix}Addr2`),
+    City: fit(a.City.trim(), LEN.City!, () => `${prefix}City`),
+    State: fit(region, LEN.State!, () => `${prefix}State`),
+    Zip: fit((a.PostalCode ?? '').trim(), LEN.Zip!, () => `${prefix}Zip`),
+    Country: country
   }
 }
 
@@ -89,7 +91,7 @@ export function mapOrder (ev: OrderEvent, m: OrderMapping, customers?: CustomerM
   const ship = address('Ship', o.ShippingContact)
   const bill = address('Bill', o.BillingContact)
   const country2 = o.ShippingContact.Address.CountryCode.trim().toUpperCase()
-  const region = ship.ShipState!
+  const region = ship.State
   const site = m.order.sitesByCountry[country2] ?? m.order.site
 
   let CustID = m.customers.guest
@@ -130,7 +132,7 @@ export function mapOrder (ev: OrderEvent, m: OrderMapping, customers?: CustomerM
   const base = (() => { const x = cents(t.Total) * rateScaled; return (x + (x < 0n ? -500000000n : 500000000n)) / 1000000000n })()
 
   const facts: Record<Fact, unknown> = {
-    baseTotal: Number(money(base)), total: Number(t.Total), currency: cury, shipCountry: ship.ShipCountry, shipState: region,
+    baseTotal: Number(money(base)), total: Number(t.Total), currency: cury, shipCountry: ship.Country, shipState: region,
     customer: CustID, lines: lines.length, guest: CustID === m.customers.guest
   }
   const flags: string[] = []
@@ -158,8 +160,20 @@ export function mapOrder (ev: OrderEvent, m: OrderMapping, customers?: CustomerM
     CuryRate: formatUnscaled(rateScaled, 9),
     CuryMultDiv: 'M',
     ShipViaID: fit(m.shipping[o.ShippingMethodKey ?? ''] ?? m.shipping.default, LEN.ShipViaID!, 'ShipViaID'),
-    ...(ship as Pick<MappedOrder, 'ShipName' | 'ShipAddr1' | 'ShipAddr2' | 'ShipCity' | 'ShipState' | 'ShipZip' | 'ShipCountry'>),
-    ...(bill as Pick<MappedOrder, 'BillName' | 'BillAddr1' | 'BillAddr2' | 'BillCity' | 'BillState' | 'BillZip' | 'BillCountry'>),
+    ShipName: ship.Name,
+    ShipAddr1: ship.Addr1,
+    ShipAddr2: ship.Addr2,
+    ShipCity: ship.City,
+    ShipState: ship.State,
+    ShipZip: ship.Zip,
+    ShipCountry: ship.Country,
+    BillName: bill.Name,
+    BillAddr1: bill.Addr1,
+    BillAddr2: bill.Addr2,
+    BillCity: bill.City,
+    BillState: bill.State,
+    BillZip: bill.Zip,
+    BillCountry: bill.Country,
     CuryTotFrt: money(freight),
     CuryTotTax: money(cents(t.Tax)),
     TaxID00: fit(m.tax[`${country2}-${region}`] ?? m.tax[country2] ?? m.tax.default, LEN.TaxID00!, 'TaxID00'),
