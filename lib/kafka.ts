@@ -103,7 +103,7 @@ function headersOf (h: kafkajs.IHeaders | undefined): Record<string, string> {
   return out
 }
 
-const MAX_REQUEST_BYTES = 512 * 1024
+const MAX_REQUEST_BYTES = 900 * 1024
 const COMMIT_EVERY_MS = 100
 
 // Brokers refuse requests over message.max.bytes (1 MiB by default): send in chunks,
@@ -196,7 +196,7 @@ export function createKafka (opts: { brokers: string[], clientId: string, logger
     async consumer (groupId) {
       const c = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: opts.sessionTimeoutMs ?? 30000, heartbeatInterval: 3000,
         // An idle fetch parks at the broker this long; a stop waits for it, so keep it short.
-        maxWaitTimeInMs: 1000
+        maxWaitTimeInMs: 1000, maxBytesPerPartition: 4 * 1024 * 1024
       })
       let isJoined = false
       let crashHandler: (err: Error) => void = () => {}
