@@ -7,7 +7,7 @@ import { startKafka, startRegistry, projectRoot } from '../infra/embedded.ts'
 import { createKafka } from '../lib/kafka.ts'
 import { createLogger } from '../lib/logger.ts'
 import { createRegistry, createSerde } from '../lib/registry.ts'
-import { readSchema } from '../lib/service.ts'
+import { readSchema } from '../lib/serdes.ts'
 import { topics as declared } from '../topology/topology.ts'
 import { kitLoop, rawPassthrough, type Ctx } from './measure.ts'
 

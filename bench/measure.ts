@@ -1,7 +1,7 @@
 // Throughput of topic → topic passes on the same broker, for the benchmarks:
 // raw kafkajs passthrough (the baseline) and the kit's consumer loop with a handler.
 import kafkajs from 'kafkajs'
-import { runLoop, type Handler } from '../lib/consumer-loop.ts'
+import { runLoop, type Handler, type LoopOptions } from '../lib/consumer-loop.ts'
 import type { KafkaClient, Producer } from '../lib/kafka.ts'
 import type { Logger } from '../lib/logger.ts'
 import { createMetrics } from '../lib/metrics.ts'
@@ -40,12 +40,12 @@ export const rawPassthrough = (ctx: Ctx, src: string, out: string, group: string
   return async () => { await cons.disconnect(); await p.disconnect() }
 })
 
-/** The kit's loop with `handle`, producing to `out`. */
-export const kitLoop = (ctx: Ctx, src: string, out: string, group: string, handle: Handler): Promise<number> => rate(ctx, out, async () => {
+/** The kit's loop with a record handler or a batch handler, producing to `out`. */
+export const kitLoop = (ctx: Ctx, src: string, out: string, group: string, h: Handler | Pick<LoopOptions, 'handleBatch' | 'batchSize'>): Promise<number> => rate(ctx, out, async () => {
   const consumer = await ctx.kafka.consumer(group)
   void runLoop({
     service: group, consumer, producer: ctx.producer, topics: [src], logger: ctx.logger, metrics: createMetrics(group),
-    concurrency: ctx.partitions, fromBeginning: true, onFatal: (err) => { throw err }, handle
+    concurrency: ctx.partitions, fromBeginning: true, onFatal: (err) => { throw err }, ...(typeof h === 'function' ? { handle: h } : h)
   })
   return async () => { await consumer.disconnect() }
 })

@@ -7,17 +7,20 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadCliConfig } from '../cli/config.ts'
 import { projectRoot, startKafka, startRegistry } from '../infra/embedded.ts'
+import { call } from '../lib/clients/http.ts'
+import { createClarityClient } from '../lib/clients/clarity.ts'
+import { loadConfig } from '../lib/config.ts'
 import { createKafka } from '../lib/kafka.ts'
 import { createLogger } from '../lib/logger.ts'
-import { loadOrderMapping } from '../lib/mapping.ts'
-import { createRegistry, createSerde } from '../lib/registry.ts'
-import { readSchema } from '../lib/service.ts'
-import { mapOrder, type OrderEvent } from '../services/order-mapper/src/transform.ts'
-import { topics as declared } from '../topology/topology.ts'
+import { createRegistry } from '../lib/registry.ts'
+import { topicSerdes } from '../lib/serdes.ts'
+import { handlerInWorkers } from '../lib/workers.ts'
+import { spec as mapperSpec } from '../services/order-mapper/src/config.ts'
+import { createMapperHandler } from '../services/order-mapper/src/handler.ts'
+import type { OrderEvent } from '../services/order-mapper/src/transform.ts'
 import { signed, shopper } from '../test/orders-harness.ts'
-import { createClarityClient } from '../lib/clients/clarity.ts'
+import { prefixed } from '../topology/topology.ts'
 import { kitLoop, rawPassthrough, type Ctx } from './measure.ts'
-import { call } from '../lib/clients/http.ts'
 import { benchStack, pool, sleep } from './stack.ts'
 
 const RATES = (process.env.BENCH_RATES ?? '100,250,500,750').split(',').map(Number)
@@ -136,7 +139,7 @@ async function endToEnd (): Promise<void> {
 
 }
 
-/** The mapper's loop against raw passthrough of the same orders.raw records. */
+/** The mapper's handler, on its worker threads as the service runs it, against raw passthrough of the same records. */
 async function mapperVsRaw (): Promise<void> {
   const c = loadCliConfig()
   if (!c.externalKafka) await startKafka(c.infra)
@@ -144,12 +147,13 @@ async function mapperVsRaw (): Promise<void> {
   const logger = createLogger('bench', 'warn')
   const kafka = createKafka({ brokers: c.brokers, clientId: 'bench', logger })
   const admin = await kafka.admin()
-  const registry = createRegistry(c.registryUrl)
-  const id = Date.now().toString(36)
-  const [src, outRaw, outMapped] = [`bench.orders.${id}.raw`, `bench.orders.${id}.pass`, `bench.orders.${id}.mapped`]
-  await admin.createTopics([src, outRaw, outMapped, `${src}.dlq`].map((name) => ({ name, partitions: 3, configs: {} })))
-  const inSerde = await createSerde<OrderEvent>(registry, `${src}-value`, readSchema(declared.ordersRaw))
-  const outSerde = await createSerde<object>(registry, `${outMapped}-value`, readSchema(declared.ordersMapped))
+  const prefix = `bench.mapper.${Date.now().toString(36)}.`
+  const { topics } = prefixed(prefix)
+  const [src, outRaw, outMapped] = [topics.ordersRaw.name, `${prefix}orders.pass`, topics.ordersMapped.name]
+  const names = [src, outRaw, outMapped, `${src}.dlq`]
+  await admin.createTopics(names.map((name) => ({ name, partitions: 3, configs: {} })))
+  const config = loadConfig(mapperSpec, { ...process.env, BRIDGE_TOPIC_PREFIX: prefix, SCHEMA_REGISTRY_URL: c.registryUrl })
+  const inSerde = await topicSerdes(createRegistry(c.registryUrl))<OrderEvent>(topics.ordersRaw)
   const fixture = JSON.parse(readFileSync(join(projectRoot, 'test/fixtures/orders.raw/eur-coupon.json'), 'utf8')) as OrderEvent
   const value = inSerde.encode(fixture)
   const N = Number(process.env.BENCH_MAPPER_MESSAGES ?? 100000)
@@ -157,11 +161,18 @@ async function mapperVsRaw (): Promise<void> {
   for (let i = 0; i < N; i += 5000) await producer.send(Array.from({ length: Math.min(5000, N - i) }, (_, j) => ({ topic: src, key: String(i + j), value })))
   const total = async (topic: string): Promise<number> => (await admin.watermarks(topic)).reduce((n, m) => n + Number(m.high), 0)
   const ctx: Ctx = { kafka, brokers: c.brokers, producer, logger, total, n: N, partitions: 3 }
-  const mapping = loadOrderMapping(join(projectRoot, 'mappings/orders.yaml'))
-  const raw = await rawPassthrough(ctx, src, outRaw, `bench-pass-${id}`)
-  const mapped = await kitLoop(ctx, src, outMapped, `bench-mapper-${id}`, async (rec) => [{ topic: outMapped, key: rec.key, value: outSerde.encode(mapOrder(await inSerde.decode(rec.value!), mapping)!) }])
-  process.stdout.write(`  mapper: ${Math.round(mapped).toLocaleString('en-US')} msg/s vs raw passthrough ${Math.round(raw).toLocaleString('en-US')} msg/s = ${(mapped / raw).toFixed(2)} (target ≥ 0.80)\n`)
-  await admin.deleteTopics([src, outRaw, outMapped, `${src}.dlq`])
+  const raw = await rawPassthrough(ctx, src, outRaw, `bench-pass-${prefix}`)
+  const module = new URL('../services/order-mapper/src/handler.ts', import.meta.url).href
+  let mapped: number
+  if (config.MAPPER_WORKERS > 0) {
+    const pool = await handlerInWorkers({ module, exportName: 'createMapperHandler', config, count: config.MAPPER_WORKERS })
+    mapped = await kitLoop(ctx, src, outMapped, `bench-mapper-${prefix}`, { handleBatch: pool.handleBatch, batchSize: 1000 })
+    await pool.close()
+  } else {
+    mapped = await kitLoop(ctx, src, outMapped, `bench-mapper-${prefix}`, await createMapperHandler({ config, serde: topicSerdes(createRegistry(c.registryUrl)) }))
+  }
+  process.stdout.write(`  mapper (MAPPER_WORKERS=${config.MAPPER_WORKERS}): ${Math.round(mapped).toLocaleString('en-US')} msg/s vs raw passthrough ${Math.round(raw).toLocaleString('en-US')} msg/s = ${(mapped / raw).toFixed(2)} (target ≥ 0.80)\n`)
+  await admin.deleteTopics(names)
   await producer.disconnect()
   await admin.disconnect()
 }

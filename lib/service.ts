@@ -1,19 +1,18 @@
 // Wiring shared by every consuming service: one logger, one producer, one consumer
 // group named after the service, serdes from the topology, the one consumer loop,
 // /healthz /readyz /metrics, and an orderly stop.
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { createKafka, type KafkaClient, type Producer, type Consumer } from './kafka.ts'
 import { createLogger, type Logger } from './logger.ts'
-import { createRegistry, createSerde, type Registry, type Serde } from './registry.ts'
+import { createRegistry, type Registry, type Serde } from './registry.ts'
+import { topicSerdes } from './serdes.ts'
+import { handlerInWorkers, type HandlerFactory } from './workers.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import { buildOpsServer, type Probe } from './http.ts'
 import { byKey, runLoop, type BatchHandler, type Handler } from './consumer-loop.ts'
 import { createLifecycle, type Lifecycle } from './lifecycle.ts'
 import { fatal, type BridgeError } from './errors.ts'
-import { subjectOf, type Service, type Topic } from '../topology/topology.ts'
-import { projectRoot } from '../infra/embedded.ts'
+import type { Service, Topic } from '../topology/topology.ts'
 
 export interface KitConfig {
   KAFKA_BROKERS: string[]
@@ -35,10 +34,6 @@ export interface Kit {
   serde: <T>(topic: Topic) => Promise<Serde<T>>
 }
 
-export function readSchema (topic: Topic): object {
-  return JSON.parse(readFileSync(join(projectRoot, 'schemas', `${topic.schema}.avsc`), 'utf8')) as object
-}
-
 export interface StartOptions {
   service: Service
   config: KitConfig
@@ -49,6 +44,11 @@ export interface StartOptions {
    * For sinks bound by an external system's round trips; one key's records stay in order.
    */
   keyConcurrency?: number
+  /**
+   * Instead of handler: a pure, CPU-bound handler as the `exportName` (a HandlerFactory)
+   * of `module`, built from the config, run on `workers` worker threads (0: this thread).
+   */
+  workerHandler?: { module: string, exportName: string, workers: number }
   /** Instead of handler: records in chunks of up to batchSize, for sinks that write in bulk. */
   batchHandler?: (kit: Kit) => Promise<BatchHandler>
   batchSize?: number
@@ -84,18 +84,7 @@ export async function startService (o: StartOptions): Promise<Running> {
   const registry = createRegistry(o.config.SCHEMA_REGISTRY_URL)
   const producer = await kafka.producer()
   lifecycle.onStop('producer', () => producer.disconnect())
-  const serdes = new Map<string, Promise<Serde<unknown>>>()
-  const kit: Kit = {
-    logger, kafka, registry, producer, metrics, lifecycle,
-    serde: <T>(topic: Topic) => {
-      let s = serdes.get(topic.name)
-      if (s === undefined) {
-        s = createSerde<unknown>(registry, subjectOf(topic), readSchema(topic))
-        serdes.set(topic.name, s)
-      }
-      return s as Promise<Serde<T>>
-    }
-  }
+  const kit: Kit = { logger, kafka, registry, producer, metrics, lifecycle, serde: topicSerdes(registry) }
 
   let consumer: Consumer | undefined
   const ready: Probe[] = [{ name: 'producer', ok: () => true }]
@@ -111,10 +100,20 @@ export async function startService (o: StartOptions): Promise<Running> {
     throw fatal('CONTRACT_MISMATCH', `${name}: topic(s) ${missing.join(', ')} do not exist; run \`npx bridge topology apply\` (with the same BRIDGE_TOPIC_PREFIX) first`)
   }
   if (loopInputs.length > 0) {
-    if (o.handler === undefined && o.batchHandler === undefined) throw fatal('BUG', `${name} consumes ${loopInputs.map((t) => t.name).join(', ')} but has no handler`)
+    if (o.handler === undefined && o.batchHandler === undefined && o.workerHandler === undefined) throw fatal('BUG', `${name} consumes ${loopInputs.map((t) => t.name).join(', ')} but has no handler`)
     let handle = await o.handler?.(kit)
     let handleBatch = handle === undefined ? await o.batchHandler?.(kit) : undefined
     let batchSize = o.batchSize
+    const wh = o.workerHandler
+    if (wh !== undefined && !(wh.workers > 0)) {
+      handle = await (await import(wh.module) as Record<string, HandlerFactory<KitConfig>>)[wh.exportName]!({ config: o.config, serde: kit.serde })
+    } else if (wh !== undefined) {
+      const pool = await handlerInWorkers({ module: wh.module, exportName: wh.exportName, config: o.config, count: wh.workers })
+      // Stopped after the consumer (steps run in reverse): no chunk is left without its worker.
+      lifecycle.onStop('workers', pool.close)
+      handleBatch = pool.handleBatch
+      batchSize ??= 1000
+    }
     if (handle !== undefined && (o.keyConcurrency ?? 1) > 1) {
       handleBatch = byKey(handle, o.keyConcurrency!)
       handle = undefined

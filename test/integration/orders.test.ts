@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DLQ_HEADERS } from '../../lib/consumer-loop.ts'
 import { createSerde } from '../../lib/registry.ts'
-import { readSchema } from '../../lib/service.ts'
+import { readSchema } from '../../lib/serdes.ts'
 import { topics as declaredTopics } from '../../topology/topology.ts'
 import { loadOrderMapping } from '../../lib/mapping.ts'
 import { join } from 'node:path'

@@ -1,0 +1,178 @@
+// A pure record handler on worker threads. kafkajs runs on one thread and its own cost
+// per record is about that of decoding, mapping and encoding an order: a transform run
+// beside it halves the service's throughput, run on another core it costs little. The
+// main thread keeps every Kafka call, the order of chunks and the commits; workers only
+// turn records into outputs or a reason, so delivery works exactly as in one thread.
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
+import type { BatchHandler, BatchResult, Handler } from './consumer-loop.ts'
+import { BridgeError, classify, fatal, type ErrorKind } from './errors.ts'
+import type { InRecord, OutRecord } from './kafka.ts'
+import { createRegistry } from './registry.ts'
+import { topicSerdes, type TopicSerdes } from './serdes.ts'
+
+/** What a handler module exports: the handler, built from the service's config and serdes. */
+export type HandlerFactory<C> = (env: { config: C, serde: TopicSerdes }) => Promise<Handler>
+
+export interface WorkerHandler { handleBatch: BatchHandler, close: () => Promise<void> }
+
+type Bytes = Buffer | string | null
+const PART = 100
+interface Packed { bytes: ArrayBuffer, lens: Int32Array }
+type Failure = [kind: ErrorKind, code: string, message: string, retryAfterMs: number | undefined, local: boolean]
+type Outs = Array<[topic: string, headers: Record<string, string> | undefined, partition: number | undefined, timestamp: number | undefined]>
+interface Request { id: number, keys: Packed, values: Packed, meta: Array<[string, number, string, number, Record<string, string>]> }
+interface Reply { id: number, results: Array<Outs | Failure>, keys: Packed, values: Packed, failure?: Failure }
+
+// Kafka's buffers are views of whole fetch responses, which a message would copy in full:
+// every key and value goes into one fresh buffer, handed over without a copy.
+function pack (list: Bytes[]): Packed {
+  const bufs = list.map((b) => typeof b === 'string' ? Buffer.from(b) : b)
+  const lens = new Int32Array(bufs.map((b) => b === null ? -1 : b.length))
+  const bytes = new ArrayBuffer(bufs.reduce((n, b) => n + (b?.length ?? 0), 0))
+  const view = new Uint8Array(bytes)
+  let at = 0
+  for (const b of bufs) if (b !== null) { view.set(b, at); at += b.length }
+  return { bytes, lens }
+}
+
+function unpack (p: Packed): Array<Buffer | null> {
+  const out: Array<Buffer | null> = []
+  let at = 0
+  for (const n of p.lens) {
+    out.push(n < 0 ? null : Buffer.from(p.bytes, at, n))
+    at += Math.max(0, n)
+  }
+  return out
+}
+
+const failureOf = (e: BridgeError): Failure => [e.kind, String(e.code), e.message, e.retryAfterMs, e.local]
+const errorOf = (f: Failure): BridgeError => new BridgeError(f[1], f[0], f[2], { retryAfterMs: f[3], local: f[4] })
+
+/**
+ * Runs the handler `exportName` of `module` on `count` worker threads, each with its own
+ * registry client and serdes. Chunks go to the least busy worker; the caller (the loop)
+ * still awaits each chunk of a partition before the next, so order per partition holds.
+ */
+export async function handlerInWorkers<C> (o: { module: string, exportName: string, config: C, count: number }): Promise<WorkerHandler> {
+  const pending = new Map<number, { worker: number, resolve: (r: Reply) => void, reject: (e: unknown) => void }>()
+  const busy: number[] = []
+  let nextId = 0
+  let closing = false
+  const workers = await Promise.all(Array.from({ length: o.count }, async (_, i) => {
+    const w = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
+      workerData: { entry: import.meta.url, bridgeHandler: { module: o.module, exportName: o.exportName, config: o.config } }
+    })
+    busy[i] = 0
+    const lost = (why: string): void => {
+      if (closing) return
+      for (const [id, p] of pending) if (p.worker === i) { pending.delete(id); p.reject(fatal('BUG', `a handler worker stopped: ${why}`)) }
+    }
+    w.on('error', (err) => lost(err.message))
+    w.on('exit', (code) => lost(`exit code ${code}`))
+    await new Promise<void>((resolve, reject) => {
+      w.once('message', (m: { ready?: true, failure?: Failure }) => m.ready === true ? resolve() : reject(errorOf(m.failure!)))
+      w.once('error', reject)
+    })
+    w.on('message', (r: Reply) => {
+      const p = pending.get(r.id)
+      if (p === undefined) return
+      pending.delete(r.id)
+      busy[i]!--
+      p.resolve(r)
+    })
+    return w
+  }))
+
+  /** One part of a chunk on the least busy worker: its outputs in order, or its refusals. */
+  async function run (records: InRecord[], result: BatchResult): Promise<() => void> {
+    const i = busy.indexOf(Math.min(...busy))
+    const id = nextId++
+    const req: Request = {
+      id,
+      keys: pack(records.map((r) => r.key)),
+      values: pack(records.map((r) => r.value)),
+      meta: records.map((r) => [r.topic, r.partition, r.offset, r.timestamp, r.headers])
+    }
+    busy[i]!++
+    const reply = await new Promise<Reply>((resolve, reject) => {
+      pending.set(id, { worker: i, resolve, reject })
+      workers[i]!.postMessage(req, [req.keys.bytes, req.values.bytes])
+    })
+    if (reply.failure !== undefined) throw errorOf(reply.failure)
+    // Applied by the caller in part order, once every part has answered.
+    return () => {
+      const keys = unpack(reply.keys)
+      const values = unpack(reply.values)
+      let k = 0
+      reply.results.forEach((r, j) => {
+        if (typeof r[0] === 'string') {
+          result.rejected!.push({ record: records[j]!, error: errorOf(r as Failure) })
+          return
+        }
+        for (const [topic, headers, partition, timestamp] of r as Outs) {
+          result.out!.push({ topic, key: keys[k]!, value: values[k]!, headers, partition, timestamp })
+          k++
+        }
+      })
+    }
+  }
+
+  return {
+    // A chunk goes out in parts all at once: workers never wait for the main thread
+    // between parts, and the main thread meanwhile serves the other partitions.
+    async handleBatch (records) {
+      const result: BatchResult = { out: [], rejected: [] }
+      const parts: Array<Promise<() => void>> = []
+      for (let j = 0; j < records.length; j += PART) parts.push(run(records.slice(j, j + PART), result))
+      for (const apply of await Promise.all(parts)) apply()
+      return result
+    },
+    async close () {
+      closing = true
+      await Promise.all(workers.map((w) => w.terminate()))
+    }
+  }
+}
+
+async function serveInWorker (): Promise<void> {
+  const { module, exportName, config } = (workerData as { bridgeHandler: { module: string, exportName: string, config: { SCHEMA_REGISTRY_URL: string } } }).bridgeHandler
+  const port = parentPort!
+  let handle: Handler
+  try {
+    const factory = (await import(module) as Record<string, HandlerFactory<unknown>>)[exportName]!
+    handle = await factory({ config, serde: topicSerdes(createRegistry(config.SCHEMA_REGISTRY_URL)) })
+  } catch (err) {
+    port.postMessage({ failure: failureOf(classify(err)) })
+    return
+  }
+  port.on('message', (req: Request) => {
+    void (async () => {
+      const keys = unpack(req.keys)
+      const values = unpack(req.values)
+      const results: Array<Outs | Failure> = []
+      const outs: OutRecord[] = []
+      for (let j = 0; j < req.meta.length; j++) {
+        const [topic, partition, offset, timestamp, headers] = req.meta[j]!
+        const rec: InRecord = { topic, partition, offset, timestamp, headers, key: keys[j]!, value: values[j]! }
+        try {
+          const out = await handle(rec) ?? []
+          outs.push(...out)
+          results.push(out.map((x): Outs[number] => [x.topic, x.headers, x.partition, x.timestamp]))
+        } catch (raw) {
+          const e = classify(raw)
+          if (e.kind !== 'poison') {
+            const reply: Reply = { id: req.id, results: [], keys: pack([]), values: pack([]), failure: failureOf(e) }
+            port.postMessage(reply)
+            return
+          }
+          results.push(failureOf(e))
+        }
+      }
+      const reply: Reply = { id: req.id, results, keys: pack(outs.map((x) => x.key)), values: pack(outs.map((x) => x.value)) }
+      port.postMessage(reply, [reply.keys.bytes, reply.values.bytes])
+    })()
+  })
+  port.postMessage({ ready: true })
+}
+
+if (!isMainThread && (workerData as { bridgeHandler?: unknown } | undefined)?.bridgeHandler !== undefined) await serveInWorker()
