@@ -103,7 +103,8 @@ function headersOf (h: kafkajs.IHeaders | undefined): Record<string, string> {
   return out
 }
 
-const MAX_REQUEST_BYTES = 900 * 1024
+// Also how long one encode holds the thread that feeds the worker threads: keep it short.
+const MAX_REQUEST_BYTES = 256 * 1024
 const COMMIT_EVERY_MS = 100
 
 // Brokers refuse requests over message.max.bytes (1 MiB by default): send in chunks,

@@ -6,7 +6,7 @@ import { createKafka, type KafkaClient, type Producer, type Consumer } from './k
 import { createLogger, type Logger } from './logger.ts'
 import { createRegistry, type Registry, type Serde } from './registry.ts'
 import { topicSerdes } from './serdes.ts'
-import { handlerInWorkers, type HandlerFactory } from './workers.ts'
+import { handlerInWorkers, WORKER_CHUNK, type HandlerFactory } from './workers.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import { buildOpsServer, type Probe } from './http.ts'
 import { byKey, runLoop, type BatchHandler, type Handler } from './consumer-loop.ts'
@@ -112,7 +112,7 @@ export async function startService (o: StartOptions): Promise<Running> {
       // Stopped after the consumer (steps run in reverse): no chunk is left without its worker.
       lifecycle.onStop('workers', pool.close)
       handleBatch = pool.handleBatch
-      batchSize ??= 1000
+      batchSize ??= WORKER_CHUNK
     }
     if (handle !== undefined && (o.keyConcurrency ?? 1) > 1) {
       handleBatch = byKey(handle, o.keyConcurrency!)

@@ -16,7 +16,9 @@ export type HandlerFactory<C> = (env: { config: C, serde: TopicSerdes }) => Prom
 export interface WorkerHandler { handleBatch: BatchHandler, close: () => Promise<void> }
 
 type Bytes = Buffer | string | null
-const PART = 100
+const PART = 50
+/** Records the loop hands over at once: split into parts of PART, all sent to the workers together. */
+export const WORKER_CHUNK = 500
 interface Packed { bytes: ArrayBuffer, lens: Int32Array }
 type Failure = [kind: ErrorKind, code: string, message: string, retryAfterMs: number | undefined, local: boolean]
 type Outs = Array<[topic: string, headers: Record<string, string> | undefined, partition: number | undefined, timestamp: number | undefined]>
