@@ -51,3 +51,19 @@ export const kitLoop = (ctx: Ctx, src: string, out: string, group: string, h: Ha
   })
   return async () => { await consumer.disconnect() }
 })
+
+/**
+ * This machine's speed drifts from minute to minute: each measurement runs once per
+ * round, alternating, after a first round that warms everything up; the medians count.
+ */
+export async function alternating (rounds: number, runs: Array<(round: number) => Promise<number>>): Promise<{ medians: number[], all: number[][] }> {
+  const all: number[][] = runs.map(() => [])
+  for (let r = 0; r <= rounds; r++) {
+    for (const [i, run] of runs.entries()) {
+      const v = await run(r)
+      if (r > 0) all[i]!.push(v)
+    }
+  }
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+  return { medians: all.map(median), all }
+}
