@@ -60,13 +60,19 @@ export async function handlerInWorkers<C> (o: { module: string, exportName: stri
   const busy: number[] = []
   let nextId = 0
   let closing = false
-  const workers = await Promise.all(Array.from({ length: o.count }, async (_, i) => {
+  let stopped: string | undefined
+  const started: Worker[] = []
+  const starting = await Promise.allSettled(Array.from({ length: o.count }, async (_, i) => {
     const w = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
       workerData: { entry: import.meta.url, bridgeHandler: { module: o.module, exportName: o.exportName, config: o.config } }
     })
+    started.push(w)
     busy[i] = 0
     const lost = (why: string): void => {
       if (closing) return
+      // Never chosen again: a message to a stopped worker would wait for ever.
+      busy[i] = Infinity
+      stopped ??= why
       for (const [id, p] of pending) if (p.worker === i) { pending.delete(id); p.reject(fatal('BUG', `a handler worker stopped: ${why}`)) }
     }
     w.on('error', (err) => lost(err.message))
@@ -84,10 +90,18 @@ export async function handlerInWorkers<C> (o: { module: string, exportName: stri
     })
     return w
   }))
+  const failed = starting.find((r) => r.status === 'rejected')
+  if (failed !== undefined) {
+    closing = true
+    await Promise.all(started.map((w) => w.terminate()))
+    throw failed.reason
+  }
+  const workers = starting.map((r) => (r as PromiseFulfilledResult<Worker>).value)
 
   /** One part of a chunk on the least busy worker: its outputs in order, or its refusals. */
   async function run (records: InRecord[], result: BatchResult): Promise<() => void> {
     const i = busy.indexOf(Math.min(...busy))
+    if (busy[i] === Infinity) throw fatal('BUG', `every handler worker stopped (${stopped})`)
     const id = nextId++
     const req: Request = {
       id,
