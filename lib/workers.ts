@@ -22,7 +22,8 @@ export const WORKER_CHUNK = 500
 interface Packed { bytes: ArrayBuffer, lens: Int32Array }
 type Failure = [kind: ErrorKind, code: string, message: string, retryAfterMs: number | undefined, local: boolean]
 type Outs = Array<[topic: string, headers: Record<string, string> | undefined, partition: number | undefined, timestamp: number | undefined]>
-interface Request { id: number, keys: Packed, values: Packed, meta: Array<[string, number, string, number, Record<string, string>]> }
+/** Records of one partition (as the loop hands them over); headers only when any has some. */
+interface Request { id: number, topic: string, partition: number, offsets: string[], timestamps: Float64Array, headers: Array<Record<string, string>> | undefined, keys: Packed, values: Packed }
 interface Reply { id: number, results: Array<Outs | Failure>, keys: Packed, values: Packed, failure?: Failure }
 
 // Kafka's buffers are views of whole fetch responses, which a message would copy in full:
@@ -107,12 +108,16 @@ export async function handlerInWorkers<C> (o: { module: string, exportName: stri
       id,
       keys: pack(records.map((r) => r.key)),
       values: pack(records.map((r) => r.value)),
-      meta: records.map((r) => [r.topic, r.partition, r.offset, r.timestamp, r.headers])
+      topic: records[0]!.topic,
+      partition: records[0]!.partition,
+      offsets: records.map((r) => r.offset),
+      timestamps: new Float64Array(records.map((r) => r.timestamp)),
+      headers: records.some((r) => Object.keys(r.headers).length > 0) ? records.map((r) => r.headers) : undefined
     }
     busy[i]!++
     const reply = await new Promise<Reply>((resolve, reject) => {
       pending.set(id, { worker: i, resolve, reject })
-      workers[i]!.postMessage(req, [req.keys.bytes, req.values.bytes])
+      workers[i]!.postMessage(req, [req.keys.bytes, req.values.bytes, req.timestamps.buffer as ArrayBuffer])
     })
     if (reply.failure !== undefined) throw errorOf(reply.failure)
     // Applied by the caller in part order, once every part has answered.
@@ -167,9 +172,8 @@ async function serveInWorker (): Promise<void> {
       const values = unpack(req.values)
       const results: Array<Outs | Failure> = []
       const outs: OutRecord[] = []
-      for (let j = 0; j < req.meta.length; j++) {
-        const [topic, partition, offset, timestamp, headers] = req.meta[j]!
-        const rec: InRecord = { topic, partition, offset, timestamp, headers, key: keys[j]!, value: values[j]! }
+      for (let j = 0; j < req.offsets.length; j++) {
+        const rec: InRecord = { topic: req.topic, partition: req.partition, offset: req.offsets[j]!, timestamp: req.timestamps[j]!, headers: req.headers?.[j] ?? {}, key: keys[j]!, value: values[j]! }
         try {
           const out = await handle(rec) ?? []
           outs.push(...out)

@@ -20,7 +20,8 @@ async function setup (name: string, ids: number[]) {
   const OUT = testTopic(unique(`${name}.out`), 'orders.status', 3)
   await createTopics(b.admin, [IN, OUT])
   const serde = await createSerde<object>(b.registry, subjectOf(IN), readSchema(IN))
-  await b.producer.send(ids.map((id) => ({ topic: IN.name, key: String(id), value: serde.encode(status(id)) })))
+  // Some records carry a header, most do not: both reach the handler as they were.
+  await b.producer.send(ids.map((id) => ({ topic: IN.name, key: String(id), value: serde.encode(status(id)), headers: id % 7 === 0 ? { trace: `t${id}` } : undefined })))
   const codes: number[] = []
   const start = (extra: Record<string, unknown> = {}): Promise<Running> => startService({
     service: { name: unique(`${name}-svc`).replace(/\./g, '-'), doc: '', consumes: [IN], produces: [OUT], calls: [] },
@@ -51,6 +52,7 @@ describe('a handler on worker threads', () => {
       expect(outs.filter((r) => r.partition === p).map((r) => idOf(r.value))).toEqual(got.length > 0 ? ids.filter((id) => partitionOf.get(id) === p) : [])
     }
     expect(outs.every((r) => r.headers['handled.by'] === 'worker')).toBe(true)
+    expect(outs.every((r) => r.headers.trace === (idOf(r.value) % 7 === 0 ? `t${idOf(r.value)}` : undefined))).toBe(true)
     expect(dl!.key?.toString()).toBe(String(POISON_ID))
     expect(dl!.headers[DLQ_HEADERS.code]).toBe('UNLUCKY')
     expect(dl!.headers[DLQ_HEADERS.message]).toMatch(/refused by the test handler/)

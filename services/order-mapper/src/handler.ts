@@ -18,6 +18,7 @@ export const createMapperHandler: HandlerFactory<Config> = async ({ config: c, s
     if (rec.value === null) throw poison('INVALID_RECORD', 'a tombstone on orders.raw')
     const out = mapOrder(await raw.decode(rec.value), mapping, customers)
     if (out === undefined) return []
-    return [{ topic: topics.ordersMapped.name, key: rec.key, value: mapped.encode(out), headers: { 'mapping.version': mapping.version } }]
+    // The mapping version is in the record (mappingVersion): no header to encode per record.
+    return [{ topic: topics.ordersMapped.name, key: rec.key, value: mapped.encode(out) }]
   }
 }
