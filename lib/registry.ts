@@ -47,10 +47,17 @@ export function createRegistry (url: string): Registry {
       const key = `${subject}\0${JSON.stringify(schema)}`
       const cached = ids.get(key)
       if (cached !== undefined) return cached
-      const { id } = await wrap(() => client.register(
+      const attempt = (): Promise<{ id: number }> => wrap(() => client.register(
         { type: SchemaType.AVRO, schema: JSON.stringify(schema) },
         { subject, compatibility: COMPATIBILITY.BACKWARD }
       ))
+      // Several instances (or worker threads) registering a new subject at once race on
+      // setting its compatibility; whoever loses finds it set on the second try.
+      const { id } = await attempt().catch(async (err: unknown) => {
+        const e = err as { status?: number, message?: string }
+        if (e.status === 409 || /already exists/i.test(e.message ?? '')) return await attempt()
+        throw err
+      })
       ids.set(key, id)
       return id
     },

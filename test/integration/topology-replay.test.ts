@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createSerde } from '../../lib/registry.ts'
+import { createRegistry, createSerde } from '../../lib/registry.ts'
 import { readSchema } from '../../lib/serdes.ts'
 import { startService } from '../../lib/service.ts'
 import { projectRoot } from '../../infra/embedded.ts'
@@ -51,6 +51,13 @@ describe('topology apply', () => {
     await expect(b.registry.register(subject, required)).rejects.toThrow(/incompatible|compatib/i)
     const optional = { ...schema, fields: [...schema.fields, { name: 'warehouse', type: ['null', 'string'], default: null }] }
     expect(await b.registry.register(subject, optional)).toBeGreaterThan(0)
+  })
+
+  it('several clients registering a new subject at once all get its id (instances starting together)', async () => {
+    const t = testTopic(unique('together'), 'orders.status')
+    const ids = await Promise.all(Array.from({ length: 6 }, () => createRegistry(env().registryUrl).register(subjectOf(t), readSchema(t))))
+    expect(new Set(ids).size).toBe(1)
+    expect(ids[0]).toBeGreaterThan(0)
   })
 })
 
