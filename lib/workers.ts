@@ -24,7 +24,8 @@ type Failure = [kind: ErrorKind, code: string, message: string, retryAfterMs: nu
 type Outs = Array<[topic: string, headers: Record<string, string> | undefined, partition: number | undefined, timestamp: number | undefined]>
 /** Records of one partition (as the loop hands them over); headers only when any has some. */
 interface Request { id: number, topic: string, partition: number, offsets: string[], timestamps: Float64Array, headers: Array<Record<string, string>> | undefined, keys: Packed, values: Packed }
-interface Reply { id: number, results: Array<Outs | Failure>, keys: Packed, values: Packed, failure?: Failure }
+/** `oneEach`: every record gave one plain output to this topic (the usual case), and `results` is left empty. */
+interface Reply { id: number, results: Array<Outs | Failure>, oneEach?: string, keys: Packed, values: Packed, failure?: Failure }
 
 // Kafka's buffers are views of whole fetch responses, which a message would copy in full:
 // every key and value goes into one fresh buffer, handed over without a copy.
@@ -124,6 +125,10 @@ export async function handlerInWorkers<C> (o: { module: string, exportName: stri
     return () => {
       const keys = unpack(reply.keys)
       const values = unpack(reply.values)
+      if (reply.oneEach !== undefined) {
+        for (let j = 0; j < keys.length; j++) result.out!.push({ topic: reply.oneEach, key: keys[j]!, value: values[j]! })
+        return
+      }
       let k = 0
       reply.results.forEach((r, j) => {
         if (typeof r[0] === 'string') {
@@ -188,7 +193,10 @@ async function serveInWorker (): Promise<void> {
           results.push(failureOf(e))
         }
       }
-      const reply: Reply = { id: req.id, results, keys: pack(outs.map((x) => x.key)), values: pack(outs.map((x) => x.value)) }
+      const topic = outs[0]?.topic
+      const oneEach = results.every((r) => r.length === 1 && typeof r[0] !== 'string') &&
+        outs.every((x) => x.topic === topic && x.headers === undefined && x.partition === undefined && x.timestamp === undefined)
+      const reply: Reply = { id: req.id, results: oneEach ? [] : results, oneEach: oneEach ? topic : undefined, keys: pack(outs.map((x) => x.key)), values: pack(outs.map((x) => x.value)) }
       port.postMessage(reply, [reply.keys.bytes, reply.values.bytes])
     })()
   })
