@@ -54,8 +54,8 @@ const errorOf = (f: Failure): BridgeError => new BridgeError(f[1], f[0], f[2], {
 
 /**
  * Runs the handler `exportName` of `module` on `count` worker threads, each with its own
- * registry client and serdes. Chunks go to the least busy worker; the caller (the loop)
- * still awaits each chunk of a partition before the next, so order per partition holds.
+ * registry client and serdes. Each part of a chunk goes to the least busy worker; the loop
+ * awaits a chunk before the next of its partition, and parts are applied in order.
  */
 export async function handlerInWorkers<C> (o: { module: string, exportName: string, config: C, count: number }): Promise<WorkerHandler> {
   const pending = new Map<number, { worker: number, resolve: (r: Reply) => void, reject: (e: unknown) => void }>()
