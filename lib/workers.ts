@@ -4,9 +4,9 @@
 // main thread keeps every Kafka call, the order of chunks and the commits; workers only
 // turn records into outputs or a reason, so delivery works exactly as in one thread.
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
-import type { BatchHandler, BatchResult, Handler } from './consumer-loop.ts'
+import { byKey, type BatchHandler, type BatchResult, type Handler } from './consumer-loop.ts'
 import { BridgeError, classify, fatal, type ErrorKind } from './errors.ts'
-import type { InRecord, OutRecord } from './kafka.ts'
+import type { InRecord } from './kafka.ts'
 import { createRegistry } from './registry.ts'
 import { topicSerdes, type TopicSerdes } from './serdes.ts'
 
@@ -21,11 +21,11 @@ const PART = 50
 export const WORKER_CHUNK = 500
 interface Packed { bytes: ArrayBuffer, lens: Int32Array }
 type Failure = [kind: ErrorKind, code: string, message: string, retryAfterMs: number | undefined, local: boolean]
-type Outs = Array<[topic: string, headers: Record<string, string> | undefined, partition: number | undefined, timestamp: number | undefined]>
+type OutMeta = [topic: string, headers: Record<string, string> | undefined, partition: number | undefined, timestamp: number | undefined]
 /** Records of one partition (as the loop hands them over); headers only when any has some. */
 interface Request { id: number, topic: string, partition: number, offsets: string[], timestamps: Float64Array, headers: Array<Record<string, string>> | undefined, keys: Packed, values: Packed }
-/** `oneEach`: every record gave one plain output to this topic (the usual case), and `results` is left empty. */
-interface Reply { id: number, results: Array<Outs | Failure>, oneEach?: string, keys: Packed, values: Packed, failure?: Failure }
+/** Outputs in order: their topic alone when all are plain records of one topic (the usual case). */
+interface Reply { id: number, outs: OutMeta[] | string, rejected: Array<[index: number, failure: Failure]>, keys: Packed, values: Packed, failure?: Failure }
 
 // Kafka's buffers are views of whole fetch responses, which a message would copy in full:
 // every key and value goes into one fresh buffer, handed over without a copy.
@@ -125,21 +125,11 @@ export async function handlerInWorkers<C> (o: { module: string, exportName: stri
     return () => {
       const keys = unpack(reply.keys)
       const values = unpack(reply.values)
-      if (reply.oneEach !== undefined) {
-        for (let j = 0; j < keys.length; j++) result.out!.push({ topic: reply.oneEach, key: keys[j]!, value: values[j]! })
-        return
+      for (let k = 0; k < keys.length; k++) {
+        const [topic, headers, partition, timestamp] = typeof reply.outs === 'string' ? [reply.outs] : reply.outs[k]!
+        result.out!.push({ topic, key: keys[k]!, value: values[k]!, headers, partition, timestamp })
       }
-      let k = 0
-      reply.results.forEach((r, j) => {
-        if (typeof r[0] === 'string') {
-          result.rejected!.push({ record: records[j]!, error: errorOf(r as Failure) })
-          return
-        }
-        for (const [topic, headers, partition, timestamp] of r as Outs) {
-          result.out!.push({ topic, key: keys[k]!, value: values[k]!, headers, partition, timestamp })
-          k++
-        }
-      })
+      for (const [j, f] of reply.rejected) result.rejected!.push({ record: records[j]!, error: errorOf(f) })
     }
   }
 
@@ -163,10 +153,11 @@ export async function handlerInWorkers<C> (o: { module: string, exportName: stri
 async function serveInWorker (): Promise<void> {
   const { module, exportName, config } = (workerData as { bridgeHandler: { module: string, exportName: string, config: { SCHEMA_REGISTRY_URL: string } } }).bridgeHandler
   const port = parentPort!
-  let handle: Handler
+  // The loop's own record-by-record batch handler: poison kept per record, anything else fails the part.
+  let handle: BatchHandler
   try {
     const factory = (await import(module) as Record<string, HandlerFactory<unknown>>)[exportName]!
-    handle = await factory({ config, serde: topicSerdes(createRegistry(config.SCHEMA_REGISTRY_URL)) })
+    handle = byKey(await factory({ config, serde: topicSerdes(createRegistry(config.SCHEMA_REGISTRY_URL)) }), 1)
   } catch (err) {
     port.postMessage({ failure: failureOf(classify(err)) })
     return
@@ -175,28 +166,25 @@ async function serveInWorker (): Promise<void> {
     void (async () => {
       const keys = unpack(req.keys)
       const values = unpack(req.values)
-      const results: Array<Outs | Failure> = []
-      const outs: OutRecord[] = []
-      for (let j = 0; j < req.offsets.length; j++) {
-        const rec: InRecord = { topic: req.topic, partition: req.partition, offset: req.offsets[j]!, timestamp: req.timestamps[j]!, headers: req.headers?.[j] ?? {}, key: keys[j]!, value: values[j]! }
-        try {
-          const out = await handle(rec) ?? []
-          outs.push(...out)
-          results.push(out.map((x): Outs[number] => [x.topic, x.headers, x.partition, x.timestamp]))
-        } catch (raw) {
-          const e = classify(raw)
-          if (e.kind !== 'poison') {
-            const reply: Reply = { id: req.id, results: [], keys: pack([]), values: pack([]), failure: failureOf(e) }
-            port.postMessage(reply)
-            return
-          }
-          results.push(failureOf(e))
-        }
+      const records = req.offsets.map((offset, j): InRecord => ({ topic: req.topic, partition: req.partition, offset, timestamp: req.timestamps[j]!, headers: req.headers?.[j] ?? {}, key: keys[j]!, value: values[j]! }))
+      let res: BatchResult | undefined
+      try {
+        res = await handle(records)
+      } catch (err) {
+        const reply: Reply = { id: req.id, outs: [], rejected: [], keys: pack([]), values: pack([]), failure: failureOf(classify(err)) }
+        port.postMessage(reply)
+        return
       }
-      const topic = outs[0]?.topic
-      const oneEach = results.every((r) => r.length === 1 && typeof r[0] !== 'string') &&
-        outs.every((x) => x.topic === topic && x.headers === undefined && x.partition === undefined && x.timestamp === undefined)
-      const reply: Reply = { id: req.id, results: oneEach ? [] : results, oneEach: oneEach ? topic : undefined, keys: pack(outs.map((x) => x.key)), values: pack(outs.map((x) => x.value)) }
+      const out = res?.out ?? []
+      const topic = out[0]?.topic ?? ''
+      const plain = out.every((x) => x.topic === topic && x.headers === undefined && x.partition === undefined && x.timestamp === undefined)
+      const reply: Reply = {
+        id: req.id,
+        outs: plain ? topic : out.map((x): OutMeta => [x.topic, x.headers, x.partition, x.timestamp]),
+        rejected: (res?.rejected ?? []).map((r) => [records.indexOf(r.record), failureOf(r.error)]),
+        keys: pack(out.map((x) => x.key)),
+        values: pack(out.map((x) => x.value))
+      }
       port.postMessage(reply, [reply.keys.bytes, reply.values.bytes])
     })()
   })
