@@ -2,9 +2,26 @@
 // small types below, so the client can be replaced (kafkajs is unmaintained)
 // without touching services.
 import kafkajs from 'kafkajs'
+import { createRequire } from 'node:module'
 import type { Logger } from './logger.ts'
 
 const { Kafka, logLevel, ConfigResourceTypes, Partitioners } = kafkajs
+
+// kafkajs 2.2.4 re-arms a 1 ms timer for ever on every broker connection once its
+// request queue has nothing waiting (tulios/kafkajs#1556; the fix, #1667, was never
+// released): an idle service burnt ~6% of a core, and under load each of its
+// connections still fired a thousand timers a second. Only a queue with requests
+// waiting (throttled, or too many in flight) needs checking again later.
+interface RequestQueue { pending: unknown[], throttledUntil: number, throttleCheckTimeoutId: NodeJS.Timeout | null, checkPendingRequests: () => void }
+const requestQueue = (createRequire(import.meta.url)('kafkajs/src/network/requestQueue/index.js') as { prototype: RequestQueue & { scheduleCheckPendingRequests: () => void } }).prototype
+requestQueue.scheduleCheckPendingRequests = function (this: RequestQueue) {
+  if (this.throttleCheckTimeoutId !== null || this.pending.length === 0) return
+  const throttledFor = this.throttledUntil - Date.now()
+  this.throttleCheckTimeoutId = setTimeout(() => {
+    this.throttleCheckTimeoutId = null
+    this.checkPendingRequests()
+  }, throttledFor > 0 ? throttledFor : 10)
+}
 
 export interface InRecord {
   topic: string

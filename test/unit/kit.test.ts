@@ -199,3 +199,29 @@ describe('byKey: a handler over a chunk, several keys at once', () => {
     expect(res!.rejected!.map((x) => `${x.record.offset}:${x.error.code}`)).toEqual(['3:BAD'])
   })
 })
+
+describe('kafkajs request queue, as lib/kafka.ts leaves it', async () => {
+  await import('../../lib/kafka.ts')
+  const { createRequire } = await import('node:module')
+  const RequestQueue = createRequire(import.meta.url)('kafkajs/src/network/requestQueue/index.js') as new (o: object) => {
+    pending: unknown[], throttledUntil: number, throttleCheckTimeoutId: unknown, checkPendingRequests: () => void, destroy: () => void,
+    push: (r: { entry: { correlationId: number }, expectResponse: boolean, sendRequest: () => void }) => void
+  }
+  const queue = (): InstanceType<typeof RequestQueue> => new RequestQueue({ maxInFlightRequests: 1, requestTimeout: 30000, enforceRequestTimeout: false, clientId: 't', broker: 'b', logger: { debug: () => {}, warn: () => {} } })
+  it('arms no timer when nothing waits (kafkajs 2.2.4 re-armed a 1 ms one for ever)', () => {
+    const q = queue()
+    q.checkPendingRequests()
+    expect(q.throttleCheckTimeoutId).toBeNull()
+    q.destroy()
+  })
+  it('still sends a request held back by throttling once the throttle ends', async () => {
+    const q = queue()
+    q.throttledUntil = Date.now() + 30
+    const sent = new Promise<void>((resolve) => q.push({ entry: { correlationId: 1 }, expectResponse: true, sendRequest: resolve }))
+    expect(q.pending).toHaveLength(1)
+    expect(q.throttleCheckTimeoutId).not.toBeNull()
+    await sent
+    expect(q.pending).toHaveLength(0)
+    q.destroy()
+  })
+})
