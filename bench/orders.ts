@@ -85,6 +85,8 @@ async function endToEnd (): Promise<void> {
       const t0 = Date.now() + 100
       const warmEnd = t0 + WARMUP_S * 1000
       let sent = 0
+      // What each process spends per order while the measured load runs.
+      const cpuAtWarmEnd = new Promise<Map<string, number>>((resolve) => setTimeout(() => resolve(stack.cpu()), warmEnd - Date.now()))
       await new Promise<void>((resolve) => {
         const tick = (): void => {
           const now = Date.now()
@@ -100,6 +102,8 @@ async function endToEnd (): Promise<void> {
         tick()
       })
       const lastIntended = t0 + (n - 1) * 1000 / rate
+      const [cpuFrom, cpuTo] = [await cpuAtWarmEnd, await stack.cpu()]
+      const cpuMs = [...cpuTo].map(([name, s]) => [name, (s - (cpuFrom.get(name) ?? s)) * 1000 / (rate * MEASURE_S)] as const)
       // Created times are SL's own Crtd_DateTime.
       const seen = new Set<string>()
       const timeline: Array<[number, number]> = []
@@ -130,6 +134,7 @@ async function endToEnd (): Promise<void> {
       if (sustained) best = Math.max(best, rate)
       const ms = (p: number): string => String(Math.round(hist.getValueAtPercentile(p))).padStart(9)
       process.stdout.write(`  ${String(rate).padStart(6)} ${String(sent).padStart(6)} ${String(seen.size).padStart(8)} ${ms(50)} ${ms(99)} ${ms(99.9)} ${String(Math.round(hist.maxValue)).padStart(9)} ${String(backlog).padStart(18)}  ${sustained ? 'yes' : 'no'}${redelivered > 0 ? ` (${redelivered} webhooks answered 503 and sent again)` : ''}\n`)
+      if (cpuMs.length > 0) process.stdout.write(`         CPU ms per order: ${cpuMs.map(([name, ms]) => `${name} ${ms.toFixed(2)}`).join(', ')}; all ${cpuMs.reduce((t, [, ms]) => t + ms, 0).toFixed(2)}\n`)
       if (!sustained && seen.size < n) break
     }
     process.stdout.write(`  highest rate sustained without growing lag: ${best} orders/s (targets: ≥ 500/s with p99 ≤ 250 ms)\n`)

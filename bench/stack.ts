@@ -1,11 +1,11 @@
 // For benchmarks: the sandboxes and services each in a process of their own, as in
 // production, under a topic prefix of their own on the embedded (or given) broker.
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadCliConfig, type CliConfig } from '../cli/config.ts'
-import { projectRoot, startKafka, startRegistry } from '../infra/embedded.ts'
-import { ensureRunning, stopProcess, tsCommand } from '../infra/processes.ts'
+import { infraStatus, projectRoot, startKafka, startRegistry } from '../infra/embedded.ts'
+import { ensureRunning, readPid, stopProcess, tsCommand } from '../infra/processes.ts'
 import { createKafka } from '../lib/kafka.ts'
 import { createLogger } from '../lib/logger.ts'
 import { createRegistry } from '../lib/registry.ts'
@@ -25,6 +25,8 @@ export interface BenchStack {
   start: (name: string, env?: Record<string, string>) => Promise<void>
   stop: (name: string) => Promise<void>
   stopAll: () => Promise<void>
+  /** CPU seconds used so far by each process of the stack (threads included), the broker and this one; Linux only. */
+  cpu: () => Promise<Map<string, number>>
 }
 
 export async function benchStack (ports: Record<string, number>, env: Record<string, string> = {}): Promise<BenchStack> {
@@ -59,6 +61,14 @@ export async function benchStack (ports: Record<string, number>, env: Record<str
       })
     },
     stop,
+    cpu: async () => {
+      const pids = new Map<string, number | undefined>(running.map((name) => [name, readPid(join(home, name))]))
+      for (const e of await infraStatus(c.infra)) if (e.name === 'kafka') pids.set('broker', e.pid)
+      const own = process.cpuUsage()
+      const used = new Map<string, number>([['generator', (own.user + own.system) / 1e6]])
+      for (const [name, pid] of pids) { const s = pid !== undefined ? cpuSeconds(pid) : undefined; if (s !== undefined) used.set(name, s) }
+      return used
+    },
     stopAll: async () => {
       for (const name of [...running].reverse()) await stop(name)
       rmSync(home, { recursive: true, force: true })
@@ -68,6 +78,15 @@ export async function benchStack (ports: Record<string, number>, env: Record<str
       await a.disconnect()
     }
   }
+}
+
+/** utime + stime of a process from /proc (fields 14 and 15, counted after the command name). */
+function cpuSeconds (pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(f[11]) + Number(f[12])) / 100 // clock ticks: 100 a second on Linux
+  } catch { return undefined }
 }
 
 /** Runs `fn` over `items`, `width` at a time. */
