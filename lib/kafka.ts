@@ -13,7 +13,8 @@ const { Kafka, logLevel, ConfigResourceTypes, Partitioners } = kafkajs
 // connections still fired a thousand timers a second. Only a queue with requests
 // waiting (throttled, or too many in flight) needs checking again later.
 interface RequestQueue { pending: unknown[], throttledUntil: number, throttleCheckTimeoutId: NodeJS.Timeout | null, checkPendingRequests: () => void }
-const requestQueue = (createRequire(import.meta.url)('kafkajs/src/network/requestQueue/index.js') as { prototype: RequestQueue & { scheduleCheckPendingRequests: () => void } }).prototype
+const internal = createRequire(import.meta.url)
+const requestQueue = (internal('kafkajs/src/network/requestQueue/index.js') as { prototype: RequestQueue & { scheduleCheckPendingRequests: () => void } }).prototype
 requestQueue.scheduleCheckPendingRequests = function (this: RequestQueue) {
   if (this.throttleCheckTimeoutId !== null || this.pending.length === 0) return
   const throttledFor = this.throttledUntil - Date.now()
@@ -22,6 +23,30 @@ requestQueue.scheduleCheckPendingRequests = function (this: RequestQueue) {
     this.checkPendingRequests()
   }, throttledFor > 0 ? throttledFor : 10)
 }
+
+// A fetch answered as soon as one record is there costs a round trip, a wake-up of the
+// consumer and usually a produce and a commit, per record or two: at a few hundred
+// records a second that overhead, not the work, filled two cores. While records keep
+// coming, a fetch waits up to FETCH_GATHER_MS for FETCH_GATHER_BYTES so each cycle
+// carries several; a fetch that came back empty switches back to parking at the
+// broker until the first record arrives, so a lone record is not delayed and an idle
+// consumer does not poll.
+const FETCH_GATHER_MS = 10
+const FETCH_GATHER_BYTES = 256 * 1024
+interface ConsumerGroup { minBytes: number, maxWaitTime: number, idle?: { minBytes: number, maxWaitTime: number } }
+type Fetch = (this: ConsumerGroup, nodeId: number) => Promise<Array<{ isEmpty: () => boolean }>>
+export function gatherWhileFlowing (fetch: Fetch): Fetch {
+  return async function (nodeId) {
+    this.idle ??= { minBytes: this.minBytes, maxWaitTime: this.maxWaitTime }
+    const batches = await fetch.call(this, nodeId)
+    const flowing = batches.some((b) => !b.isEmpty())
+    this.minBytes = flowing ? FETCH_GATHER_BYTES : this.idle.minBytes
+    this.maxWaitTime = flowing ? Math.min(FETCH_GATHER_MS, this.idle.maxWaitTime) : this.idle.maxWaitTime
+    return batches
+  }
+}
+const consumerGroup = (internal('kafkajs/src/consumer/consumerGroup.js') as { prototype: { fetch: Fetch } }).prototype
+consumerGroup.fetch = gatherWhileFlowing(consumerGroup.fetch)
 
 export interface InRecord {
   topic: string

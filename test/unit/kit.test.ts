@@ -225,3 +225,19 @@ describe('kafkajs request queue, as lib/kafka.ts leaves it', async () => {
     q.destroy()
   })
 })
+
+describe('fetching while records flow', () => {
+  it('gathers for a few milliseconds after a fetch with records, and parks again after an empty one', async () => {
+    const { gatherWhileFlowing } = await import('../../lib/kafka.ts')
+    const answers = [[{ isEmpty: () => false }], [{ isEmpty: () => true }], []]
+    const seen: Array<[number, number]> = []
+    const fetch = gatherWhileFlowing(async function () { seen.push([this.minBytes, this.maxWaitTime]); return answers.shift()! })
+    const group = { minBytes: 1, maxWaitTime: 1000 }
+    for (let i = 0; i < 3; i++) await fetch.call(group, 0)
+    expect(seen[0]).toEqual([1, 1000])
+    expect(seen[1]![0]).toBeGreaterThan(1024)
+    expect(seen[1]![1]).toBeLessThanOrEqual(20)
+    expect(seen[2]).toEqual([1, 1000])
+    expect(group).toMatchObject({ minBytes: 1, maxWaitTime: 1000 })
+  })
+})
