@@ -227,9 +227,9 @@ describe('kafkajs request queue, as lib/kafka.ts leaves it', async () => {
 })
 
 describe('fetching while records flow', () => {
-  it('gathers for a few milliseconds after a fetch with records, and parks again after an empty one', async () => {
+  it('gathers for a few milliseconds after a fetch that brought several records, and answers at the first record again after one that brought one', async () => {
     const { gatherWhileFlowing } = await import('../../lib/kafka.ts')
-    const answers = [[{ isEmpty: () => false }], [{ isEmpty: () => true }], []]
+    const answers = [[{ messages: [1] }, { messages: [2] }], [{ messages: [3] }], []]
     const seen: Array<[number, number]> = []
     const fetch = gatherWhileFlowing(async function () { seen.push([this.minBytes, this.maxWaitTime]); return answers.shift()! })
     const group = { minBytes: 1, maxWaitTime: 1000 }
