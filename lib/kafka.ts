@@ -1,54 +1,11 @@
 // The one module that knows the Kafka client library. Everything else speaks the
 // small types below, so the client can be replaced (kafkajs is unmaintained)
 // without touching services.
-import kafkajs from 'kafkajs'
-import { createRequire } from 'node:module'
+import type { IHeaders, Message, Producer as KafkaProducer } from 'kafkajs'
+import { kafkajs } from './kafkajs.ts'
 import type { Logger } from './logger.ts'
 
 const { Kafka, logLevel, ConfigResourceTypes, Partitioners } = kafkajs
-
-// kafkajs 2.2.4 re-arms a 1 ms timer for ever on every broker connection once its
-// request queue has nothing waiting (tulios/kafkajs#1556; the fix, #1667, was never
-// released): an idle service burnt ~6% of a core, and under load each of its
-// connections still fired a thousand timers a second. Only a queue with requests
-// waiting (throttled, or too many in flight) needs checking again later.
-interface RequestQueue { pending: unknown[], throttledUntil: number, throttleCheckTimeoutId: NodeJS.Timeout | null, checkPendingRequests: () => void }
-const internal = createRequire(import.meta.url)
-const requestQueue = (internal('kafkajs/src/network/requestQueue/index.js') as { prototype: RequestQueue & { scheduleCheckPendingRequests: () => void } }).prototype
-requestQueue.scheduleCheckPendingRequests = function (this: RequestQueue) {
-  if (this.throttleCheckTimeoutId !== null || this.pending.length === 0) return
-  const throttledFor = this.throttledUntil - Date.now()
-  this.throttleCheckTimeoutId = setTimeout(() => {
-    this.throttleCheckTimeoutId = null
-    this.checkPendingRequests()
-  }, throttledFor > 0 ? throttledFor : 10)
-}
-
-// A fetch answered as soon as one record is there costs a round trip, a wake-up of the
-// consumer and usually a produce and a commit, per record or two: at a few hundred
-// records a second that overhead, not the work, filled two cores. When a fetch brings
-// more than one record (they arrive faster than fetches go round), the next one waits
-// up to FETCH_GATHER_MS for FETCH_GATHER_BYTES so each cycle carries several; when
-// fetches bring one record or none, they are answered at the first record again, so a
-// trickle is not delayed and an idle consumer parks at the broker instead of polling.
-const FETCH_GATHER_MS = 10
-const FETCH_GATHER_BYTES = 256 * 1024
-interface ConsumerGroup { minBytes: number, maxWaitTime: number, idle?: { minBytes: number, maxWaitTime: number } }
-type Fetch = (this: ConsumerGroup, nodeId: number) => Promise<Array<{ messages: unknown[] }>>
-export function gatherWhileFlowing (fetch: Fetch): Fetch {
-  return async function (nodeId) {
-    this.idle ??= { minBytes: this.minBytes, maxWaitTime: this.maxWaitTime }
-    const batches = await fetch.call(this, nodeId)
-    let records = 0
-    for (const b of batches) records += b.messages.length
-    const flowing = records > 1
-    this.minBytes = flowing ? FETCH_GATHER_BYTES : this.idle.minBytes
-    this.maxWaitTime = flowing ? Math.min(FETCH_GATHER_MS, this.idle.maxWaitTime) : this.idle.maxWaitTime
-    return batches
-  }
-}
-const consumerGroup = (internal('kafkajs/src/consumer/consumerGroup.js') as { prototype: { fetch: Fetch } }).prototype
-consumerGroup.fetch = gatherWhileFlowing(consumerGroup.fetch)
 
 export interface InRecord {
   topic: string
@@ -137,7 +94,7 @@ const levelNames: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 
 const toBuffer = (v: Buffer | string | null): Buffer | null => v === null ? null : Buffer.isBuffer(v) ? v : Buffer.from(v)
 
-function headersOf (h: kafkajs.IHeaders | undefined): Record<string, string> {
+function headersOf (h: IHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [k, v] of Object.entries(h ?? {})) {
     if (v === undefined) continue
@@ -153,7 +110,7 @@ const COMMIT_EVERY_MS = 100
 
 // Brokers refuse requests over message.max.bytes (1 MiB by default): send in chunks,
 // one after the other, so order per partition holds.
-async function sendInChunks (p: kafkajs.Producer, records: OutRecord[]): Promise<void> {
+async function sendInChunks (p: KafkaProducer, records: OutRecord[]): Promise<void> {
   let chunk: OutRecord[] = []
   let bytes = 0
   for (const r of records) {
@@ -169,8 +126,8 @@ async function sendInChunks (p: kafkajs.Producer, records: OutRecord[]): Promise
   if (chunk.length > 0) await sendChunk(p, chunk)
 }
 
-async function sendChunk (p: kafkajs.Producer, records: OutRecord[]): Promise<void> {
-  const byTopic = new Map<string, kafkajs.Message[]>()
+async function sendChunk (p: KafkaProducer, records: OutRecord[]): Promise<void> {
+  const byTopic = new Map<string, Message[]>()
   for (const r of records) {
     const list = byTopic.get(r.topic) ?? []
     list.push({

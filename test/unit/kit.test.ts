@@ -179,7 +179,7 @@ describe('byKey: a handler over a chunk, several keys at once', () => {
     expect(most).toBe(3)
   })
 
-  it('a retriable failure throws the chunk back; the retry runs only what had not finished, and keeps poison records', async () => {
+  it.each([1, 2])('%s at a time: a retriable failure throws the chunk back; the retry runs only what had not finished, and keeps poison records', async (width) => {
     const calls: string[] = []
     let failOnce = true
     const run = byKey(async (r) => {
@@ -188,7 +188,7 @@ describe('byKey: a handler over a chunk, several keys at once', () => {
       if (v === 'c3') throw poison('BAD', 'c3 is bad')
       if (v === 'a2' && failOnce) { failOnce = false; throw retriable('AWAY', 'try later') }
       return [{ topic: 'out', key: r.key, value: r.value }]
-    }, 2)
+    }, width)
     await expect(run(chunk)).rejects.toMatchObject({ code: 'AWAY' })
     const first = [...calls]
     const res = await run(chunk)
@@ -200,8 +200,8 @@ describe('byKey: a handler over a chunk, several keys at once', () => {
   })
 })
 
-describe('kafkajs request queue, as lib/kafka.ts leaves it', async () => {
-  await import('../../lib/kafka.ts')
+describe('kafkajs request queue, as lib/kafkajs.ts leaves it', async () => {
+  await import('../../lib/kafkajs.ts')
   const { createRequire } = await import('node:module')
   const RequestQueue = createRequire(import.meta.url)('kafkajs/src/network/requestQueue/index.js') as new (o: object) => {
     pending: unknown[], throttledUntil: number, throttleCheckTimeoutId: unknown, checkPendingRequests: () => void, destroy: () => void,
@@ -228,10 +228,10 @@ describe('kafkajs request queue, as lib/kafka.ts leaves it', async () => {
 
 describe('fetching while records flow', () => {
   it('gathers for a few milliseconds after a fetch that brought several records, and answers at the first record again after one that brought one', async () => {
-    const { gatherWhileFlowing } = await import('../../lib/kafka.ts')
+    const { gatherWhileFlowing } = await import('../../lib/kafkajs.ts')
     const answers = [[{ messages: [1] }, { messages: [2] }], [{ messages: [3] }], []]
     const seen: Array<[number, number]> = []
-    const fetch = gatherWhileFlowing(async function () { seen.push([this.minBytes, this.maxWaitTime]); return answers.shift()! })
+    const fetch = gatherWhileFlowing(async function (this: { minBytes: number, maxWaitTime: number }) { seen.push([this.minBytes, this.maxWaitTime]); return answers.shift()! })
     const group = { minBytes: 1, maxWaitTime: 1000 }
     for (let i = 0; i < 3; i++) await fetch.call(group, 0)
     expect(seen[0]).toEqual([1, 1000])
@@ -239,5 +239,33 @@ describe('fetching while records flow', () => {
     expect(seen[1]![1]).toBeLessThanOrEqual(20)
     expect(seen[2]).toEqual([1, 1000])
     expect(group).toMatchObject({ minBytes: 1, maxWaitTime: 1000 })
+  })
+})
+
+describe('kafkajs produce path, as lib/kafkajs.ts leaves it', async () => {
+  const { crc32c, groupMessagesPerPartition } = await import('../../lib/kafkajs.ts')
+  const { createRequire } = await import('node:module')
+  const byteAtATime = createRequire(import.meta.url)('kafkajs/src/protocol/recordBatch/crc32C/crc32C.js') as (b: Buffer) => number
+  it('checksums as CRC-32C does', () => {
+    expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283)
+    expect(crc32c(Buffer.alloc(0))).toBe(0)
+    for (let n = 0; n < 70; n++) {
+      const b = Buffer.from(Array.from({ length: n * 7 + (n % 5) }, (_, i) => (i * 131 + n * 17) & 0xff))
+      expect(crc32c(b)).toBe(byteAtATime(b))
+    }
+  })
+  it('is what kafkajs itself loads', () => {
+    const load = createRequire(import.meta.url)
+    for (const file of ['producer/groupMessagesPerPartition.js', 'protocol/recordBatch/crc32C/index.js']) {
+      expect((load(`kafkajs/src/${file}`) as Record<symbol, unknown>)[Symbol.for('clarity-sl-bridge.kafkajs-fixed')]).toBe(true)
+    }
+  })
+  it('groups messages per partition, each in send order', () => {
+    const messages = Array.from({ length: 10 }, (_, i) => ({ partition: i % 3, i }))
+    const groups = groupMessagesPerPartition({ topic: 't', partitionMetadata: [{}, {}, {}], messages, partitioner: ({ message }) => message.partition! })
+    expect(Object.keys(groups)).toEqual(['0', '1', '2'])
+    expect(groups[0]!.map((m) => (m as { i: number }).i)).toEqual([0, 3, 6, 9])
+    expect(groups[2]!.map((m) => (m as { i: number }).i)).toEqual([2, 5, 8])
+    expect(groupMessagesPerPartition({ topic: 't', partitionMetadata: [], messages, partitioner: () => 0 })).toEqual({})
   })
 })
