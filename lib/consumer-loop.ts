@@ -44,6 +44,35 @@ export function byKey (handle: Handler, width: number): BatchHandler {
   type Result = { out: OutRecord[] } | { error: BridgeError }
   const finished = new Map<string, Result>()
   const id = (r: InRecord): string => `${r.topic}:${r.partition}:${r.offset}`
+  const assemble = (records: InRecord[], results: Result[]): BatchResult => {
+    const result: BatchResult = { out: [], rejected: [] }
+    for (const [i, f] of results.entries()) {
+      if ('error' in f) result.rejected!.push({ record: records[i]!, error: f.error })
+      else for (const o of f.out) result.out!.push(o)
+    }
+    return result
+  }
+  // One at a time (the worker threads' pure handlers): records in offset order, nothing
+  // to group, and the finished ones are only remembered when a record fails part-way.
+  if (width === 1) {
+    return async (records) => {
+      const results: Result[] = []
+      for (const r of records) {
+        const done = finished.size > 0 ? finished.get(id(r)) : undefined
+        if (done !== undefined) { finished.delete(id(r)); results.push(done); continue }
+        try {
+          results.push({ out: (await handle(r)) ?? [] })
+        } catch (raw) {
+          const e = classify(raw)
+          if (e.kind === 'poison') { results.push({ error: e }); continue }
+          if (finished.size > 100000) finished.clear()
+          for (const [i, f] of results.entries()) finished.set(id(records[i]!), f)
+          throw raw
+        }
+      }
+      return assemble(records, results)
+    }
+  }
   return async (records) => {
     const groups = new Map<string, InRecord[]>()
     for (const r of records) {
@@ -74,15 +103,14 @@ export function byKey (handle: Handler, width: number): BatchHandler {
       if (finished.size > 100000) finished.clear()
       throw failure
     }
-    const result: BatchResult = { out: [], rejected: [] }
+    const results: Result[] = []
+    const kept: InRecord[] = []
     for (const r of records) {
       const f = finished.get(id(r))
       finished.delete(id(r))
-      if (f === undefined) continue
-      if ('error' in f) result.rejected!.push({ record: r, error: f.error })
-      else result.out!.push(...f.out)
+      if (f !== undefined) { results.push(f); kept.push(r) }
     }
-    return result
+    return assemble(kept, results)
   }
 }
 
