@@ -28,18 +28,29 @@ export function retryAfterMs (h: string | null): number | undefined {
   return Number.isNaN(t) ? undefined : Math.max(0, t - Date.now())
 }
 
-export interface CallInit { method?: string, headers?: Record<string, string>, body?: string, timeoutMs: number }
+export interface CallInit {
+  method?: string
+  headers?: Record<string, string>
+  body?: string
+  timeoutMs: number
+  /** Connections of the caller's own; by default the process's shared ones below. */
+  agent?: http.Agent
+}
 
 // Kept-alive connections per process: node:http rather than fetch, whose per-request
-// cost is several times higher and shows at hundreds of calls a second.
-const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) }
+// cost is several times higher and shows at hundreds of calls a second. At most
+// MAX_SOCKETS to one server; past that a call waits for a free connection (within its
+// deadline). A burst that opened a new connection per call would make it worse: a
+// Node server under load accepts about one new connection per turn of its event loop.
+const MAX_SOCKETS = 64
+const agents = { 'http:': new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }), 'https:': new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }) }
 
 function request (url: URL, init: CallInit): Promise<{ status: number, headers: IncomingHttpHeaders, text: string }> {
   const body = init.body === undefined ? undefined : Buffer.from(init.body)
   const headers = body === undefined ? init.headers : { ...init.headers, 'content-length': String(body.length) }
   const lib = url.protocol === 'https:' ? https : http
   return new Promise((resolve, reject) => {
-    const req = lib.request(url, { method: init.method ?? 'GET', headers, agent: agents[url.protocol as 'http:' | 'https:'] }, (res) => {
+    const req = lib.request(url, { method: init.method ?? 'GET', headers, agent: init.agent ?? agents[url.protocol as 'http:' | 'https:'] }, (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))
       res.on('end', () => { clearTimeout(timer); resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }) })
