@@ -4,6 +4,7 @@
 // corrected for coordinated omission. Then the mapper against raw passthrough.
 import hdr from 'hdr-histogram-js'
 import { readFileSync } from 'node:fs'
+import { Agent as HttpAgent } from 'node:http'
 import { join } from 'node:path'
 import { loadCliConfig } from '../cli/config.ts'
 import { projectRoot, startKafka, startRegistry } from '../infra/embedded.ts'
@@ -28,6 +29,7 @@ const WARMUP_S = Number(process.env.BENCH_WARMUP_S ?? 3)
 const MEASURE_S = Number(process.env.BENCH_MEASURE_S ?? 10)
 const [WARM_RATE, WARM_S] = [Number(process.env.BENCH_WARM_RATE ?? 100), Number(process.env.BENCH_WARM_S ?? 10)]
 const SL_LATENCY_MS = Number(process.env.BENCH_SL_LATENCY_MS ?? 0)
+const SENDER_CONNECTIONS = Number(process.env.BENCH_SENDER_CONNECTIONS ?? 128)
 const SKUS = ['WIDGET-RED-L', 'WIDGET-BLUE-M', 'VALVE-STEEL-100', 'GAUGE-DRY-0300', 'HOSE-PVC-10FT', 'FILTER-MESH-MD']
 
 const SECRET = 'whsec_bench'
@@ -42,6 +44,8 @@ async function endToEnd (): Promise<void> {
     for (const svc of ['clarity-ingest', 'order-mapper', 'sl-order-sink'] as const) await stack.start(svc)
     const sl = `http://127.0.0.1:${PORTS.sl}`
     const clarityUrl = `http://127.0.0.1:${PORTS.clarity}`
+    const ingestUrl = `http://127.0.0.1:${PORTS['clarity-ingest']}`
+    const sender = new HttpAgent({ keepAlive: true, maxSockets: SENDER_CONNECTIONS })
     // Only the SL order's creation is timed: the warehouse stays idle.
     await fetch(`${sl}/sandbox/settings`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ autoShip: false, allocateAfterMs: 3600000 }) })
     // A real SL API layer answers in tens of milliseconds at best; the sandbox can be made to.
@@ -55,25 +59,34 @@ async function endToEnd (): Promise<void> {
 
     let best = 0
     let slTstamp = 0
+    // With BENCH_TIMELINE: when each order reached orders.raw and orders.mapped (the
+    // records' own timestamps), to tell which stage a slow second was slow in.
+    const stages = new Map<string, { raw?: number, mapped?: number }>()
+    const stageReader = process.env.BENCH_TIMELINE === undefined ? undefined : await readStages(c.brokers, [prefixed(stack.prefix).topics.ordersRaw.name, prefixed(stack.prefix).topics.ordersMapped.name], stages)
     // Every process starts cold (JIT, connections, tokens): a first load at a modest rate,
     // not measured, so the first measured rate sees services as production runs them.
-    for (const [i, rate] of [WARM_RATE, ...RATES].entries()) {
-      const warming = i === 0
-      const n = warming ? rate * WARM_S : rate * (WARMUP_S + MEASURE_S)
+    const steps = [WARM_RATE, ...RATES].map((rate, i) => ({ rate, warming: i === 0, n: i === 0 ? rate * WARM_S : rate * (WARMUP_S + MEASURE_S) }))
+    // The orders exist in Clarity before any load starts, all of them: placing thousands
+    // between two rates would leave its aftermath (GC, a cold generator) on the next one.
+    const placed: Array<{ cust: string, body: string }> = []
+    await pool(Array.from({ length: steps.reduce((t, s) => t + s.n, 0) }, (_, i) => i), 32, async (i) => {
+      const r = await fetch(`${clarityUrl}/sandbox/storefront/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(shopper([{ sku: SKUS[i % SKUS.length]!, quantity: 1 }])) })
+      const o = await r.json() as { ID: number }
+      placed.push({ cust: String(o.ID), body: JSON.stringify({ id: `evt_bench_${o.ID}`, type: 'order.created', createdAt: new Date().toISOString(), data: o }) })
+    })
+    for (const { rate, warming, n } of steps) {
       if (n === 0) continue
-      // The orders exist in Clarity before the load starts; only their webhooks are timed.
-      const bodies: Array<{ cust: string, body: string }> = []
-      await pool(Array.from({ length: n }, (_, i) => i), 32, async (i) => {
-        const r = await fetch(`${clarityUrl}/sandbox/storefront/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(shopper([{ sku: SKUS[i % SKUS.length]!, quantity: 1 }])) })
-        const o = await r.json() as { ID: number }
-        bodies.push({ cust: String(o.ID), body: JSON.stringify({ id: `evt_bench_${o.ID}`, type: 'order.created', createdAt: new Date().toISOString(), data: o }) })
-      })
+      const bodies = placed.splice(0, n)
+      // The sender keeps a pool of connections open, as a webhook sender does, instead of
+      // opening new ones when a burst needs them: a busy Node server accepts about one
+      // new connection per turn of its event loop, so that would measure the sender.
+      await Promise.all(Array.from({ length: SENDER_CONNECTIONS }, () => call('ingest', `${ingestUrl}/healthz`, { agent: sender, timeoutMs: 10000 })))
       // As Clarity does: a webhook not taken (503, no answer) is sent again a little later.
       let redelivered = 0
       const deliver = async (body: string): Promise<void> => {
         for (;;) {
           try {
-            const a = await call('ingest', `http://127.0.0.1:${PORTS['clarity-ingest']}/webhooks/clarity`, { method: 'POST', headers: signed(body, SECRET), body, timeoutMs: 30000 })
+            const a = await call('ingest', `${ingestUrl}/webhooks/clarity`, { method: 'POST', headers: signed(body, SECRET), body, timeoutMs: 30000, agent: sender })
             if (a.status < 300) return
           } catch { /* retried below */ }
           redelivered++
@@ -106,7 +119,7 @@ async function endToEnd (): Promise<void> {
       const cpuMs = [...cpuTo].map(([name, s]) => [name, (s - (cpuFrom.get(name) ?? s)) * 1000 / (rate * MEASURE_S)] as const)
       // Created times are SL's own Crtd_DateTime.
       const seen = new Set<string>()
-      const timeline: Array<[number, number]> = []
+      const timeline: Array<[number, number, string]> = []
       const collect = async (): Promise<void> => {
         const page = await (await fetch(`${sl}/sandbox/state/orders?SinceTstamp=${slTstamp}`)).json() as { Items: Array<{ CustOrdNbr: string, Crtd_DateTime: string, tstamp: number }> }
         for (const o of page.Items) {
@@ -115,7 +128,7 @@ async function endToEnd (): Promise<void> {
           if (at === undefined || seen.has(o.CustOrdNbr)) continue
           seen.add(o.CustOrdNbr)
           if (at >= warmEnd) hist.recordValue(Math.max(1, Date.parse(o.Crtd_DateTime) - at))
-          timeline.push([at - t0, Date.parse(o.Crtd_DateTime) - at])
+          timeline.push([at - t0, Math.round(Date.parse(o.Crtd_DateTime) - at), o.CustOrdNbr])
         }
       }
       while (Date.now() < lastIntended + 2000) { await collect(); await new Promise((r) => setTimeout(r, 200)) }
@@ -125,9 +138,18 @@ async function endToEnd (): Promise<void> {
       while (seen.size < n && Date.now() < deadline) { await collect(); await new Promise((r) => setTimeout(r, 250)) }
       // Where the slow orders were: worst latency per second of intended send time.
       if (process.env.BENCH_TIMELINE !== undefined) {
-        const worst = new Map<number, number>()
-        for (const [at, ms] of timeline) worst.set(Math.floor(at / 1000), Math.max(worst.get(Math.floor(at / 1000)) ?? 0, ms))
-        process.stdout.write(`  worst ms per second: ${[...worst].sort((a, b) => a[0] - b[0]).map(([, ms]) => ms).join(' ')}\n`)
+        const worst = new Map<number, [number, string]>()
+        for (const [at, ms, cust] of timeline) {
+          const sec = Math.floor(at / 1000)
+          if (ms > (worst.get(sec)?.[0] ?? -1)) worst.set(sec, [ms, cust])
+        }
+        const split = (cust: string, ms: number): string => {
+          const st = stages.get(cust)
+          const sentAt = intended.get(cust)!
+          if (st?.raw === undefined || st.mapped === undefined) return String(ms)
+          return `${ms}=${Math.round(st.raw - sentAt)}+${st.mapped - st.raw}+${Math.round(sentAt + ms - st.mapped)}`
+        }
+        process.stdout.write(`  worst ms per second${stageReader !== undefined ? ' (= ingest + mapper + sink)' : ''}: ${[...worst].sort((a, b) => a[0] - b[0]).map(([, [ms, cust]]) => split(cust, ms)).join(' ')}\n`)
       }
       if (warming) continue
       const sustained = backlog === 0 && hist.getValueAtPercentile(99) <= 1000
@@ -138,10 +160,27 @@ async function endToEnd (): Promise<void> {
       if (!sustained && seen.size < n) break
     }
     process.stdout.write(`  highest rate sustained without growing lag: ${best} orders/s (targets: ≥ 500/s with p99 ≤ 250 ms)\n`)
+    await stageReader?.()
   } finally {
     await stack.stopAll()
   }
 
+}
+
+/** Reads the topics from the start, noting each record's timestamp by key and topic; answers how to stop. */
+async function readStages (brokers: string[], [raw, mapped]: [string, string], into: Map<string, { raw?: number, mapped?: number }>): Promise<() => Promise<void>> {
+  const consumer = new kafkajsBuilds.fixed.Kafka({ clientId: 'bench-stages', brokers, logLevel: kafkajsBuilds.fixed.logLevel.NOTHING }).consumer({ groupId: `bench-stages-${Date.now()}`, maxWaitTimeInMs: 1000 })
+  await consumer.connect()
+  await consumer.subscribe({ topics: [raw, mapped], fromBeginning: true })
+  await consumer.run({
+    eachMessage: async ({ topic, message }) => {
+      const key = message.key?.toString() ?? ''
+      const st = into.get(key) ?? {}
+      st[topic === raw ? 'raw' : 'mapped'] ??= Number(message.timestamp)
+      into.set(key, st)
+    }
+  })
+  return () => consumer.disconnect()
 }
 
 /** The mapper's handler, on its worker threads as the service runs it, against raw passthrough of the same records. */
