@@ -38,6 +38,7 @@ const PORTS = { sl: 17501, clarity: 17502, 'clarity-ingest': 17511, 'order-mappe
 async function endToEnd (): Promise<void> {
   const stack = await benchStack(PORTS, { CLARITY_WEBHOOK_SECRET: SECRET, CLARITY_POLL_INTERVAL_MS: '0' })
   const { c } = stack
+  let stageReader: (() => Promise<void>) | undefined
   try {
     await stack.start('sl')
     await stack.start('clarity')
@@ -62,7 +63,7 @@ async function endToEnd (): Promise<void> {
     // With BENCH_TIMELINE: when each order reached orders.raw and orders.mapped (the
     // records' own timestamps), to tell which stage a slow second was slow in.
     const stages = new Map<string, { raw?: number, mapped?: number }>()
-    const stageReader = process.env.BENCH_TIMELINE === undefined ? undefined : await readStages(c.brokers, [prefixed(stack.prefix).topics.ordersRaw.name, prefixed(stack.prefix).topics.ordersMapped.name], stages)
+    stageReader = process.env.BENCH_TIMELINE === undefined ? undefined : await readStages(c.brokers, [prefixed(stack.prefix).topics.ordersRaw.name, prefixed(stack.prefix).topics.ordersMapped.name], stages)
     // Every process starts cold (JIT, connections, tokens): a first load at a modest rate,
     // not measured, so the first measured rate sees services as production runs them.
     const steps = [WARM_RATE, ...RATES].map((rate, i) => ({ rate, warming: i === 0, n: i === 0 ? rate * WARM_S : rate * (WARMUP_S + MEASURE_S) }))
@@ -160,8 +161,8 @@ async function endToEnd (): Promise<void> {
       if (!sustained && seen.size < n) break
     }
     process.stdout.write(`  highest rate sustained without growing lag: ${best} orders/s (targets: ≥ 500/s with p99 ≤ 250 ms)\n`)
-    await stageReader?.()
   } finally {
+    await stageReader?.()
     await stack.stopAll()
   }
 
