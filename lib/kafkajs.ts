@@ -66,29 +66,31 @@ export function groupMessagesPerPartition ({ topic, partitionMetadata, messages,
 }
 
 // Every produced batch is checksummed (CRC-32C) over all its bytes; kafkajs does it a
-// byte at a time. Eight bytes a step (slicing-by-8) gives the same sums ~4× faster.
-const TABLES = Array.from({ length: 8 }, () => new Int32Array(256))
+// byte at a time. Eight bytes a step (slicing-by-8, the eight tables in one array) gives
+// the same sums about twice as fast.
+const CRC_TABLES = new Int32Array(8 * 256)
 for (let n = 0; n < 256; n++) {
   let c = n
   for (let k = 0; k < 8; k++) c = (c & 1) !== 0 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1
-  TABLES[0]![n] = c
+  CRC_TABLES[n] = c
 }
 for (let n = 0; n < 256; n++) {
-  let c = TABLES[0]![n]!
-  for (let t = 1; t < 8; t++) { c = TABLES[0]![c & 0xff]! ^ (c >>> 8); TABLES[t]![n] = c }
+  let c = CRC_TABLES[n]!
+  for (let t = 1; t < 8; t++) { c = CRC_TABLES[c & 0xff]! ^ (c >>> 8); CRC_TABLES[t * 256 + n] = c }
 }
 export function crc32c (buf: Uint8Array): number {
-  const [t0, t1, t2, t3, t4, t5, t6, t7] = TABLES as [Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array, Int32Array]
+  const T = CRC_TABLES
   let crc = -1
   let i = 0
-  const end8 = buf.length - (buf.length % 8)
-  for (; i < end8; i += 8) {
+  const end8 = buf.length - (buf.length & 7)
+  while (i < end8) {
     const lo = crc ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24))
     const hi = buf[i + 4]! | (buf[i + 5]! << 8) | (buf[i + 6]! << 16) | (buf[i + 7]! << 24)
-    crc = t7[lo & 0xff]! ^ t6[(lo >>> 8) & 0xff]! ^ t5[(lo >>> 16) & 0xff]! ^ t4[lo >>> 24]! ^
-      t3[hi & 0xff]! ^ t2[(hi >>> 8) & 0xff]! ^ t1[(hi >>> 16) & 0xff]! ^ t0[hi >>> 24]!
+    crc = T[1792 + (lo & 0xff)]! ^ T[1536 + ((lo >>> 8) & 0xff)]! ^ T[1280 + ((lo >>> 16) & 0xff)]! ^ T[1024 + (lo >>> 24)]! ^
+      T[768 + (hi & 0xff)]! ^ T[512 + ((hi >>> 8) & 0xff)]! ^ T[256 + ((hi >>> 16) & 0xff)]! ^ T[hi >>> 24]!
+    i += 8
   }
-  for (; i < buf.length; i++) crc = t0[(crc ^ buf[i]!) & 0xff]! ^ (crc >>> 8)
+  for (; i < buf.length; i++) crc = T[(crc ^ buf[i]!) & 0xff]! ^ (crc >>> 8)
   return (crc ^ -1) >>> 0
 }
 
