@@ -256,9 +256,23 @@ describe('kafkajs produce path, as lib/kafkajs.ts leaves it', async () => {
   })
   it('is what kafkajs itself loads', () => {
     const load = createRequire(import.meta.url)
-    for (const file of ['producer/groupMessagesPerPartition.js', 'protocol/recordBatch/crc32C/index.js']) {
+    for (const file of ['producer/groupMessagesPerPartition.js', 'protocol/recordBatch/crc32C/index.js', 'protocol/encoder.js']) {
       expect((load(`kafkajs/src/${file}`) as Record<symbol, unknown>)[Symbol.for('clarity-sl-bridge.kafkajs-fixed')]).toBe(true)
     }
+  })
+  it('encodes the same bytes as kafkajs, without clearing memory first', () => {
+    const load = createRequire(import.meta.url)
+    type E = { writeInt8: (v: number) => E, writeInt32: (v: number) => E, writeVarInt: (v: number) => E, writeString: (v: string) => E, writeVarIntBytes: (v: Buffer) => E, writeVarIntString: (v: string) => E, writeEncoder: (e: E) => E, buffer: Buffer }
+    const Unfilled = load('kafkajs/src/protocol/encoder.js') as new (size?: number) => E
+    const Original = Object.getPrototypeOf(Unfilled) as typeof Unfilled
+    expect(Original).not.toBe(Unfilled)
+    const write = (Encoder: typeof Unfilled): Buffer => {
+      const inner = new Encoder(8).writeVarIntString('schlüssel').writeVarIntBytes(Buffer.alloc(3000, 0xab))
+      const e = new Encoder().writeInt8(2).writeInt32(-7).writeVarInt(300).writeString('Größe ✓')
+      for (let i = 0; i < 40; i++) e.writeVarIntBytes(Buffer.from(`value ${i} `.repeat(i)))
+      return e.writeEncoder(inner).buffer
+    }
+    expect(write(Unfilled).equals(write(Original))).toBe(true)
   })
   it('groups messages per partition, each in send order', () => {
     const messages = Array.from({ length: 10 }, (_, i) => ({ partition: i % 3, i }))
