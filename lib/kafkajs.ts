@@ -1,17 +1,14 @@
 // kafkajs (2.2.4, no longer maintained) as the kit runs it: the library plus fixes for
-// what profiling found it spending. Two of them replace files of kafkajs in the
+// what profiling found it spending. Three of them replace files of kafkajs in the
 // require cache before the files that use them load, so kafkajs must be imported from
-// here, never from 'kafkajs' directly; lib/kafka.ts is the only user.
+// here, never from 'kafkajs' directly (lib/kafka.ts does; the benchmarks also load a
+// stock copy as their baseline).
 import { createRequire } from 'node:module'
 import type KafkaJS from 'kafkajs'
 
 const require = createRequire(import.meta.url)
 const FIXED = Symbol.for('clarity-sl-bridge.kafkajs-fixed')
 const path = (file: string): string => require.resolve(`kafkajs/src/${file}`)
-
-// Fetch gathering: see gatherWhileFlowing.
-const FETCH_GATHER_MS = 10
-const FETCH_GATHER_BYTES = 256 * 1024
 
 // kafkajs 2.2.4 re-arms a 1 ms timer for ever on every broker connection once its
 // request queue has nothing waiting (tulios/kafkajs#1556; the fix, #1667, was never
@@ -35,6 +32,8 @@ function scheduleCheckPendingRequests (this: RequestQueue): void {
 // up to FETCH_GATHER_MS for FETCH_GATHER_BYTES so each cycle carries several; when
 // fetches bring one record or none, they are answered at the first record again, so a
 // trickle is not delayed and an idle consumer parks at the broker instead of polling.
+const FETCH_GATHER_MS = 10
+const FETCH_GATHER_BYTES = 256 * 1024
 interface ConsumerGroup { minBytes: number, maxWaitTime: number, idle?: { minBytes: number, maxWaitTime: number } }
 type Fetch = (this: ConsumerGroup, nodeId: number) => Promise<Array<{ messages: unknown[] }>>
 export function gatherWhileFlowing (fetch: Fetch): Fetch {

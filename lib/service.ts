@@ -6,7 +6,7 @@ import { createKafka, type KafkaClient, type Producer, type Consumer } from './k
 import { createLogger, type Logger } from './logger.ts'
 import { createRegistry, type Registry, type Serde } from './registry.ts'
 import { topicSerdes } from './serdes.ts'
-import { handlerInWorkers, WORKER_CHUNK, type HandlerFactory } from './workers.ts'
+import { buildHandler, handlerInWorkers, WORKER_CHUNK } from './workers.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
 import { buildOpsServer, type Probe } from './http.ts'
 import { byKey, runLoop, type BatchHandler, type Handler } from './consumer-loop.ts'
@@ -106,7 +106,7 @@ export async function startService (o: StartOptions): Promise<Running> {
     let batchSize = o.batchSize
     const wh = o.workerHandler
     if (wh !== undefined && !(wh.workers > 0)) {
-      handle = await (await import(wh.module) as Record<string, HandlerFactory<KitConfig>>)[wh.exportName]!({ config: o.config, serde: kit.serde })
+      handle = await buildHandler(wh.module, wh.exportName, { config: o.config, serde: kit.serde })
     } else if (wh !== undefined) {
       const pool = await handlerInWorkers({ module: wh.module, exportName: wh.exportName, config: o.config, count: wh.workers })
       // Stopped after the consumer (steps run in reverse): no chunk is left without its worker.

@@ -13,6 +13,11 @@ import { topicSerdes, type TopicSerdes } from './serdes.ts'
 /** What a handler module exports: the handler, built from the service's config and serdes. */
 export type HandlerFactory<C> = (env: { config: C, serde: TopicSerdes }) => Promise<Handler>
 
+/** Builds the handler a module exports under `exportName` (a HandlerFactory). */
+export async function buildHandler<C> (module: string, exportName: string, env: { config: C, serde: TopicSerdes }): Promise<Handler> {
+  return await (await import(module) as Record<string, HandlerFactory<C>>)[exportName]!(env)
+}
+
 export interface WorkerHandler { handleBatch: BatchHandler, close: () => Promise<void> }
 
 type Bytes = Buffer | string | null
@@ -156,8 +161,7 @@ async function serveInWorker (): Promise<void> {
   // The loop's own record-by-record batch handler: poison kept per record, anything else fails the part.
   let handle: BatchHandler
   try {
-    const factory = (await import(module) as Record<string, HandlerFactory<unknown>>)[exportName]!
-    handle = byKey(await factory({ config, serde: topicSerdes(createRegistry(config.SCHEMA_REGISTRY_URL)) }), 1)
+    handle = byKey(await buildHandler(module, exportName, { config, serde: topicSerdes(createRegistry(config.SCHEMA_REGISTRY_URL)) }), 1)
   } catch (err) {
     port.postMessage({ failure: failureOf(classify(err)) })
     return
