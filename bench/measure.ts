@@ -1,8 +1,7 @@
 // Throughput of topic → topic passes on the same broker, for the benchmarks:
 // raw kafkajs passthrough (the baseline) and the kit's consumer loop with a handler.
-import { createRequire } from 'node:module'
 import type KafkaJS from 'kafkajs'
-import { kafkajs as fixedKafkajs } from '../lib/kafkajs.ts'
+import { kafkajs as fixedKafkajs, stock } from '../lib/kafkajs.ts'
 import { runLoop, type Handler, type LoopOptions } from '../lib/consumer-loop.ts'
 import type { KafkaClient, Producer } from '../lib/kafka.ts'
 import type { Logger } from '../lib/logger.ts'
@@ -23,21 +22,8 @@ async function rate (ctx: Ctx, outTopic: string, start: () => Promise<() => Prom
   return perSec
 }
 
-/**
- * kafkajs as published, a copy of its own beside the one lib/kafkajs.ts fixed: its
- * files are loaded afresh and the fixed ones put back in the require cache after.
- */
-function stockKafkajs (): typeof KafkaJS {
-  const require = createRequire(import.meta.url)
-  const dir = require.resolve('kafkajs').replace(/index\.js$/, '')
-  const ours = Object.entries(require.cache).filter(([file]) => file.startsWith(dir))
-  for (const [file] of ours) Reflect.deleteProperty(require.cache, file)
-  const stock = require('kafkajs') as typeof KafkaJS
-  for (const file of Object.keys(require.cache)) if (file.startsWith(dir)) Reflect.deleteProperty(require.cache, file)
-  for (const [file, m] of ours) require.cache[file] = m
-  return stock
-}
-export const kafkajsBuilds = { stock: stockKafkajs(), fixed: fixedKafkajs }
+/** kafkajs as published (a copy of its own) and as lib/kafkajs.ts fixes it. */
+export const kafkajsBuilds = { stock: stock<typeof KafkaJS>(), fixed: fixedKafkajs }
 
 /** Raw kafkajs (as published, or with the kit's fixes): the same bytes passed through, one send and one commit per batch. */
 export const rawPassthrough = (ctx: Ctx, src: string, out: string, group: string, kafkajs = kafkajsBuilds.stock): Promise<number> => rate(ctx, out, async () => {

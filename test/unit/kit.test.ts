@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream'
 import { pino } from 'pino'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { formatUnscaled, parseSchema, toUnscaled } from '../../lib/avro.ts'
 import { ConfigError, int, list, loadConfig, str } from '../../lib/config.ts'
 import { backoffMs, byKey, deadLetter, DLQ_HEADERS, envelopeOf } from '../../lib/consumer-loop.ts'
@@ -243,7 +243,7 @@ describe('fetching while records flow', () => {
 })
 
 describe('kafkajs produce path, as lib/kafkajs.ts leaves it', async () => {
-  const { crc32c, groupMessagesPerPartition } = await import('../../lib/kafkajs.ts')
+  const { crc32c, groupMessagesPerPartition, murmur2, stock } = await import('../../lib/kafkajs.ts')
   const { createRequire } = await import('node:module')
   const byteAtATime = createRequire(import.meta.url)('kafkajs/src/protocol/recordBatch/crc32C/crc32C.js') as (b: Buffer) => number
   it('checksums as CRC-32C does', () => {
@@ -256,7 +256,7 @@ describe('kafkajs produce path, as lib/kafkajs.ts leaves it', async () => {
   })
   it('is what kafkajs itself loads', () => {
     const load = createRequire(import.meta.url)
-    for (const file of ['producer/groupMessagesPerPartition.js', 'protocol/recordBatch/crc32C/index.js', 'protocol/encoder.js']) {
+    for (const file of ['producer/groupMessagesPerPartition.js', 'protocol/recordBatch/crc32C/index.js', 'protocol/encoder.js', 'producer/partitioners/default/murmur2.js', 'protocol/requests/produce/v3/request.js']) {
       expect((load(`kafkajs/src/${file}`) as Record<symbol, unknown>)[Symbol.for('clarity-sl-bridge.kafkajs-fixed')]).toBe(true)
     }
   })
@@ -273,6 +273,61 @@ describe('kafkajs produce path, as lib/kafkajs.ts leaves it', async () => {
       return e.writeEncoder(inner).buffer
     }
     expect(write(Unfilled).equals(write(Original))).toBe(true)
+  })
+  it('writes varints, 64-bit varints and 64-bit integers as kafkajs does', () => {
+    const load = createRequire(import.meta.url)
+    type E = { writeVarInt: (v: number) => E, writeVarLong: (v: unknown) => E, writeInt64: (v: unknown) => E, buffer: Buffer }
+    const Fixed = load('kafkajs/src/protocol/encoder.js') as (new () => E) & { sizeOfVarLong: (v: unknown) => number }
+    const Original = Object.getPrototypeOf(Fixed) as typeof Fixed
+    const ints = [0, 1, -1, 63, 64, -64, -65, 127, 128, 300, -300, 2 ** 20, 2 ** 30, -(2 ** 30), 2 ** 31 - 1, -(2 ** 31)]
+    const longs = [...ints, 2 ** 31, 2 ** 32, -(2 ** 32) - 5, 1_790_000_000_123, -1_790_000_000_123, 2 ** 51, -(2 ** 51), 2 ** 53 - 1, -(2 ** 53) + 1, 2 ** 60, '-42', '9223372036854775807']
+    const write = (Encoder: typeof Fixed): Buffer => {
+      const e = new Encoder()
+      for (const v of ints) e.writeVarInt(v)
+      for (const v of longs) e.writeVarLong(v).writeInt64(v)
+      return e.buffer
+    }
+    expect(write(Fixed).equals(write(Original))).toBe(true)
+    for (const v of longs) expect(Fixed.sizeOfVarLong(v)).toBe(Original.sizeOfVarLong(v))
+  })
+  it('writes produce requests byte for byte as kafkajs does', async () => {
+    type Produce = (a: object) => { apiVersion: number, encode: () => Promise<{ buffer: Buffer }> }
+    const file = 'kafkajs/src/protocol/requests/produce/v7/request.js'
+    const fixed = createRequire(import.meta.url)(file) as Produce
+    const original = stock<Produce>(file)
+    expect(original).not.toBe(fixed)
+    const Long = stock<{ fromValue: (v: string) => unknown }>('kafkajs/src/utils/long.js')
+    const value = (n: number): Buffer => Buffer.from(Array.from({ length: n }, (_, i) => (i * 7 + n) & 0xff))
+    const keyed = Array.from({ length: 200 }, (_, i) => ({ key: Buffer.from(`order-${i}`), value: value(900 + i) }))
+    const cases: Array<[string, object]> = [
+      ['keyed, 3 partitions, idempotent', { acks: -1, timeout: 30000, producerId: Long.fromValue('4711'), producerEpoch: 2, topicData: [{ topic: 'orders.mapped', partitions: [0, 1, 2].map((p) => ({ partition: p, firstSequence: 10 * p, messages: keyed.slice(p * 60, p * 60 + 60 + p) })) }] }],
+      ['strings, null key and value, two topics', { acks: 1, timeout: 5000, topicData: [
+        { topic: 'a', partitions: [{ partition: 0, messages: [{ key: 'schlüssel ✓', value: 'wert' }, { key: null, value: null }, { value: 'no key' }, { key: '', value: '' }] }] },
+        { topic: 'b.dlq', partitions: [{ partition: 4, messages: [{ key: Buffer.alloc(0), value: value(70000) }] }] }] }],
+      ['timestamps (sorted as strings), transactional', { acks: -1, timeout: 30000, transactionalId: 'tx-1', producerId: Long.fromValue('123456789012'), producerEpoch: 1, topicData: [{ topic: 't', partitions: [{ partition: 1, firstSequence: 3, messages: [
+        { key: 'k', value: 'x', timestamp: '1790000000999' }, { key: 'k', value: 'y', timestamp: '999' }, { key: 'k', value: 'z' }, { key: 'k', value: 'w', timestamp: 1790000001000 }] }] }] }],
+      ['headers on some records', { acks: -1, timeout: 30000, topicData: [{ topic: 'orders.raw.dlq', partitions: [{ partition: 0, messages: [
+        { key: 'k1', value: 'v1', headers: { 'dlq.error.code': 'UNKNOWN_SKU', multi: ['1', '2'], bytes: Buffer.from([1, 2, 3]) } }, { key: 'k2', value: 'v2', headers: {} }, { key: 'k3', value: 'v3' }] }] }] }],
+      ['compressed (left to kafkajs)', { acks: -1, timeout: 30000, compression: 1, topicData: [{ topic: 't', partitions: [{ partition: 0, messages: keyed.slice(0, 5) }] }] }],
+      ['a partition with no message (left to kafkajs)', { acks: -1, timeout: 30000, topicData: [{ topic: 't', partitions: [{ partition: 0, messages: [] }] }] }]
+    ]
+    vi.spyOn(Date, 'now').mockReturnValue(1_790_000_000_000)
+    try {
+      for (const [name, args] of cases) {
+        const [ours, theirs] = [await fixed(args).encode(), await original(args).encode()]
+        expect({ name, same: ours.buffer.equals(theirs.buffer) }).toEqual({ name, same: true })
+      }
+      expect(fixed(cases[0]![1]).apiVersion).toBe(7)
+    } finally {
+      vi.restoreAllMocks()
+    }
+  })
+  it('partitions keys as kafkajs does', () => {
+    const original = stock<(k: Buffer | string) => number>('kafkajs/src/producer/partitioners/default/murmur2.js')
+    expect(original).not.toBe(murmur2)
+    const keys: Array<Buffer | string> = ['', 'a', 'ab', 'abc', 'abcd', 'W00042', 'schlüssel ✓', '10042|MAIN', String(2 ** 40)]
+    for (let n = 0; n < 300; n++) keys.push(Buffer.from(Array.from({ length: n % 41 }, (_, i) => (i * 151 + n * 29) & 0xff)))
+    for (const k of keys) expect(murmur2(k)).toBe(original(k))
   })
   it('groups messages per partition, each in send order', () => {
     const messages = Array.from({ length: 10 }, (_, i) => ({ partition: i % 3, i }))
