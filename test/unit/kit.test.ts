@@ -256,7 +256,7 @@ describe('kafkajs produce path, as lib/kafkajs.ts leaves it', async () => {
   })
   it('is what kafkajs itself loads', () => {
     const load = createRequire(import.meta.url)
-    for (const file of ['producer/groupMessagesPerPartition.js', 'protocol/recordBatch/crc32C/index.js', 'protocol/encoder.js', 'producer/partitioners/default/murmur2.js', 'protocol/requests/produce/v3/request.js']) {
+    for (const file of ['producer/groupMessagesPerPartition.js', 'protocol/recordBatch/crc32C/index.js', 'protocol/encoder.js', 'producer/partitioners/default/murmur2.js', 'protocol/requests/produce/v3/request.js', 'protocol/recordBatch/record/v0/decoder.js']) {
       expect((load(`kafkajs/src/${file}`) as Record<symbol, unknown>)[Symbol.for('clarity-sl-bridge.kafkajs-fixed')]).toBe(true)
     }
   })
@@ -320,6 +320,33 @@ describe('kafkajs produce path, as lib/kafkajs.ts leaves it', async () => {
       expect(fixed(cases[0]![1]).apiVersion).toBe(7)
     } finally {
       vi.restoreAllMocks()
+    }
+  })
+  it('reads records as kafkajs does', async () => {
+    type Batch = { records: Array<Record<string, unknown>> }
+    const load = (from: (id: string) => unknown): { decode: (d: object) => Promise<Batch>, Decoder: new (b: Buffer) => object } => ({
+      decode: from('kafkajs/src/protocol/recordBatch/v0/decoder.js') as (d: object) => Promise<Batch>,
+      Decoder: from('kafkajs/src/protocol/decoder.js') as new (b: Buffer) => object
+    })
+    const fixed = load(createRequire(import.meta.url))
+    const original = load((id) => stock(id))
+    expect(original.decode).not.toBe(fixed.decode)
+    const Long = stock<{ fromValue: (v: string | number) => unknown }>('kafkajs/src/utils/long.js')
+    const { RecordBatch } = stock<{ RecordBatch: (o: object) => Promise<{ buffer: Buffer }> }>('kafkajs/src/protocol/recordBatch/v0/index.js')
+    const Record = stock<(o: object) => object>('kafkajs/src/protocol/recordBatch/record/v0/index.js')
+    const records = [
+      { offsetDelta: 0, timestampDelta: 0, key: Buffer.from('k'), value: Buffer.from('v') },
+      { offsetDelta: 1, timestampDelta: -5, key: null, value: null },
+      { offsetDelta: 2, timestampDelta: 2 ** 40, key: Buffer.from('schlüssel'), value: Buffer.alloc(300, 1), headers: { a: 'x', b: ['1', '2'], ['__proto__']: 'p' } },
+      { offsetDelta: 300, timestampDelta: 2 ** 50, key: Buffer.from('beyond 48 bits'), value: Buffer.from('y') },
+      { offsetDelta: 70000, timestampDelta: -(2 ** 55), key: Buffer.from('far back'), value: Buffer.from('z') }
+    ].map((r) => Record(r))
+    for (const [firstOffset, firstTimestamp] of [['0', 1_790_000_000_000], ['123456789012', 0], ['999999999999999', 5], ['1000000000000000', 1_790_000_000_000], ['9223372036854000000', -1]] as const) {
+      const bytes = (await RecordBatch({ firstOffset: Long.fromValue(firstOffset), firstTimestamp, maxTimestamp: firstTimestamp, lastOffsetDelta: 70000, records })).buffer
+      const [ours, theirs] = [await fixed.decode(new fixed.Decoder(bytes)), await original.decode(new original.Decoder(bytes))]
+      expect(ours.records.map((r) => ({ ...r, batchContext: undefined }))).toEqual(theirs.records.map((r) => ({ ...r, batchContext: undefined })))
+      expect(ours.records.map((r) => Object.keys(r.headers as object))).toEqual(theirs.records.map((r) => Object.keys(r.headers as object)))
+      expect(ours.records[0]!.offset).toBe(firstOffset)
     }
   })
   it('partitions keys as kafkajs does', () => {
