@@ -111,10 +111,22 @@ export async function createSerde<T> (registry: Registry, subject: string, schem
     return resolver
   }
 
+  // Values are written after the header in one reused buffer and copied out once
+  // (avsc's toBuffer allocates a zero-filled copy, then a header joined in front is another).
+  let scratch = Buffer.allocUnsafe(16 * 1024)
+  header.copy(scratch)
   return {
     encode (value) {
       try {
-        return Buffer.concat([header, reader.toBuffer(value)])
+        let end = reader.encode(value, scratch, 5)
+        if (end < 0) {
+          scratch = Buffer.allocUnsafe(2 * (scratch.length - end))
+          header.copy(scratch)
+          end = reader.encode(value, scratch, 5)
+        }
+        const out = Buffer.allocUnsafe(end)
+        scratch.copy(out, 0, 0, end)
+        return out
       } catch (err) {
         const paths: string[] = []
         reader.isValid(value, { errorHook: (p) => paths.push(p.join('.') || '(root)') })
@@ -125,7 +137,10 @@ export async function createSerde<T> (registry: Registry, subject: string, schem
       if (buf.length < 5 || buf[0] !== 0) throw bridgeError('DECODE_FAILED', `${subject}: not in the Confluent wire format (no magic byte)`)
       const resolver = await resolverFor(buf.readUInt32BE(1))
       try {
-        return reader.fromBuffer(buf.subarray(5), resolver === reader ? undefined : resolver as ReturnType<AvroType['createResolver']>) as T
+        const { value, offset } = reader.decode(buf, 5, resolver === reader ? undefined : resolver as ReturnType<AvroType['createResolver']>)
+        if (offset < 0) throw new Error('truncated buffer')
+        if (offset < buf.length) throw new Error('trailing data')
+        return value as T
       } catch (err) {
         throw bridgeError('DECODE_FAILED', `${subject}: ${(err as Error).message}`, { cause: err })
       }

@@ -53,6 +53,23 @@ describe('topology apply', () => {
     expect(await b.registry.register(subject, optional)).toBeGreaterThan(0)
   })
 
+  it('a serde reads back what it wrote, small or larger than its buffer, and refuses cut, padded or invalid values with the reason', async () => {
+    const t = testTopic(unique('serde'), 'orders.status')
+    const serde = await createSerde<Record<string, unknown>>(b.registry, subjectOf(t), readSchema(t))
+    const small = { clarityOrderId: 7, CustOrdNbr: '7', status: 'HELD', OrdNbr: null, reason: 'credit hold ✓', at: 1795774503000 }
+    const large = { ...small, reason: 'ü'.repeat(40000) }
+    for (const v of [small, large, small]) {
+      const bytes = serde.encode(v)
+      expect(bytes.readUInt32BE(1)).toBeGreaterThan(0)
+      expect(await serde.decode(bytes)).toEqual(v)
+    }
+    const bytes = serde.encode(small)
+    await expect(serde.decode(bytes.subarray(0, bytes.length - 3))).rejects.toMatchObject({ code: 'DECODE_FAILED', message: expect.stringMatching(/truncated/) })
+    await expect(serde.decode(Buffer.concat([bytes, Buffer.from([0])]))).rejects.toMatchObject({ code: 'DECODE_FAILED', message: expect.stringMatching(/trailing/) })
+    expect(() => serde.encode({ ...small, status: 42 })).toThrow(/invalid value at status/)
+    expect(await serde.decode(serde.encode(small))).toEqual(small)
+  })
+
   it('several clients registering a new subject at once all get its id (instances starting together)', async () => {
     const t = testTopic(unique('together'), 'orders.status')
     const ids = await Promise.all(Array.from({ length: 6 }, () => createRegistry(env().registryUrl).register(subjectOf(t), readSchema(t))))
