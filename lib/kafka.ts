@@ -94,10 +94,12 @@ const levelNames: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 
 const toBuffer = (v: Buffer | string | null): Buffer | null => v === null ? null : Buffer.isBuffer(v) ? v : Buffer.from(v)
 
+// Per record read, so no entries array for the usual record without headers.
 function headersOf (h: IHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {}
-  for (const [k, v] of Object.entries(h ?? {})) {
-    if (v === undefined) continue
+  for (const k in h) {
+    const v = h[k]
+    if (v === undefined || !Object.hasOwn(h, k)) continue
     const one = Array.isArray(v) ? v[v.length - 1] : v
     if (one !== undefined) out[k] = one.toString()
   }

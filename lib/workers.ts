@@ -54,6 +54,11 @@ function unpack (p: Packed): Array<Buffer | null> {
   return out
 }
 
+function hasAny (h: Record<string, string>): boolean {
+  for (const k in h) if (Object.hasOwn(h, k)) return true
+  return false
+}
+
 const failureOf = (e: BridgeError): Failure => [e.kind, String(e.code), e.message, e.retryAfterMs, e.local]
 const errorOf = (f: Failure): BridgeError => new BridgeError(f[1], f[0], f[2], { retryAfterMs: f[3], local: f[4] })
 
@@ -118,7 +123,7 @@ export async function handlerInWorkers<C> (o: { module: string, exportName: stri
       partition: records[0]!.partition,
       offsets: records.map((r) => r.offset),
       timestamps: new Float64Array(records.map((r) => r.timestamp)),
-      headers: records.some((r) => Object.keys(r.headers).length > 0) ? records.map((r) => r.headers) : undefined
+      headers: records.some((r) => hasAny(r.headers)) ? records.map((r) => r.headers) : undefined
     }
     busy[i]!++
     const reply = await new Promise<Reply>((resolve, reject) => {
@@ -130,9 +135,13 @@ export async function handlerInWorkers<C> (o: { module: string, exportName: stri
     return () => {
       const keys = unpack(reply.keys)
       const values = unpack(reply.values)
-      for (let k = 0; k < keys.length; k++) {
-        const [topic, headers, partition, timestamp] = typeof reply.outs === 'string' ? [reply.outs] : reply.outs[k]!
-        result.out!.push({ topic, key: keys[k]!, value: values[k]!, headers, partition, timestamp })
+      const outs = reply.outs
+      if (typeof outs === 'string') for (let k = 0; k < keys.length; k++) result.out!.push({ topic: outs, key: keys[k]!, value: values[k]! })
+      else {
+        for (let k = 0; k < keys.length; k++) {
+          const [topic, headers, partition, timestamp] = outs[k]!
+          result.out!.push({ topic, key: keys[k]!, value: values[k]!, headers, partition, timestamp })
+        }
       }
       for (const [j, f] of reply.rejected) result.rejected!.push({ record: records[j]!, error: errorOf(f) })
     }
