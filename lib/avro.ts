@@ -13,11 +13,14 @@ class DecimalType extends types.LogicalType {
   private readonly scale: number
   private readonly precision: number
 
+  private readonly bytes: boolean
+
   constructor (schema: avro.Schema, opts?: avro.ForSchemaOptions) {
     super(schema, opts)
     const attrs = schema as unknown as { scale?: number, precision: number }
     this.scale = attrs.scale ?? 0
     this.precision = attrs.precision
+    this.bytes = this.underlyingType.typeName === 'bytes'
   }
 
   override _fromValue (buf: Buffer): string {
@@ -32,11 +35,8 @@ class DecimalType extends types.LogicalType {
   override _toValue (val: unknown): Buffer {
     const small = smallUnscaled(val, this.scale)
     if (small !== undefined) {
-      // Minimal two's-complement big-endian bytes, as the Avro spec requires.
-      let k = 1
-      while (small >= 2 ** (8 * k - 1) || small < -(2 ** (8 * k - 1))) k++
-      const b = Buffer.allocUnsafe(k)
-      b.writeIntBE(small, 0, k)
+      const b = Buffer.allocUnsafe(bytesFor(small))
+      writeSmall(b, 0, b.length, small)
       return b
     }
     const n = toUnscaled(val, this.scale)
@@ -53,7 +53,7 @@ class DecimalType extends types.LogicalType {
   // Straight from and into the tap: the generic path makes a Buffer per amount each way,
   // and an order carries a dozen amounts. Only `bytes` decimals, which the schemas use.
   _read (tap: Tap): string | undefined {
-    if (this.underlyingType.typeName !== 'bytes') return generic._read.call(this, tap) as string
+    if (!this.bytes) return generic._read.call(this, tap) as string
     const len = tap.readLong()
     const pos = tap.pos
     tap.pos += len
@@ -64,16 +64,15 @@ class DecimalType extends types.LogicalType {
   }
 
   _write (tap: Tap, val: unknown): void {
-    const small = this.underlyingType.typeName === 'bytes' ? smallUnscaled(val, this.scale) : undefined
+    const small = this.bytes ? smallUnscaled(val, this.scale) : undefined
     if (small === undefined) { generic._write.call(this, tap, val); return }
-    let k = 1
-    while (small >= 2 ** (8 * k - 1) || small < -(2 ** (8 * k - 1))) k++
+    const k = bytesFor(small)
     tap.writeLong(k)
     const pos = tap.pos
     tap.pos += k
     // Out of room: avsc sizes a buffer from pos and writes the value again.
     if (tap.pos > tap.buf.length) return
-    tap.buf.writeIntBE(small, pos, k)
+    writeSmall(tap.buf, pos, k, small)
   }
 
   override _resolve (type: avro.Type): ((x: unknown) => unknown) | undefined {
@@ -130,10 +129,33 @@ function smallUnscaled (val: unknown, scale: number): number | undefined {
   return neg ? -n : n
 }
 
+// Every amount of every record goes through these: table lookups and integer
+// arithmetic instead of powers, padding and slices.
+const BYTE_LIMITS = [0, 2 ** 7, 2 ** 15, 2 ** 23, 2 ** 31, 2 ** 39, 2 ** 47]
+const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i)
+
+/** Bytes of the minimal two's complement of an integer below 2^47 in magnitude, as the Avro spec requires. */
+function bytesFor (n: number): number {
+  let k = 1
+  while (n >= BYTE_LIMITS[k]! || n < -BYTE_LIMITS[k]!) k++
+  return k
+}
+
+function writeSmall (buf: Buffer, pos: number, k: number, n: number): void {
+  for (let i = pos + k - 1; i >= pos; i--) {
+    buf[i] = n & 0xff
+    n = Math.floor(n / 256)
+  }
+}
+
 function formatSmall (n: number, scale: number): string {
   const neg = n < 0
-  const digits = String(neg ? -n : n).padStart(scale + 1, '0')
-  const out = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`
+  const abs = neg ? -n : n
+  if (scale === 0) return String(n)
+  if (scale >= POW10.length) return formatUnscaled(BigInt(n), scale)
+  const whole = Math.floor(abs / POW10[scale]!)
+  const frac = String(abs - whole * POW10[scale]!)
+  const out = `${whole}.${frac.length < scale ? '0'.repeat(scale - frac.length) + frac : frac}`
   return neg ? `-${out}` : out
 }
 

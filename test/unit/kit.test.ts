@@ -57,6 +57,26 @@ describe('decimal money', () => {
       expect(toUnscaled((type.fromBuffer(onWire) as { a: string }).a, 4)).toBe(toUnscaled(v, 4))
     }
   })
+  it('writes and reads every size of amount as the BigInt arithmetic does, at scales 0, 2, 4 and 9', () => {
+    const bytes = parseSchema({ type: 'bytes' })
+    for (const scale of [0, 2, 4, 9]) {
+      const t = parseSchema({ type: 'record', name: 'S', fields: [{ name: 'a', type: { type: 'bytes', logicalType: 'decimal', precision: 20, scale } }] })
+      const unscaled: bigint[] = [0n, 1n, -1n, 7n, -10n, 99n, 100n, -101n]
+      for (let k = 1; k <= 7; k++) for (const d of [-1n, 0n, 1n]) { const edge = 1n << BigInt(8 * k - 1); unscaled.push(edge + d, -edge + d) }
+      for (let i = 0; i < 200; i++) unscaled.push(BigInt(Math.floor((i % 2 === 0 ? 1 : -1) * Math.random() * 10 ** (1 + (i % 14)))))
+      for (const n of unscaled) {
+        const v = formatUnscaled(n, scale)
+        const onWire = t.toBuffer({ a: v })
+        expect((t.fromBuffer(onWire) as { a: string }).a).toBe(v)
+        const raw = bytes.fromBuffer(onWire) as Buffer
+        let back = 0n
+        for (const byte of raw) back = (back << 8n) | BigInt(byte)
+        if ((raw[0]! & 0x80) !== 0) back -= 1n << BigInt(raw.length * 8)
+        expect(back).toBe(n)
+        expect(raw.length === 1 || !(raw[0] === 0 && (raw[1]! & 0x80) === 0) && !(raw[0] === 0xff && (raw[1]! & 0x80) !== 0)).toBe(true)
+      }
+    }
+  })
   it('reads and writes decimals inside unions and arrays', () => {
     const t = parseSchema({
       type: 'record', name: 'N', fields: [
