@@ -5,7 +5,7 @@ import { kafkajs as fixedKafkajs, stock } from '../lib/kafkajs.ts'
 import { runLoop, type Handler, type LoopOptions } from '../lib/consumer-loop.ts'
 import type { KafkaClient, Producer } from '../lib/kafka.ts'
 import type { Logger } from '../lib/logger.ts'
-import { createMetrics } from '../lib/metrics.ts'
+import { createMetrics, type Metrics } from '../lib/metrics.ts'
 
 export interface Ctx { kafka: KafkaClient, brokers: string[], producer: Producer, logger: Logger, total: (topic: string) => Promise<number>, n: number, partitions: number }
 
@@ -46,11 +46,15 @@ export const rawPassthrough = (ctx: Ctx, src: string, out: string, group: string
   return async () => { await cons.disconnect(); await p.disconnect() }
 })
 
+// One set of metrics for every round, as one service has: each set starts its own
+// default collectors (a GC observer, an event-loop monitor), which would pile up.
+let metrics: Metrics | undefined
+
 /** The kit's loop with a record handler or a batch handler, producing to `out`. */
 export const kitLoop = (ctx: Ctx, src: string, out: string, group: string, h: Handler | Pick<LoopOptions, 'handleBatch' | 'batchSize'>): Promise<number> => rate(ctx, out, async () => {
   const consumer = await ctx.kafka.consumer(group)
   void runLoop({
-    service: group, consumer, producer: ctx.producer, topics: [src], logger: ctx.logger, metrics: createMetrics(group),
+    service: group, consumer, producer: ctx.producer, topics: [src], logger: ctx.logger, metrics: metrics ??= createMetrics('bench'),
     concurrency: ctx.partitions, fromBeginning: true, onFatal: (err) => { throw err }, ...(typeof h === 'function' ? { handle: h } : h)
   })
   return async () => { await consumer.disconnect() }
