@@ -185,3 +185,24 @@ export function parseSchema (schema: object | string): AvroType {
     assertLogicalTypes: true
   })
 }
+
+/**
+ * A copy of a record schema without the fields a reader never uses, named per record type
+ * (by short name): read through it, avsc skips those fields' bytes instead of building
+ * their strings and amounts. The writer's schema is unchanged; only a reader narrows.
+ */
+export function withoutFields (schema: object, unread: Record<string, string[]>): object {
+  const prune = (t: unknown): unknown => {
+    if (Array.isArray(t)) return t.map(prune)
+    if (t === null || typeof t !== 'object') return t
+    const o = t as { type?: unknown, name?: string, fields?: Array<{ name: string, type: unknown }>, items?: unknown, values?: unknown }
+    if (o.type === 'record' && o.fields !== undefined) {
+      const skip = unread[(o.name ?? '').split('.').pop()!] ?? []
+      return { ...o, fields: o.fields.filter((f) => !skip.includes(f.name)).map((f) => ({ ...f, type: prune(f.type) })) }
+    }
+    if (o.type === 'array') return { ...o, items: prune(o.items) }
+    if (o.type === 'map') return { ...o, values: prune(o.values) }
+    return t
+  }
+  return prune(schema) as object
+}

@@ -87,23 +87,26 @@ export function createRegistry (url: string): Registry {
 
 /**
  * A serde for one subject. Values are written with `schema` (registered at creation)
- * and read into `schema` from whatever compatible writer schema produced them.
+ * and read into `schema` from whatever compatible writer schema produced them, or into
+ * `readAs` when given: a narrower view of `schema` (see withoutFields) for a reader that
+ * uses only some fields.
  */
-export async function createSerde<T> (registry: Registry, subject: string, schema: object): Promise<Serde<T>> {
-  const reader = parseSchema(schema)
+export async function createSerde<T> (registry: Registry, subject: string, schema: object, readAs?: object): Promise<Serde<T>> {
+  const writer = parseSchema(schema)
+  const reader = readAs === undefined ? writer : parseSchema(readAs)
   const writerId = await registry.register(subject, schema)
   const header = Buffer.alloc(5)
   header.writeUInt32BE(writerId, 1)
   const resolvers = new Map<number, AvroType | ReturnType<AvroType['createResolver']>>()
-  resolvers.set(writerId, reader)
+  resolvers.set(writerId, reader === writer ? reader : reader.createResolver(writer))
 
   async function resolverFor (id: number): Promise<AvroType | ReturnType<AvroType['createResolver']>> {
     const cached = resolvers.get(id)
     if (cached !== undefined) return cached
-    const writer = parseSchema(await registry.schemaOf(id))
+    const other = parseSchema(await registry.schemaOf(id))
     let resolver
     try {
-      resolver = reader.createResolver(writer)
+      resolver = reader.createResolver(other)
     } catch (err) {
       throw bridgeError('INCOMPATIBLE_SCHEMA', `writer schema ${id} cannot be read as ${subject}: ${(err as Error).message}`, { cause: err })
     }
@@ -118,18 +121,18 @@ export async function createSerde<T> (registry: Registry, subject: string, schem
   return {
     encode (value) {
       try {
-        let end = reader.encode(value, scratch, 5)
+        let end = writer.encode(value, scratch, 5)
         if (end < 0) {
           scratch = Buffer.allocUnsafe(2 * (scratch.length - end))
           header.copy(scratch)
-          end = reader.encode(value, scratch, 5)
+          end = writer.encode(value, scratch, 5)
         }
         const out = Buffer.allocUnsafe(end)
         scratch.copy(out, 0, 0, end)
         return out
       } catch (err) {
         const paths: string[] = []
-        reader.isValid(value, { errorHook: (p) => paths.push(p.join('.') || '(root)') })
+        writer.isValid(value, { errorHook: (p) => paths.push(p.join('.') || '(root)') })
         throw bridgeError('ENCODE_FAILED', `${subject}: invalid value at ${paths.join(', ') || (err as Error).message}`, { cause: err })
       }
     },

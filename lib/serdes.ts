@@ -3,22 +3,26 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { projectRoot } from '../infra/embedded.ts'
 import { subjectOf, type Topic } from '../topology/topology.ts'
+import { withoutFields } from './avro.ts'
 import { createSerde, type Registry, type Serde } from './registry.ts'
 
-export type TopicSerdes = <T>(topic: Topic) => Promise<Serde<T>>
+/** A topic's serde; with `unread`, it decodes without those fields (see withoutFields). */
+export type TopicSerdes = <T>(topic: Topic, unread?: Record<string, string[]>) => Promise<Serde<T>>
 
 export function readSchema (topic: Topic): object {
   return JSON.parse(readFileSync(join(projectRoot, 'schemas', `${topic.schema}.avsc`), 'utf8')) as object
 }
 
-/** One serde per topic, made on first use. */
+/** One serde per topic (and view), made on first use. */
 export function topicSerdes (registry: Registry): TopicSerdes {
   const serdes = new Map<string, Promise<Serde<unknown>>>()
-  return <T>(topic: Topic) => {
-    let s = serdes.get(topic.name)
+  return <T>(topic: Topic, unread?: Record<string, string[]>) => {
+    const key = unread === undefined ? topic.name : `${topic.name} ${JSON.stringify(unread)}`
+    let s = serdes.get(key)
     if (s === undefined) {
-      s = createSerde<unknown>(registry, subjectOf(topic), readSchema(topic))
-      serdes.set(topic.name, s)
+      const schema = readSchema(topic)
+      s = createSerde<unknown>(registry, subjectOf(topic), schema, unread === undefined ? undefined : withoutFields(schema, unread))
+      serdes.set(key, s)
     }
     return s as Promise<Serde<T>>
   }

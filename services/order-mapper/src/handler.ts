@@ -6,13 +6,13 @@ import { loadOrderMapping } from '../../../lib/mapping.ts'
 import type { HandlerFactory } from '../../../lib/workers.ts'
 import { prefixed } from '../../../topology/topology.ts'
 import type { Config } from './config.ts'
-import { mapOrder, type MappedOrder, type OrderEvent } from './transform.ts'
+import { mapOrder, UNREAD, type MappedOrder, type OrderEvent } from './transform.ts'
 
 export const createMapperHandler: HandlerFactory<Config> = async ({ config: c, serde }) => {
   const { topics } = prefixed(c.BRIDGE_TOPIC_PREFIX)
   const mapping = loadOrderMapping(c.ORDER_MAPPING_FILE)
   const customers = loadCustomerMapping(c.CUSTOMER_MAPPING_FILE)
-  const raw = await serde<OrderEvent>(topics.ordersRaw)
+  const raw = await serde<OrderEvent>(topics.ordersRaw, UNREAD)
   const mapped = await serde<MappedOrder>(topics.ordersMapped)
   return async (rec) => {
     if (rec.value === null) throw poison('INVALID_RECORD', 'a tombstone on orders.raw')

@@ -10,6 +10,20 @@ import type { ClarityContact, Dec, MappedOrder, OrderEvent, SlLine } from '../..
 
 export type { MappedOrder, OrderEvent }
 
+/**
+ * Fields of orders.raw (per record type) that mapOrder never reads: the mapper decodes
+ * without them (skipping is cheaper than building their strings and amounts). Reading one
+ * of them here means taking it off this list; the test beside this file maps every
+ * fixture both ways and fails when the output differs.
+ */
+export const UNREAD: Record<string, string[]> = {
+  ClarityOrderEvent: ['source', 'receivedAt'],
+  ClaritySalesOrder: ['CustomKey', 'UpdatedDate', 'TypeKey', 'UserContactEmail', 'PurchaseOrderNumber', 'Discounts', 'Payments'],
+  ClarityTotals: ['SubTotal'],
+  ClarityContact: ['Email1', 'Phone1'],
+  ClaritySalesItem: ['ID', 'ProductKey', 'UnitCorePrice', 'ExtendedTaxAmount', 'Discounts']
+}
+
 /** SL's char(n) lengths of the fields the mapping fills. */
 const LEN: Record<string, number> = {
   SOTypeID: 4, CustID: 15, CustOrdNbr: 25, CuryID: 4, ShipViaID: 15, TaxID00: 10, User1: 30, SlsperID: 10, ProjectID: 16,

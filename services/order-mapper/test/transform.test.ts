@@ -5,7 +5,10 @@ import { describe, expect, it } from 'vitest'
 import { projectRoot } from '../../../infra/embedded.ts'
 import { checkMapping, clarityIdOf, loadOrderMapping, MappingError, skuOf } from '../../../lib/mapping.ts'
 import { loadCustomerMapping } from '../../../lib/customers.ts'
-import { mapOrder, type OrderEvent } from '../src/transform.ts'
+import { mapOrder, UNREAD, type OrderEvent } from '../src/transform.ts'
+import { parseSchema, withoutFields } from '../../../lib/avro.ts'
+import { readSchema } from '../../../lib/serdes.ts'
+import { topics } from '../../../topology/topology.ts'
 
 const mapping = loadOrderMapping(join(projectRoot, 'mappings/orders.yaml'))
 const fixture = (name: string): OrderEvent => JSON.parse(readFileSync(join(projectRoot, 'test/fixtures/orders.raw', `${name}.json`), 'utf8')) as OrderEvent
@@ -96,6 +99,44 @@ describe('order mapping', () => {
     for (const status of ['Confirmed', 'On Hold', 'Processing', 'Shipped', 'Completed']) {
       expect(mapOrder(withOrder(eur, (o) => { o.StatusKey = status }), mapping)).toBeUndefined()
     }
+  })
+})
+
+describe('reading orders.raw without the fields the mapping never reads (UNREAD)', () => {
+  const schema = readSchema(topics.ordersRaw)
+  const whole = parseSchema(schema)
+  const view = parseSchema(withoutFields(schema, UNREAD))
+  const resolver = view.createResolver(whole)
+  const outcome = (ev: OrderEvent): unknown => { try { return mapOrder(ev, mapping) } catch (e) { return { code: (e as { code: string }).code, message: (e as Error).message } } }
+  const variants: Array<[string, (o: Order) => void]> = [
+    ['as it is', () => {}],
+    ['renamed SKU, region prefix, three street lines, fees', (o) => { o.SalesItems[0]!.Sku = 'VALVE-BRASS-1/2IN'; o.ShippingContact.Address = { ...o.ShippingContact.Address, RegionCode: 'US-CA', Street2: 'Building 4', Street3: 'Dock 2' }; o.Totals.Handling = '2.0000'; o.Totals.Fees = '1.0500'; o.Totals.Total = '61.3800' }],
+    ['GBP, no contact name, unknown shipping method', (o) => { o.SellingCurrencyKey = 'GBP'; o.ShippingContact.FirstName = null; o.ShippingContact.Address.Company = 'Acme Ltd'; o.ShippingMethodKey = 'DRONE' }],
+    ['cancelled', (o) => { o.StatusKey = 'Void' }],
+    ['past Pending', (o) => { o.StatusKey = 'Shipped' }],
+    ['150 lines', (o) => { o.SalesItems = Array.from({ length: 150 }, (_, i) => ({ ...o.SalesItems[0]!, Sku: `CLAMP-SS-${i % 9}` })) }],
+    ['totals a cent off', (o) => { o.Totals.Total = '58.3400' }],
+    ['an account key SL cannot use', (o) => { o.AccountKey = 'ana@example' }]
+  ]
+  it.each(variants)('maps the same, %s', (_n, change) => {
+    for (const base of [eur, guest]) {
+      const bytes = whole.toBuffer(withOrder(base, change))
+      const narrow = view.fromBuffer(bytes, resolver) as OrderEvent
+      expect((narrow.order as { Payments?: unknown }).Payments).toBeUndefined()
+      expect(outcome(narrow)).toEqual(outcome(whole.fromBuffer(bytes) as OrderEvent))
+    }
+  })
+  it('names only fields orders.raw has', () => {
+    const named = new Map<string, string[]>()
+    const walk = (t: unknown): void => {
+      if (Array.isArray(t)) { t.forEach(walk); return }
+      if (t === null || typeof t !== 'object') return
+      const o = t as { type?: unknown, name?: string, fields?: Array<{ name: string, type: unknown }>, items?: unknown }
+      if (o.type === 'record') { named.set(o.name!, o.fields!.map((f) => f.name)); o.fields!.forEach((f) => walk(f.type)) }
+      if (o.type === 'array') walk(o.items)
+    }
+    walk(schema)
+    for (const [record, fields] of Object.entries(UNREAD)) expect(fields.filter((f) => !(named.get(record) ?? []).includes(f)), record).toEqual([])
   })
 })
 
