@@ -73,7 +73,7 @@ describe('topology apply', () => {
     const narrow = await createSerde<Record<string, unknown>>(b.registry, subjectOf(t), readSchema(t), withoutFields(readSchema(t), { OrderStatus: ['reason', 'OrdNbr'] }))
     const { reason: _r, OrdNbr: _o, ...rest } = small
     expect(await narrow.decode(serde.encode(small))).toEqual(rest)
-    expect(await narrow.decode(narrow.encode(large))).toEqual({ ...rest })
+    expect(await narrow.decode(narrow.encode(large))).toEqual(rest)
   })
 
   it('several clients registering a new subject at once all get its id (instances starting together)', async () => {
