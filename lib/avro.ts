@@ -25,7 +25,7 @@ class DecimalType extends types.LogicalType {
 
   override _fromValue (buf: Buffer): string {
     // Up to 6 bytes (±1.4e14 unscaled) is exact in a double; larger takes BigInt.
-    if (buf.length > 0 && buf.length <= 6) return formatSmall(buf.readIntBE(0, buf.length), this.scale)
+    if (buf.length > 0 && buf.length <= 6) return formatUnscaledNumber(buf.readIntBE(0, buf.length), this.scale)
     let n = 0n
     for (const byte of buf) n = (n << 8n) | BigInt(byte)
     if (buf.length > 0 && (buf[0]! & 0x80) !== 0) n -= 1n << BigInt(buf.length * 8)
@@ -33,7 +33,7 @@ class DecimalType extends types.LogicalType {
   }
 
   override _toValue (val: unknown): Buffer {
-    const small = smallUnscaled(val, this.scale)
+    const small = toUnscaledNumber(val, this.scale)
     if (small !== undefined) {
       const b = Buffer.allocUnsafe(bytesFor(small))
       writeSmall(b, 0, b.length, small)
@@ -59,12 +59,12 @@ class DecimalType extends types.LogicalType {
     tap.pos += len
     if (len < 0) tap.pos = tap.buf.length + 1
     if (tap.pos > tap.buf.length) return undefined
-    if (len > 0 && len <= 6) return formatSmall(tap.buf.readIntBE(pos, len), this.scale)
+    if (len > 0 && len <= 6) return formatUnscaledNumber(tap.buf.readIntBE(pos, len), this.scale)
     return this._fromValue(tap.buf.subarray(pos, pos + len))
   }
 
   _write (tap: Tap, val: unknown): void {
-    const small = this.bytes ? smallUnscaled(val, this.scale) : undefined
+    const small = this.bytes ? toUnscaledNumber(val, this.scale) : undefined
     if (small === undefined) { generic._write.call(this, tap, val); return }
     const k = bytesFor(small)
     tap.writeLong(k)
@@ -90,10 +90,11 @@ const SMALL_DIGITS = 14
 
 /**
  * The unscaled integer of a decimal string when it is exact as a double (at most 14
- * digits); undefined when longer. A hand loop: this runs for every amount of every
- * record, and a regular expression plus slices cost several times as much.
+ * digits); undefined when longer (toUnscaled takes any). A hand loop: this runs for
+ * every amount of every record, and a regular expression plus slices cost several
+ * times as much.
  */
-function smallUnscaled (val: unknown, scale: number): number | undefined {
+export function toUnscaledNumber (val: unknown, scale: number): number | undefined {
   if (typeof val !== 'string') return undefined
   const len = val.length
   let i = val.charCodeAt(0) === 45 ? 1 : 0
@@ -148,19 +149,22 @@ function writeSmall (buf: Buffer, pos: number, k: number, n: number): void {
   }
 }
 
-function formatSmall (n: number, scale: number): string {
+/** A safe integer of units of 10^-scale as a decimal string: formatUnscaled without BigInt. */
+export function formatUnscaledNumber (n: number, scale: number): string {
   const neg = n < 0
   const abs = neg ? -n : n
   if (scale === 0) return String(n)
   if (scale >= POW10.length) return formatUnscaled(BigInt(n), scale)
-  const whole = Math.floor(abs / POW10[scale]!)
-  const frac = String(abs - whole * POW10[scale]!)
+  // Remainder first: abs / 10^scale can round up to the next integer near 2^53.
+  const rest = abs % POW10[scale]!
+  const whole = (abs - rest) / POW10[scale]!
+  const frac = String(rest)
   const out = `${whole}.${frac.length < scale ? '0'.repeat(scale - frac.length) + frac : frac}`
   return neg ? `-${out}` : out
 }
 
 export function toUnscaled (val: unknown, scale: number): bigint {
-  const small = smallUnscaled(val, scale)
+  const small = toUnscaledNumber(val, scale)
   if (small !== undefined) return BigInt(small)
   const s = typeof val === 'number' ? val.toFixed(scale) : String(val)
   if (!decimalPattern.test(s)) throw new Error(`not a decimal: ${s}`)

@@ -1,7 +1,7 @@
 // Pure: a Clarity order event (orders.raw) → the SL sales order to send (orders.mapped),
 // by the mapping file. Anything SL would refuse for this order's own data is poison
 // with a reason a person can act on; nothing is silently cut to fit.
-import { formatUnscaled, toUnscaled } from '../../../lib/avro.ts'
+import { formatUnscaledNumber, toUnscaled, toUnscaledNumber } from '../../../lib/avro.ts'
 import { ALPHA3 } from '../../../lib/countries.ts'
 import { poison } from '../../../lib/errors.ts'
 import type { Fact, OrderMapping, Rule } from '../../../lib/mapping.ts'
@@ -33,29 +33,62 @@ const LEN: Record<string, number> = {
 const CUST_ID = /^[A-Z0-9-]+$/
 const MAX_LINES = 999
 
-/** The value when it fits SL's char(len); the field is named only when it does not. */
-function fit (value: string, len: number, field: string | (() => string)): string {
+/** The value when it fits SL's char(len); the field (ShipName, Lines[2].Descr) is named only when it does not. */
+function fit (value: string, len: number, field: string, at: 'Ship' | 'Bill' | '' | number = ''): string {
   if (value.length > len) {
-    const name = typeof field === 'string' ? field : field()
+    const name = typeof at === 'number' ? `Lines[${at}].${field}` : at + field
     throw poison('FIELD_TOO_LONG', `${name} "${value}" is ${value.length} characters; SL allows ${len}. Shorten it in Clarity or change the mapping`)
   }
   return value
 }
 
-const cents = (d: Dec): bigint => toUnscaled(d, 2)
-const money = (c: bigint): Dec => formatUnscaled(c, 2)
-/** qty × price to the cent, half away from zero. */
-function extended (qty: Dec, price: Dec): bigint {
-  const raw = toUnscaled(qty, 4) * toUnscaled(price, 4) // scale 8
-  const sign = raw < 0n ? -1n : 1n
-  return sign * ((sign * raw + 500000n) / 1000000n)
+// Money as integers of cents (and of 10^-4 for quantities and prices) in plain numbers:
+// SL keeps money as float, exact to the cent only while the cents stay a safe integer
+// (below 90 trillion), so that is the range an order can be reconciled in. Products
+// past 2^53 before rounding are taken through BigInt.
+function exact (n: number | bigint, what: () => string): number {
+  if (typeof n === 'bigint' ? n <= MAX_SAFE && n >= -MAX_SAFE : Number.isSafeInteger(n)) return Number(n)
+  throw poison('AMOUNT_TOO_LARGE', `${what()} is beyond what SL keeps exact to the cent (its money is float: at most ${money(Number.MAX_SAFE_INTEGER)})`)
 }
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
+/** An amount past 14 digits (toUnscaledNumber's reach), in BigInt and back. */
+const wide = (d: Dec, scale: number, what: string): number => exact(toUnscaled(d, scale), () => `${what} ${d}`)
+/** Clarity's amounts carry four decimals; SL's money is to the cent. */
+function cents (d: Dec, what: string): number {
+  const u = toUnscaledNumber(d, 4)
+  if (u !== undefined && u % 100 === 0) return u / 100
+  const big = toUnscaled(d, 4)
+  if (big % 100n !== 0n) throw poison('AMOUNT_NOT_IN_CENTS', `${what} ${d} has a fraction of a cent; SL keeps money to the cent`)
+  return exact(big / 100n, () => `${what} ${d}`)
+}
+const money = (c: number): Dec => formatUnscaledNumber(c, 2)
+function add (a: number, b: number, what: string): number {
+  const sum = a + b
+  return Number.isSafeInteger(sum) ? sum : exact(sum, () => what)
+}
+
+/** a × b ÷ 10^k, half away from zero. */
+function scaleDown (a: number, b: number, k: number, what: () => string): number {
+  const p = a * b
+  if (Number.isSafeInteger(p)) {
+    const abs = p < 0 ? -p : p
+    const rest = abs % POW10[k]!
+    const q = (abs - rest) / POW10[k]! + (rest * 2 >= POW10[k]! ? 1 : 0)
+    return p < 0 && q !== 0 ? -q : q
+  }
+  const x = BigInt(a) * BigInt(b)
+  const half = 5n * 10n ** BigInt(k - 1)
+  return exact((x + (x < 0n ? -half : half)) / 10n ** BigInt(k), what)
+}
+const POW10 = Array.from({ length: 12 }, (_, i) => 10 ** i)
 
 interface SlAddress { Name: string, Addr1: string, Addr2: string, City: string, State: string, Zip: string, Country: string }
 
 function address (prefix: 'Ship' | 'Bill', c: ClarityContact): SlAddress {
   const a = c.Address
-  const name = [c.FirstName, c.LastName].filter((x) => x !== null && x.trim() !== '').join(' ').trim() || (a.Company ?? '').trim()
+  const first = c.FirstName !== null && c.FirstName.trim() !== '' ? c.FirstName : ''
+  const last = c.LastName !== null && c.LastName.trim() !== '' ? c.LastName : ''
+  const name = (first !== '' && last !== '' ? `${first} ${last}` : first + last).trim() || (a.Company ?? '').trim()
   const country = ALPHA3[a.CountryCode.trim().toUpperCase()]
   if (country === undefined) throw poison('UNKNOWN_COUNTRY', `${prefix === 'Ship' ? 'ShippingContact' : 'BillingContact'}.Address.CountryCode "${a.CountryCode}" is not an ISO 3166 country`)
   // Region codes arrive as "TX" or "US-TX"; SL keeps the subdivision alone.
@@ -63,12 +96,12 @@ function address (prefix: 'Ship' | 'Bill', c: ClarityContact): SlAddress {
   const street2 = a.Street2 === null || a.Street2.trim() === '' ? '' : a.Street2.trim()
   const street3 = a.Street3 === null || a.Street3.trim() === '' ? '' : a.Street3.trim()
   return {
-    Name: fit(name, LEN.Name!, () => `${prefix}Name`),
-    Addr1: fit(a.Street1.trim(), LEN.Addr1!, () => `${prefix}Addr1`),
-    Addr2: fit(street2 !== '' && street3 !== '' ? `${street2}, ${street3}` : street2 + street3, LEN.Addr2!, () => `${prefix}Addr2`),
-    City: fit(a.City.trim(), LEN.City!, () => `${prefix}City`),
-    State: fit(region, LEN.State!, () => `${prefix}State`),
-    Zip: fit((a.PostalCode ?? '').trim(), LEN.Zip!, () => `${prefix}Zip`),
+    Name: fit(name, LEN.Name!, 'Name', prefix),
+    Addr1: fit(a.Street1.trim(), LEN.Addr1!, 'Addr1', prefix),
+    Addr2: fit(street2 !== '' && street3 !== '' ? `${street2}, ${street3}` : street2 + street3, LEN.Addr2!, 'Addr2', prefix),
+    City: fit(a.City.trim(), LEN.City!, 'City', prefix),
+    State: fit(region, LEN.State!, 'State', prefix),
+    Zip: fit((a.PostalCode ?? '').trim(), LEN.Zip!, 'Zip', prefix),
     Country: country
   }
 }
@@ -117,36 +150,43 @@ export function mapOrder (ev: OrderEvent, m: OrderMapping, customers?: CustomerM
   }
 
   const lines: SlLine[] = o.SalesItems.map((it, i) => ({
-    InvtID: fit(m.skus[it.Sku] ?? it.Sku, LEN.InvtID!, () => `Lines[${i}].InvtID`),
+    InvtID: fit(m.skus[it.Sku] ?? it.Sku, LEN.InvtID!, 'InvtID', i),
     SiteID: site,
     QtyOrd: it.Quantity,
     CurySlsPrice: it.UnitSoldPrice,
     DiscPct: '0',
-    UnitDesc: fit(it.UnitOfMeasure ?? 'EA', LEN.UnitDesc!, () => `Lines[${i}].UnitDesc`),
-    TaxCat: fit(it.ProductTaxCode ?? '', LEN.TaxCat!, () => `Lines[${i}].TaxCat`),
-    Descr: fit(it.Name.trim(), LEN.Descr!, () => `Lines[${i}].Descr`)
+    UnitDesc: fit(it.UnitOfMeasure ?? 'EA', LEN.UnitDesc!, 'UnitDesc', i),
+    TaxCat: fit(it.ProductTaxCode ?? '', LEN.TaxCat!, 'TaxCat', i),
+    Descr: fit(it.Name.trim(), LEN.Descr!, 'Descr', i)
   }))
-  for (const l of lines) {
-    if (toUnscaled(l.QtyOrd, 4) <= 0n) throw poison('BAD_QUANTITY', `${l.InvtID}: quantity ${l.QtyOrd} must be above 0`)
-  }
-
   // Totals must reconcile to the cent: lines + freight + tax − discounts = Clarity's total.
   const t = o.Totals
-  const linesTotal = o.SalesItems.reduce((n, it) => n + extended(it.Quantity, it.UnitSoldPrice), 0n)
-  const freight = cents(t.Shipping) + cents(t.Handling) + cents(t.Fees)
-  const total = linesTotal + freight + cents(t.Tax) - cents(t.Discounts)
-  if (total !== cents(t.Total)) {
-    throw poison('TOTALS_DO_NOT_RECONCILE', `order ${o.ID}: lines ${money(linesTotal)} + freight ${money(freight)} + tax ${t.Tax} − discounts ${t.Discounts} = ${money(total)}, but Clarity's total is ${t.Total} (difference ${money(cents(t.Total) - total)} ${o.SellingCurrencyKey})`)
+  let linesTotal = 0
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!
+    const qty = toUnscaledNumber(l.QtyOrd, 4) ?? wide(l.QtyOrd, 4, `Lines[${i}].QtyOrd`)
+    if (qty <= 0) throw poison('BAD_QUANTITY', `${l.InvtID}: quantity ${l.QtyOrd} must be above 0`)
+    // qty × price at scale 8, to the cent
+    linesTotal = add(linesTotal, scaleDown(qty, toUnscaledNumber(l.CurySlsPrice, 4) ?? wide(l.CurySlsPrice, 4, `Lines[${i}].CurySlsPrice`), 6, () => `Lines[${i}] ${l.QtyOrd} × ${l.CurySlsPrice}`), 'the lines\' total')
+  }
+  const freight = add(add(cents(t.Shipping, 'Shipping'), cents(t.Handling, 'Handling'), 'freight'), cents(t.Fees, 'Fees'), 'freight')
+  const tax = cents(t.Tax, 'Tax')
+  const discounts = cents(t.Discounts, 'Discounts')
+  const clarityTotal = cents(t.Total, 'Total')
+  const total = add(add(add(linesTotal, freight, 'the total'), tax, 'the total'), -discounts, 'the total')
+  if (total !== clarityTotal) {
+    throw poison('TOTALS_DO_NOT_RECONCILE', `order ${o.ID}: lines ${money(linesTotal)} + freight ${money(freight)} + tax ${t.Tax} − discounts ${t.Discounts} = ${money(total)}, but Clarity's total is ${t.Total} (difference ${money(clarityTotal - total)} ${o.SellingCurrencyKey})`)
   }
 
   const cury = o.SellingCurrencyKey.trim().toUpperCase()
   const rate = cury === m.currency.base ? 1 : m.currency.rates[cury]
   if (rate === undefined) throw poison('NO_CURRENCY_RATE', `the mapping has no rate for ${cury} into ${m.currency.base}`)
-  const rateScaled = toUnscaled(rate.toFixed(9), 9)
-  const base = (() => { const x = cents(t.Total) * rateScaled; return (x + (x < 0n ? -500000000n : 500000000n)) / 1000000000n })()
+  const rateText = rate.toFixed(9)
+  const rateScaled = toUnscaledNumber(rateText, 9) ?? wide(rateText, 9, `the rate of ${cury}`)
+  const base = scaleDown(clarityTotal, rateScaled, 9, () => `${t.Total} ${cury} in ${m.currency.base}`)
 
   const facts: Record<Fact, unknown> = {
-    baseTotal: Number(money(base)), total: Number(t.Total), currency: cury, shipCountry: ship.Country, shipState: region,
+    baseTotal: base / 100, total: Number(t.Total), currency: cury, shipCountry: ship.Country, shipState: region,
     customer: CustID, lines: lines.length, guest: CustID === m.customers.guest
   }
   const flags: string[] = []
@@ -171,7 +211,7 @@ export function mapOrder (ev: OrderEvent, m: OrderMapping, customers?: CustomerM
     CustOrdNbr: fit(m.order.customerOrderNumber.replace('{ID}', String(o.ID)), LEN.CustOrdNbr!, 'CustOrdNbr'),
     OrdDate: o.CreatedDate,
     CuryID: fit(cury, LEN.CuryID!, 'CuryID'),
-    CuryRate: formatUnscaled(rateScaled, 9),
+    CuryRate: formatUnscaledNumber(rateScaled, 9),
     CuryMultDiv: 'M',
     ShipViaID: fit(m.shipping[o.ShippingMethodKey ?? ''] ?? m.shipping.default, LEN.ShipViaID!, 'ShipViaID'),
     ShipName: ship.Name,
@@ -189,10 +229,10 @@ export function mapOrder (ev: OrderEvent, m: OrderMapping, customers?: CustomerM
     BillZip: bill.Zip,
     BillCountry: bill.Country,
     CuryTotFrt: money(freight),
-    CuryTotTax: money(cents(t.Tax)),
+    CuryTotTax: money(tax),
     TaxID00: fit(m.tax[`${country2}-${region}`] ?? m.tax[country2] ?? m.tax.default, LEN.TaxID00!, 'TaxID00'),
-    CuryWholeOrdDisc: money(cents(t.Discounts)),
-    CuryTotOrd: money(cents(t.Total)),
+    CuryWholeOrdDisc: money(discounts),
+    CuryTotOrd: money(clarityTotal),
     TotOrdBase: money(base),
     BaseCuryID: m.currency.base,
     ProjectID: fit(set.ProjectID ?? '', LEN.ProjectID!, 'ProjectID'),

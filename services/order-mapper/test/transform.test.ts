@@ -6,7 +6,7 @@ import { projectRoot } from '../../../infra/embedded.ts'
 import { checkMapping, clarityIdOf, loadOrderMapping, MappingError, skuOf } from '../../../lib/mapping.ts'
 import { loadCustomerMapping } from '../../../lib/customers.ts'
 import { mapOrder, UNREAD, type OrderEvent } from '../src/transform.ts'
-import { parseSchema, withoutFields } from '../../../lib/avro.ts'
+import { formatUnscaled, parseSchema, withoutFields } from '../../../lib/avro.ts'
 import { readSchema } from '../../../lib/serdes.ts'
 import { topics } from '../../../topology/topology.ts'
 
@@ -88,11 +88,38 @@ describe('order mapping', () => {
     ['an account key SL cannot use', (o: Order) => { o.AccountKey = 'ana@example' }, 'BAD_CUSTOMER_KEY', /ana@example/],
     ['no lines', (o: Order) => { o.SalesItems = [] }, 'NO_LINES', /no lines/],
     ['1,000 lines', (o: Order) => { o.SalesItems = Array.from({ length: 1000 }, () => o.SalesItems[0]!) }, 'TOO_MANY_LINES', /at most 999/],
-    ['a zero quantity', (o: Order) => { o.SalesItems[0]!.Quantity = '0'; o.Totals.Total = '18.3500' }, 'BAD_QUANTITY', /above 0/]
+    ['a zero quantity', (o: Order) => { o.SalesItems[0]!.Quantity = '0'; o.Totals.Total = '18.3500' }, 'BAD_QUANTITY', /above 0/],
+    ['a tax with a fraction of a cent', (o: Order) => { o.Totals.Tax = '12.4050'; o.Totals.Total = '58.3350' }, 'AMOUNT_NOT_IN_CENTS', /Tax 12.4050 has a fraction of a cent/],
+    ['a total past what SL keeps to the cent', (o: Order) => { o.Totals.Total = '90071992547409.9200' }, 'AMOUNT_TOO_LARGE', /Total 90071992547409.9200 .* at most 90071992547409.91/],
+    ['a line past what SL keeps to the cent', (o: Order) => { o.SalesItems[0]!.Quantity = '1000000000'; o.SalesItems[0]!.UnitSoldPrice = '90071992.5475' }, 'AMOUNT_TOO_LARGE', /Lines\[0\] 1000000000 × 90071992.5475/]
   ])('refuses %s as poison with a reason', (_n, change, code, message) => {
     const err = poisonOf(withOrder(eur, change))
     expect(err.code).toBe(code)
     expect(err.message).toMatch(message)
+  })
+
+  it('reconciles and converts to the cent, half away from zero, small amounts and amounts past 2^53 before rounding alike', () => {
+    // The reference in BigInt: qty × price at scale 8 to the cent; the total × rate at scale 11 to the cent.
+    const round = (x: bigint, k: bigint): bigint => (x + (x < 0n ? -(10n ** k) / 2n : (10n ** k) / 2n)) / 10n ** k
+    const dec4 = (n: bigint): string => formatUnscaled(n, 4)
+    let seed = 7
+    const random = (): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 }
+    const upTo = (digits: number): bigint => BigInt(Math.floor(random() * 10 ** Math.ceil(random() * digits)))
+    // Exactly half a cent each way, below and past 2^53 (0.5 × 0.01; 0.5 × 2,000,000,000.01), then random.
+    const halves = [[5000n, 100n], [5000n, -100n], [5000n, 20000000000100n], [5000n, -20000000000100n]].map(([qty, price]) => [{ qty: qty!, price: price! }])
+    for (let n = 0; n < 400; n++) {
+      const items = halves[n] ?? Array.from({ length: 1 + Math.floor(random() * 3) }, () => ({ qty: upTo(8) + 1n, price: (random() < 0.1 ? -1n : 1n) * upTo(11) }))
+      const lines = items.reduce((t, it) => t + round(it.qty * it.price, 6n), 0n)
+      const total = lines + 995n // freight 9.95
+      const ev = withOrder(eur, (o) => {
+        o.SalesItems = items.map((it) => ({ ...o.SalesItems[0]!, Quantity: dec4(it.qty), UnitSoldPrice: dec4(it.price) }))
+        o.Totals = { ...o.Totals, Shipping: '9.9500', Tax: '0', Discounts: '0', Total: dec4(total * 100n) }
+      })
+      let m
+      try { m = mapOrder(ev, mapping)! } catch (e) { throw new Error(`${JSON.stringify(items, (_k, v: unknown) => typeof v === 'bigint' ? String(v) : v)}: ${(e as Error).message}`) }
+      expect(m.CuryTotOrd).toBe(formatUnscaled(total, 2))
+      expect(m.TotOrdBase).toBe(formatUnscaled(round(total * 1083200000n, 9n), 2))
+    }
   })
 
   it('leaves orders past Pending to SL', () => {
