@@ -1,11 +1,38 @@
 // avsc types with the logical types the bridge uses. Money is an Avro `decimal`
 // carried in JS as a plain decimal string ("62.33"), so no amount ever passes
 // through binary floating point.
+import { createRequire } from 'node:module'
 import avro from 'avsc'
 
 const { Type, types } = avro
 /** avsc's cursor over a buffer (not in its typings). */
-interface Tap { buf: Buffer, pos: number, readLong: () => number, writeLong: (n: number) => void }
+interface Tap { buf: Buffer, pos: number, readLong: () => number, writeLong: (n: number) => void, writeString: (s: string) => void }
+
+// avsc (pinned: this reaches into it) asks Buffer.byteLength, a native call, before it
+// writes each string; records are mostly short ASCII strings, which cost half as much
+// written while checked. Anything else, or a buffer about to overflow (avsc then sizes
+// a larger one and writes again), goes the way avsc goes.
+const { Tap } = createRequire(import.meta.url)('avsc/lib/utils.js') as { Tap: { prototype: Tap } }
+const writeString = Tap.prototype.writeString
+Tap.prototype.writeString = function (this: Tap, s: string): void {
+  const n = s.length
+  const buf = this.buf
+  const at = this.pos + 1
+  if (n < 64 && at + n <= buf.length) {
+    let i = 0
+    for (; i < n; i++) {
+      const c = s.charCodeAt(i)
+      if (c >= 0x80) break
+      buf[at + i] = c
+    }
+    if (i === n) {
+      buf[at - 1] = n << 1 // the length as a zig-zag varint: one byte below 64
+      this.pos = at + n
+      return
+    }
+  }
+  writeString.call(this, s)
+}
 const generic = types.LogicalType.prototype as unknown as { _read: (tap: Tap) => unknown, _write: (tap: Tap, val: unknown) => void }
 export type AvroType = avro.Type
 

@@ -98,6 +98,32 @@ describe('decimal money', () => {
   })
 })
 
+describe('strings', () => {
+  // The spec's encoding: the UTF-8 length as a zig-zag varint, then the bytes.
+  const spec = (s: string): Buffer => {
+    const out: number[] = []
+    let n = Buffer.byteLength(s) * 2
+    while (n >= 0x80) { out.push((n & 0x7f) | 0x80); n >>>= 7 }
+    out.push(n)
+    return Buffer.concat([Buffer.from(out), Buffer.from(s, 'utf8')])
+  }
+  const samples = ['', 'a', 'x'.repeat(63), 'x'.repeat(64), 'x'.repeat(65), 'Núñez', '€', '😀', `${'x'.repeat(62)}é`, `é${'x'.repeat(62)}`, 'tab\tand\u007f', '\u0080']
+  it('writes each string as the spec does, ASCII or not, short or long', () => {
+    const t = parseSchema({ type: 'string' })
+    for (const s of samples) {
+      expect(t.toBuffer(s), JSON.stringify(s)).toEqual(spec(s))
+      expect(t.fromBuffer(t.toBuffer(s))).toBe(s)
+    }
+  })
+  it('writes a record that outgrows the first buffer whole', () => {
+    const fields = Array.from({ length: 60 }, (_, i) => ({ name: `f${i}`, type: 'string' }))
+    const t = parseSchema({ type: 'record', name: 'Wide', fields })
+    const v = Object.fromEntries(fields.map((f, i) => [f.name, samples[i % samples.length]! + String(i)]))
+    expect(t.toBuffer(v)).toEqual(Buffer.concat(fields.map((f) => spec(v[f.name]!))))
+    expect(t.fromBuffer(t.toBuffer(v))).toEqual(v)
+  })
+})
+
 describe('errors', () => {
   it('every catalogue code has a kind and a doc', () => {
     for (const [code, e] of Object.entries(codes)) {
