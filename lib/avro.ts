@@ -6,7 +6,7 @@ import avro from 'avsc'
 
 const { Type, types } = avro
 /** avsc's cursor over a buffer (not in its typings). */
-interface Tap { buf: Buffer, pos: number, readLong: () => number, writeLong: (n: number) => void, writeString: (s: string) => void }
+interface Tap { buf: Buffer, pos: number, readLong: () => number, writeLong: (n: number) => void, writeString: (s: string) => void, readString: () => string | undefined }
 
 // avsc (pinned: this reaches into it) asks Buffer.byteLength, a native call, before it
 // writes each string; records are mostly short ASCII strings, which cost half as much
@@ -32,6 +32,44 @@ Tap.prototype.writeString = function (this: Tap, s: string): void {
     }
   }
   writeString.call(this, s)
+}
+
+// Reading, avsc makes every string in a native call (utf8Slice); a short ASCII string
+// costs half as much made from its bytes as arguments, which gives a flat string at once.
+const readString = Tap.prototype.readString
+const chars = String.fromCharCode as (...codes: Array<number | undefined>) => string
+Tap.prototype.readString = function (this: Tap): string | undefined {
+  const b = this.buf
+  const len = b[this.pos]!
+  // A one-byte zig-zag length up to 12 (even: not negative), and no byte past ASCII;
+  // anything else, or the end of the buffer (undefined), goes the way avsc goes.
+  if (len <= 24 && (len & 1) === 0) {
+    const p = this.pos + 1
+    const end = p + (len >> 1)
+    if (end <= b.length) {
+      let i = p
+      while (i < end && b[i]! < 0x80) i++
+      if (i === end) {
+        this.pos = end
+        switch (len >> 1) {
+          case 0: return ''
+          case 1: return chars(b[p])
+          case 2: return chars(b[p], b[p + 1])
+          case 3: return chars(b[p], b[p + 1], b[p + 2])
+          case 4: return chars(b[p], b[p + 1], b[p + 2], b[p + 3])
+          case 5: return chars(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4])
+          case 6: return chars(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5])
+          case 7: return chars(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5], b[p + 6])
+          case 8: return chars(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5], b[p + 6], b[p + 7])
+          case 9: return chars(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5], b[p + 6], b[p + 7], b[p + 8])
+          case 10: return chars(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5], b[p + 6], b[p + 7], b[p + 8], b[p + 9])
+          case 11: return chars(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5], b[p + 6], b[p + 7], b[p + 8], b[p + 9], b[p + 10])
+          default: return chars(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5], b[p + 6], b[p + 7], b[p + 8], b[p + 9], b[p + 10], b[p + 11])
+        }
+      }
+    }
+  }
+  return readString.call(this)
 }
 const generic = types.LogicalType.prototype as unknown as { _read: (tap: Tap) => unknown, _write: (tap: Tap, val: unknown) => void }
 export type AvroType = avro.Type

@@ -107,13 +107,25 @@ describe('strings', () => {
     out.push(n)
     return Buffer.concat([Buffer.from(out), Buffer.from(s, 'utf8')])
   }
-  const samples = ['', 'a', 'x'.repeat(63), 'x'.repeat(64), 'x'.repeat(65), 'Núñez', '€', '😀', `${'x'.repeat(62)}é`, `é${'x'.repeat(62)}`, 'tab\tand\u007f', '\u0080']
-  it('writes each string as the spec does, ASCII or not, short or long', () => {
+  const samples = [
+    ...Array.from({ length: 14 }, (_, n) => 'abcdefghijklmn'.slice(0, n)), 'x'.repeat(63), 'x'.repeat(64), 'x'.repeat(65),
+    'Núñez', 'abcé', '€', '😀', `${'x'.repeat(62)}é`, `é${'x'.repeat(62)}`, 'tab\tand\u007f', '\u0080'
+  ]
+  it('writes and reads each string as the spec does, ASCII or not, short or long', () => {
     const t = parseSchema({ type: 'string' })
     for (const s of samples) {
       expect(t.toBuffer(s), JSON.stringify(s)).toEqual(spec(s))
-      expect(t.fromBuffer(t.toBuffer(s))).toBe(s)
+      expect(t.fromBuffer(spec(s))).toBe(s)
     }
+  })
+  it('reads bytes that are not UTF-8 as avsc does (replacement characters)', () => {
+    const t = parseSchema({ type: 'string' })
+    expect(t.fromBuffer(Buffer.from([4, 0x61, 0x80]))).toBe('a\ufffd')
+    expect(t.fromBuffer(Buffer.from([4, 0xff, 0x61]))).toBe('\ufffda')
+  })
+  it('refuses a string cut short', () => {
+    const t = parseSchema({ type: 'string' })
+    for (const s of ['abcde', 'x'.repeat(40), 'Núñez']) expect(() => t.fromBuffer(t.toBuffer(s).subarray(0, 3)), s).toThrow(/truncated/)
   })
   it('writes a record that outgrows the first buffer whole', () => {
     const fields = Array.from({ length: 60 }, (_, i) => ({ name: `f${i}`, type: 'string' }))
