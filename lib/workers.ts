@@ -21,7 +21,7 @@ export async function buildHandler<C> (module: string, exportName: string, env: 
 export interface WorkerHandler { handleBatch: BatchHandler, close: () => Promise<void> }
 
 type Bytes = Buffer | string | null
-/** No part smaller: each message wakes a thread, tens of µs on a busy machine, so fewer and larger parts cost less. */
+/** No part smaller, and a smaller chunk stays on this thread: each message wakes a thread, tens of µs on a busy machine. */
 const MIN_PART = 50
 /** Records the loop hands over at once: one part per worker (parts of MIN_PART at least), sent together. */
 export const WORKER_CHUNK = 500
@@ -63,12 +63,20 @@ function hasAny (h: Record<string, string>): boolean {
 const failureOf = (e: BridgeError): Failure => [e.kind, String(e.code), e.message, e.retryAfterMs, e.local]
 const errorOf = (f: Failure): BridgeError => new BridgeError(f[1], f[0], f[2], { retryAfterMs: f[3], local: f[4] })
 
+/** The handler record by record, as the loop runs it: poison kept per record, anything else fails the chunk. */
+async function oneByOne (module: string, exportName: string, config: { SCHEMA_REGISTRY_URL: string }): Promise<BatchHandler> {
+  return byKey(await buildHandler(module, exportName, { config, serde: topicSerdes(createRegistry(config.SCHEMA_REGISTRY_URL)) }), 1)
+}
+
 /**
  * Runs the handler `exportName` of `module` on `count` worker threads, each with its own
  * registry client and serdes. Each part of a chunk goes to the least busy worker; the loop
- * awaits a chunk before the next of its partition, and parts are applied in order.
+ * awaits a chunk before the next of its partition, and parts are applied in order. A chunk
+ * smaller than a part is handled on this thread: at a few records per fetch (hundreds of
+ * orders a second) the two wake-ups of a worker round trip cost more than the records.
  */
 export async function handlerInWorkers<C> (o: { module: string, exportName: string, config: C, count: number }): Promise<WorkerHandler> {
+  const here = await oneByOne(o.module, o.exportName, o.config as { SCHEMA_REGISTRY_URL: string })
   const pending = new Map<number, { worker: number, resolve: (r: Reply) => void, reject: (e: unknown) => void }>()
   const busy: number[] = []
   let nextId = 0
@@ -152,6 +160,7 @@ export async function handlerInWorkers<C> (o: { module: string, exportName: stri
     // A chunk goes out in parts all at once: workers never wait for the main thread
     // between parts, and the main thread meanwhile serves the other partitions.
     async handleBatch (records) {
+      if (records.length < MIN_PART) return await here(records)
       const result: BatchResult = { out: [], rejected: [] }
       const parts: Array<Promise<() => void>> = []
       const size = Math.ceil(records.length / Math.min(workers.length, Math.ceil(records.length / MIN_PART)))
@@ -169,10 +178,9 @@ export async function handlerInWorkers<C> (o: { module: string, exportName: stri
 async function serveInWorker (): Promise<void> {
   const { module, exportName, config } = (workerData as { bridgeHandler: { module: string, exportName: string, config: { SCHEMA_REGISTRY_URL: string } } }).bridgeHandler
   const port = parentPort!
-  // The loop's own record-by-record batch handler: poison kept per record, anything else fails the part.
   let handle: BatchHandler
   try {
-    handle = byKey(await buildHandler(module, exportName, { config, serde: topicSerdes(createRegistry(config.SCHEMA_REGISTRY_URL)) }), 1)
+    handle = await oneByOne(module, exportName, config)
   } catch (err) {
     port.postMessage({ failure: failureOf(classify(err)) })
     return

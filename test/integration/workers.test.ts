@@ -64,9 +64,22 @@ describe('a handler on worker threads', () => {
   })
 
   it('stops the service with a non-zero code when a worker thread dies', async () => {
-    const { start, codes } = await setup('dies', [1, FATAL_ID, 2])
+    // Enough records that every partition's chunk goes to the workers.
+    const { start, codes } = await setup('dies', Array.from({ length: 300 }, (_, i) => i + 1))
     running.push(await start())
     await waitFor('the service to stop', () => codes.length > 0)
     expect(codes[0]).toBe(1)
+  })
+
+  it('handles a chunk smaller than a part on the loop\'s own thread, in order', async () => {
+    const ids = [1, 2, 3, POISON_ID, 4]
+    const { IN, OUT, start } = await setup('small', ids)
+    running.push(await start())
+    const outs = await readRecords(b.kafka, OUT.name, ids.length - 1)
+    const [dl] = await readRecords(b.kafka, `${IN.name}.dlq`, 1)
+    expect(outs.map((r) => r.headers['handled.by'])).toEqual(['main', 'main', 'main', 'main'])
+    const partitionOf = new Map(outs.map((r) => [idOf(r.value), r.partition]))
+    for (const p of [0, 1, 2]) expect(outs.filter((r) => r.partition === p).map((r) => idOf(r.value))).toEqual([1, 2, 3, 4].filter((id) => partitionOf.get(id) === p))
+    expect(dl!.headers[DLQ_HEADERS.code]).toBe('UNLUCKY')
   })
 })

@@ -1,6 +1,9 @@
-// A handler for the worker-thread tests: orders.status records from IN copied to OUT,
-// with one poison id, one id that fails retriably the first time a thread sees it, one
-// id that ends its thread, and a config switch that makes the handler fail to build.
+// A handler for the worker-thread tests: orders.status records from IN copied to OUT and
+// marked with the thread that handled them, with one poison id, one id that fails
+// retriably the first time a thread sees it, one id that ends a worker thread (poison on
+// the main thread: a service that keeps running shows it never reached a worker), and a
+// config switch that makes the handler fail to build.
+import { isMainThread } from 'node:worker_threads'
 import { poison, retriable } from '../../lib/errors.ts'
 import type { HandlerFactory } from '../../lib/workers.ts'
 import type { Topic } from '../../topology/topology.ts'
@@ -24,7 +27,10 @@ export const createThreadTestHandler: HandlerFactory<ThreadTestConfig> = async (
       failedOnce.add(FLAKY_ID)
       throw retriable('UPSTREAM_UNAVAILABLE', 'the test handler fails this one once per thread')
     }
-    if (v.clarityOrderId === FATAL_ID) process.exit(3)
-    return [{ topic: config.OUT.name, key: rec.key, value: out.encode(v), headers: { ...rec.headers, 'handled.by': 'worker' } }]
+    if (v.clarityOrderId === FATAL_ID) {
+      if (isMainThread) throw poison('NOT_IN_A_WORKER', `order ${FATAL_ID} reached the main thread`)
+      process.exit(3)
+    }
+    return [{ topic: config.OUT.name, key: rec.key, value: out.encode(v), headers: { ...rec.headers, 'handled.by': isMainThread ? 'main' : 'worker' } }]
   }
 }
