@@ -76,7 +76,7 @@ async function oneByOne (module: string, exportName: string, config: { SCHEMA_RE
  * orders a second) the two wake-ups of a worker round trip cost more than the records.
  */
 export async function handlerInWorkers<C> (o: { module: string, exportName: string, config: C, count: number }): Promise<WorkerHandler> {
-  const here = await oneByOne(o.module, o.exportName, o.config as { SCHEMA_REGISTRY_URL: string })
+  const inThread = await oneByOne(o.module, o.exportName, o.config as { SCHEMA_REGISTRY_URL: string })
   const pending = new Map<number, { worker: number, resolve: (r: Reply) => void, reject: (e: unknown) => void }>()
   const busy: number[] = []
   let nextId = 0
@@ -160,7 +160,7 @@ export async function handlerInWorkers<C> (o: { module: string, exportName: stri
     // A chunk goes out in parts all at once: workers never wait for the main thread
     // between parts, and the main thread meanwhile serves the other partitions.
     async handleBatch (records) {
-      if (records.length < MIN_PART) return await here(records)
+      if (records.length < MIN_PART) return await inThread(records)
       const result: BatchResult = { out: [], rejected: [] }
       const parts: Array<Promise<() => void>> = []
       const size = Math.ceil(records.length / Math.min(workers.length, Math.ceil(records.length / MIN_PART)))
