@@ -209,8 +209,9 @@ async function mapperVsRaw (): Promise<void> {
   const total = async (topic: string): Promise<number> => (await admin.watermarks(topic)).reduce((n, m) => n + Number(m.high), 0)
   const ctx: Ctx = { kafka, brokers: c.brokers, producer, logger, total, n: N, partitions: 3 }
   const module = new URL('../services/order-mapper/src/handler.ts', import.meta.url).href
-  const pool = config.MAPPER_WORKERS > 0 ? await handlerInWorkers({ module, exportName: 'createMapperHandler', config, count: config.MAPPER_WORKERS }) : undefined
-  const inThread = pool === undefined ? await createMapperHandler({ config, serde: topicSerdes(createRegistry(c.registryUrl)) }) : undefined
+  const serde = topicSerdes(createRegistry(c.registryUrl))
+  const pool = config.MAPPER_WORKERS > 0 ? await handlerInWorkers({ module, exportName: 'createMapperHandler', config, count: config.MAPPER_WORKERS, serde }) : undefined
+  const inThread = pool === undefined ? await createMapperHandler({ config, serde }) : undefined
   const { medians: [raw, mapped, fixedRaw], all: [raws, maps, fixedRaws] } = await alternating(ROUNDS, [
     (r) => rawPassthrough(ctx, src, outRaw, `bench-pass-${prefix}${r}`, kafkajsBuilds.stock),
     (r) => kitLoop(ctx, src, outMapped, `bench-mapper-${prefix}${r}`, pool !== undefined ? { handleBatch: pool.handleBatch, batchSize: WORKER_CHUNK } : inThread!),

@@ -198,7 +198,8 @@ export function toUnscaledNumber (val: unknown, scale: number): number | undefin
 // Every amount of every record goes through these: table lookups and integer
 // arithmetic instead of powers, padding and slices.
 const BYTE_LIMITS = [0, 2 ** 7, 2 ** 15, 2 ** 23, 2 ** 31, 2 ** 39, 2 ** 47]
-const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i)
+/** 10^0 … 10^15, exact as numbers. */
+export const POW10 = Array.from({ length: 16 }, (_, i) => 10 ** i)
 
 /** Bytes of the minimal two's complement of an integer below 2^47 in magnitude, as the Avro spec requires. */
 function bytesFor (n: number): number {

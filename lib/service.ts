@@ -108,7 +108,7 @@ export async function startService (o: StartOptions): Promise<Running> {
     if (wh !== undefined && !(wh.workers > 0)) {
       handle = await buildHandler(wh.module, wh.exportName, { config: o.config, serde: kit.serde })
     } else if (wh !== undefined) {
-      const pool = await handlerInWorkers({ module: wh.module, exportName: wh.exportName, config: o.config, count: wh.workers })
+      const pool = await handlerInWorkers({ module: wh.module, exportName: wh.exportName, config: o.config, count: wh.workers, serde: kit.serde })
       // Stopped after the consumer (steps run in reverse): no chunk is left without its worker.
       lifecycle.onStop('workers', pool.close)
       handleBatch = pool.handleBatch

@@ -64,19 +64,19 @@ const failureOf = (e: BridgeError): Failure => [e.kind, String(e.code), e.messag
 const errorOf = (f: Failure): BridgeError => new BridgeError(f[1], f[0], f[2], { retryAfterMs: f[3], local: f[4] })
 
 /** The handler record by record, as the loop runs it: poison kept per record, anything else fails the chunk. */
-async function oneByOne (module: string, exportName: string, config: { SCHEMA_REGISTRY_URL: string }): Promise<BatchHandler> {
-  return byKey(await buildHandler(module, exportName, { config, serde: topicSerdes(createRegistry(config.SCHEMA_REGISTRY_URL)) }), 1)
+async function oneByOne<C> (module: string, exportName: string, env: { config: C, serde: TopicSerdes }): Promise<BatchHandler> {
+  return byKey(await buildHandler(module, exportName, env), 1)
 }
 
 /**
  * Runs the handler `exportName` of `module` on `count` worker threads, each with its own
- * registry client and serdes. Each part of a chunk goes to the least busy worker; the loop
+ * registry client and serdes (this thread's copy uses `serde`). Each part of a chunk goes to the least busy worker; the loop
  * awaits a chunk before the next of its partition, and parts are applied in order. A chunk
  * smaller than a part is handled on this thread: at a few records per fetch (hundreds of
  * orders a second) the two wake-ups of a worker round trip cost more than the records.
  */
-export async function handlerInWorkers<C> (o: { module: string, exportName: string, config: C, count: number }): Promise<WorkerHandler> {
-  const inThread = await oneByOne(o.module, o.exportName, o.config as { SCHEMA_REGISTRY_URL: string })
+export async function handlerInWorkers<C> (o: { module: string, exportName: string, config: C, count: number, serde: TopicSerdes }): Promise<WorkerHandler> {
+  const inThread = await oneByOne(o.module, o.exportName, { config: o.config, serde: o.serde })
   const pending = new Map<number, { worker: number, resolve: (r: Reply) => void, reject: (e: unknown) => void }>()
   const busy: number[] = []
   let nextId = 0
@@ -180,7 +180,7 @@ async function serveInWorker (): Promise<void> {
   const port = parentPort!
   let handle: BatchHandler
   try {
-    handle = await oneByOne(module, exportName, config)
+    handle = await oneByOne(module, exportName, { config, serde: topicSerdes(createRegistry(config.SCHEMA_REGISTRY_URL)) })
   } catch (err) {
     port.postMessage({ failure: failureOf(classify(err)) })
     return

@@ -1,7 +1,7 @@
 // Pure: a Clarity order event (orders.raw) → the SL sales order to send (orders.mapped),
 // by the mapping file. Anything SL would refuse for this order's own data is poison
 // with a reason a person can act on; nothing is silently cut to fit.
-import { formatUnscaledNumber, toUnscaled, toUnscaledNumber } from '../../../lib/avro.ts'
+import { formatUnscaledNumber, POW10, toUnscaled, toUnscaledNumber } from '../../../lib/avro.ts'
 import { ALPHA3 } from '../../../lib/countries.ts'
 import { poison } from '../../../lib/errors.ts'
 import type { Fact, OrderMapping, Rule } from '../../../lib/mapping.ts'
@@ -80,7 +80,6 @@ function scaleDown (a: number, b: number, k: number, what: () => string): number
   const half = 5n * 10n ** BigInt(k - 1)
   return exact((x + (x < 0n ? -half : half)) / 10n ** BigInt(k), what)
 }
-const POW10 = Array.from({ length: 12 }, (_, i) => 10 ** i)
 
 interface SlAddress { Name: string, Addr1: string, Addr2: string, City: string, State: string, Zip: string, Country: string }
 
