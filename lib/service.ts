@@ -20,6 +20,8 @@ export interface KitConfig {
   LOG_LEVEL: string
   /** How long a silent member keeps its partitions; bounds failover after a crash. */
   KAFKA_SESSION_TIMEOUT_MS?: number
+  /** How long a small send waits for company before its produce request goes out. */
+  KAFKA_LINGER_MS?: number
   /** 0 picks a free port; undefined serves no HTTP. */
   HTTP_PORT?: number
 }
@@ -80,7 +82,7 @@ export async function startService (o: StartOptions): Promise<Running> {
   const exit = o.exit ?? ((code: number) => process.exit(code))
   const lifecycle = createLifecycle(logger, exit, o.exit === undefined)
   const metrics = createMetrics(name)
-  const kafka = createKafka({ brokers: o.config.KAFKA_BROKERS, clientId: name, logger, sessionTimeoutMs: o.config.KAFKA_SESSION_TIMEOUT_MS })
+  const kafka = createKafka({ brokers: o.config.KAFKA_BROKERS, clientId: name, logger, sessionTimeoutMs: o.config.KAFKA_SESSION_TIMEOUT_MS, lingerMs: o.config.KAFKA_LINGER_MS })
   const registry = createRegistry(o.config.SCHEMA_REGISTRY_URL)
   const producer = await kafka.producer()
   lifecycle.onStop('producer', () => producer.disconnect())
