@@ -4,11 +4,10 @@
 // corrected for coordinated omission. Then the mapper against raw passthrough.
 import hdr from 'hdr-histogram-js'
 import { readFileSync } from 'node:fs'
-import { Agent as HttpAgent } from 'node:http'
 import { join } from 'node:path'
 import { loadCliConfig } from '../cli/config.ts'
 import { projectRoot, startKafka, startRegistry } from '../infra/embedded.ts'
-import { call } from '../lib/clients/http.ts'
+import { call, connections } from '../lib/clients/http.ts'
 import { createClarityClient } from '../lib/clients/clarity.ts'
 import { loadConfig } from '../lib/config.ts'
 import { createKafka } from '../lib/kafka.ts'
@@ -46,7 +45,7 @@ async function endToEnd (): Promise<void> {
     const sl = `http://127.0.0.1:${PORTS.sl}`
     const clarityUrl = `http://127.0.0.1:${PORTS.clarity}`
     const ingestUrl = `http://127.0.0.1:${PORTS['clarity-ingest']}`
-    const sender = new HttpAgent({ keepAlive: true, maxSockets: SENDER_CONNECTIONS })
+    const sender = connections(SENDER_CONNECTIONS)
     // Only the SL order's creation is timed: the warehouse stays idle.
     await fetch(`${sl}/sandbox/settings`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ autoShip: false, allocateAfterMs: 3600000 }) })
     // A real SL API layer answers in tens of milliseconds at best; the sandbox can be made to.
@@ -81,13 +80,13 @@ async function endToEnd (): Promise<void> {
       // The sender keeps a pool of connections open, as a webhook sender does, instead of
       // opening new ones when a burst needs them: a busy Node server accepts about one
       // new connection per turn of its event loop, so that would measure the sender.
-      await Promise.all(Array.from({ length: SENDER_CONNECTIONS }, () => call('ingest', `${ingestUrl}/healthz`, { agent: sender, timeoutMs: 10000 })))
+      await Promise.all(Array.from({ length: SENDER_CONNECTIONS }, () => call('ingest', `${ingestUrl}/healthz`, { dispatcher: sender, timeoutMs: 10000 })))
       // As Clarity does: a webhook not taken (503, no answer) is sent again a little later.
       let redelivered = 0
       const deliver = async (body: string): Promise<void> => {
         for (;;) {
           try {
-            const a = await call('ingest', `${ingestUrl}/webhooks/clarity`, { method: 'POST', headers: signed(body, SECRET), body, timeoutMs: 30000, agent: sender })
+            const a = await call('ingest', `${ingestUrl}/webhooks/clarity`, { method: 'POST', headers: signed(body, SECRET), body, timeoutMs: 30000, dispatcher: sender })
             if (a.status < 300) return
           } catch { /* retried below */ }
           redelivered++

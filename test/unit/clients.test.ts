@@ -1,0 +1,96 @@
+// The connectors' HTTP call against a real local server (what comes back as an answer,
+// what becomes a retriable failure, in which words), and how SL's answers are read.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { call } from '../../lib/clients/http.ts'
+import { trimRow } from '../../lib/clients/sl.ts'
+import { BridgeError } from '../../lib/errors.ts'
+
+let server: Server
+let base: string
+const seen: Array<{ method?: string, url?: string, headers: IncomingMessage['headers'], body: string }> = []
+const routes: Record<string, (res: ServerResponse) => void> = {
+  '/json': (res) => { res.setHeader('content-type', 'application/json'); res.end('{"Items":[{"OrdNbr":"SO0000001"}]}') },
+  '/text': (res) => res.end('plain words'),
+  '/empty': (res) => { res.statusCode = 204; res.end() },
+  '/missing': (res) => { res.statusCode = 404; res.end('{"businessRuleViolations":[{"key":"OrdNbr","message":"no such order"}]}') },
+  '/throttled': (res) => { res.statusCode = 429; res.setHeader('retry-after', '7'); res.end() },
+  '/down': (res) => { res.statusCode = 503; res.setHeader('retry-after', new Date(Date.now() + 60000).toUTCString()); res.end() },
+  '/silent': () => {}
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let body = ''
+    req.on('data', (c: Buffer) => { body += c.toString() })
+    req.on('end', () => {
+      seen.push({ method: req.method, url: req.url, headers: req.headers, body })
+      routes[(req.url ?? '').split('?')[0]!]!(res)
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+})
+afterAll(async () => {
+  server.closeAllConnections()
+  await new Promise((resolve) => server.close(resolve))
+})
+
+const failure = async (p: Promise<unknown>): Promise<BridgeError> => {
+  const err = await p.then(() => undefined, (e: unknown) => e)
+  expect(err).toBeInstanceOf(BridgeError)
+  return err as BridgeError
+}
+
+describe('call', () => {
+  it('answers 2xx and 4xx with the status and the body, parsed when it is JSON', async () => {
+    expect(await call('SL', `${base}/json?CustOrdNbr=1`, { timeoutMs: 5000 })).toMatchObject({ status: 200, body: { Items: [{ OrdNbr: 'SO0000001' }] } })
+    expect((await call('SL', `${base}/text`, { timeoutMs: 5000 })).body).toBe('plain words')
+    expect(await call('SL', `${base}/empty`, { timeoutMs: 5000 })).toMatchObject({ status: 204, body: undefined })
+    const missing = await call('SL', `${base}/missing`, { timeoutMs: 5000 })
+    expect(missing.status).toBe(404)
+    expect(missing.body).toEqual({ businessRuleViolations: [{ key: 'OrdNbr', message: 'no such order' }] })
+  })
+
+  it('sends the method, path, query, headers and body as given', async () => {
+    seen.length = 0
+    await call('SL', `${base}/json?CustOrdNbr=CL%20100045`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-sl-cpnyid': 'DEMO' }, body: '{"Ünïcode":"ok"}', timeoutMs: 5000 })
+    expect(seen).toHaveLength(1)
+    expect(seen[0]).toMatchObject({ method: 'POST', url: '/json?CustOrdNbr=CL%20100045', body: '{"Ünïcode":"ok"}' })
+    expect(seen[0]!.headers).toMatchObject({ 'content-type': 'application/json', 'x-sl-cpnyid': 'DEMO', 'content-length': String(Buffer.byteLength('{"Ünïcode":"ok"}')) })
+  })
+
+  it('makes 429 and 5xx retriable, honouring Retry-After in seconds or as a date', async () => {
+    const throttled = await failure(call('SL', `${base}/throttled?x=1`, { timeoutMs: 5000 }))
+    expect(throttled).toMatchObject({ kind: 'retriable', code: 'UPSTREAM_UNAVAILABLE', retryAfterMs: 7000, message: 'SL GET /throttled answered 429' })
+    const down = await failure(call('Clarity', `${base}/down`, { method: 'PATCH', timeoutMs: 5000 }))
+    expect(down).toMatchObject({ kind: 'retriable', message: 'Clarity PATCH /down answered 503' })
+    expect(down.retryAfterMs).toBeGreaterThan(50000)
+    expect(down.retryAfterMs).toBeLessThanOrEqual(60000)
+  })
+
+  it('makes a server that does not answer in time retriable, saying how long it waited', async () => {
+    const err = await failure(call('SL', `${base}/silent`, { timeoutMs: 300 }))
+    expect(err).toMatchObject({ kind: 'retriable', code: 'UPSTREAM_UNAVAILABLE', message: 'SL GET /silent: no answer within 300 ms' })
+  })
+
+  it('makes a refused connection retriable, with the system\'s code', async () => {
+    const closed = createServer()
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve))
+    const port = (closed.address() as AddressInfo).port
+    await new Promise((resolve) => closed.close(resolve))
+    const err = await failure(call('SL', `http://127.0.0.1:${port}/api/SalesOrder`, { method: 'POST', body: '{}', timeoutMs: 5000 }))
+    expect(err).toMatchObject({ kind: 'retriable', code: 'UPSTREAM_UNAVAILABLE', message: 'SL POST /api/SalesOrder: ECONNREFUSED' })
+  })
+})
+
+describe('SL answers', () => {
+  it('are trimmed of SL\'s padding everywhere, numbers and nulls left alone', () => {
+    const parsed = JSON.parse('{"OrdNbr":"SO0004512      ","CuryRate":1.0832,"InvcNbr":null,"Ship":{"Addr2":"          "},"Lines":[{"InvtID":"WIDGET-RED-L   ","QtyOrd":2}],"Tags":["  a  ",3],"__proto__":"  kept as data  "}') as Record<string, unknown>
+    const row = trimRow(parsed)
+    expect(row).toEqual(JSON.parse('{"OrdNbr":"SO0004512","CuryRate":1.0832,"InvcNbr":null,"Ship":{"Addr2":""},"Lines":[{"InvtID":"WIDGET-RED-L","QtyOrd":2}],"Tags":["  a",3],"__proto__":"  kept as data"}'))
+    expect(Object.getPrototypeOf(row)).toBe(Object.prototype)
+    expect(Object.getOwnPropertyDescriptor(row, '__proto__')?.value).toBe('  kept as data')
+  })
+})
