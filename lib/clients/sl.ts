@@ -6,11 +6,16 @@ export interface SlConfig { baseUrl: string, user: string, password: string, cpn
 export interface Violation { key: string, message: string, messageNbr: number }
 export type SlRow = Record<string, unknown>
 
-/** SL pads char(n) fields with spaces; the bridge compares and forwards them trimmed. */
+/** SL pads char(n) fields with spaces; the bridge compares and forwards them trimmed. In place: for answers just parsed. */
 export function trimRow<T> (v: T): T {
   if (typeof v === 'string') return v.trimEnd() as T
-  if (Array.isArray(v)) return v.map(trimRow) as T
-  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, trimRow(x)])) as T
+  if (typeof v !== 'object' || v === null) return v
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) v[i] = trimRow(v[i])
+    return v
+  }
+  const o = v as Record<string, unknown>
+  for (const k in o) o[k] = trimRow(o[k])
   return v
 }
 
