@@ -1,5 +1,6 @@
 // Sales orders: create (POST /api/SalesOrder), change or cancel (PUT), find.
 import { fromMinor, toMinor } from '../common/money.ts'
+import { schedule } from './due.ts'
 import { lengths, trim } from './fields.ts'
 import { Checker, fail, MSG, RuleError } from './rules.ts'
 import { itemSiteKey, type SlState, type SOHeader, type SOLine } from './state.ts'
@@ -126,6 +127,7 @@ export function createOrder (s: SlState, b: Record<string, unknown>, nowMs: numb
   const index = custOrdNbrIndex(s) // built before the insert, so the order is added once
   s.orders[OrdNbr] = order
   index.set(order.CustOrdNbr, [...(index.get(order.CustOrdNbr) ?? []), OrdNbr])
+  schedule(s, order)
   s.stats.ordersCreated++
   return order
 }
@@ -177,6 +179,7 @@ export function updateOrder (s: SlState, ordNbr: string, b: Record<string, unkno
       o.Lines = lines
       o.stage = 'new'
       o.dueAt = nowMs + s.settings.allocateAfterMs
+      schedule(s, o)
     }
     o.CuryTotOrd = totalOf(o)
   }

@@ -4,6 +4,7 @@
 // stock on their own. One tick moves everything that is due.
 import { fromMinor, toMinor } from '../common/money.ts'
 import { lineAmount } from './orders.ts'
+import { schedule, takeDue } from './due.ts'
 import { itemSiteKey, type ItemSite, type SlState, type SOHeader } from './state.ts'
 
 export const EMPTY_DATE = '1900-01-01T00:00:00Z'
@@ -118,14 +119,16 @@ export function tick (s: SlState, nowMs: number, tstamp: () => number, rand: () 
   let changed = false
   const now = new Date(nowMs).toISOString()
   const st = s.settings
-  for (const o of Object.values(s.orders)) {
-    if (o.dueAt > nowMs || o.Cancelled === 1) continue
+  // Moved on, or waiting for the warehouse (autoShip off): queued again after this tick, so one step per tick.
+  const again: SOHeader[] = []
+  for (const o of takeDue(s, nowMs)) {
     const step = (next: SOHeader['stage'], after: number): void => {
       o.stage = next
       o.dueAt = nowMs + after
       o.LUpd_DateTime = now
       o.tstamp = tstamp()
       changed = true
+      again.push(o)
     }
     switch (o.stage) {
       case 'new':
@@ -134,7 +137,7 @@ export function tick (s: SlState, nowMs: number, tstamp: () => number, rand: () 
         else step('backordered', Number.MAX_SAFE_INTEGER)
         break
       case 'allocated':
-        if (!st.autoShip) break
+        if (!st.autoShip) { again.push(o); break }
         createShipper(s, o, tstamp)
         step('shipper', st.confirmAfterMs)
         break
@@ -150,6 +153,7 @@ export function tick (s: SlState, nowMs: number, tstamp: () => number, rand: () 
         break
     }
   }
+  for (const o of again) schedule(s, o)
   if (st.otherChannelsPerSec > 0) changed = otherChannels(s, now, tstamp, rand, st.otherChannelsPerSec * elapsedMs / 1000) || changed
   return changed
 }
