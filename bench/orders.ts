@@ -190,16 +190,17 @@ async function mapperVsRaw (): Promise<void> {
   if (!c.externalKafka) await startKafka(c.infra)
   if (!c.externalRegistry) await startRegistry(c.infra)
   const logger = createLogger('bench', 'warn')
-  const kafka = createKafka({ brokers: c.brokers, clientId: 'bench', logger })
-  const admin = await kafka.admin()
   const prefix = `bench.mapper.${Date.now().toString(36)}.`
+  const config = loadConfig(mapperSpec, { ...process.env, BRIDGE_TOPIC_PREFIX: prefix, SCHEMA_REGISTRY_URL: c.registryUrl })
+  // Its producer lingers as the service's does.
+  const kafka = createKafka({ brokers: c.brokers, clientId: 'bench', logger, lingerMs: config.KAFKA_LINGER_MS })
+  const admin = await kafka.admin()
   const { topics } = prefixed(prefix)
   const ROUNDS = Number(process.env.BENCH_MAPPER_ROUNDS ?? 5)
   const src = topics.ordersRaw.name
   const [outRaw, outMapped] = [`${prefix}orders.pass`, topics.ordersMapped.name]
   const names = [src, `${src}.dlq`, outRaw, outMapped]
   await admin.createTopics(names.map((name) => ({ name, partitions: 3, configs: {} })))
-  const config = loadConfig(mapperSpec, { ...process.env, BRIDGE_TOPIC_PREFIX: prefix, SCHEMA_REGISTRY_URL: c.registryUrl })
   const inSerde = await topicSerdes(createRegistry(c.registryUrl))<OrderEvent>(topics.ordersRaw)
   const fixture = JSON.parse(readFileSync(join(projectRoot, 'test/fixtures/orders.raw/eur-coupon.json'), 'utf8')) as OrderEvent
   const value = inSerde.encode(fixture)
