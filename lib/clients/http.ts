@@ -2,7 +2,7 @@
 // unreachable, timed out, 429 and 5xx are retriable (honouring Retry-After);
 // everything else is answered to the caller, who knows what a 4xx means.
 import { Agent, type Dispatcher } from 'undici'
-import { poison, retriable } from '../errors.ts'
+import { fatal, poison, retriable } from '../errors.ts'
 
 /** An external system's answer that this record's own data was refused (a 4xx): the same every time. */
 export class Rejected extends Error {
@@ -37,8 +37,8 @@ export interface CallInit {
   dispatcher?: Dispatcher
 }
 
-// Kept-alive connections per process, through undici: its cost per call is about half
-// of node:http's (and a fifth of fetch's), which shows at hundreds of calls a second.
+// Kept-alive connections per process, through undici: its CPU per call is about half of
+// node:http's (fetch's is higher still), which shows at hundreds of calls a second.
 // At most MAX_CONNECTIONS to one server; past that a call waits for a free connection.
 // A burst that opened a new connection per call would make it worse: a Node server
 // under load accepts about one new connection per turn of its event loop.
@@ -46,11 +46,12 @@ const MAX_CONNECTIONS = 64
 const shared = new Agent({ connections: MAX_CONNECTIONS })
 
 /** Connections of one's own to a server, as many as `connections`. */
-export const connections = (connections: number): Dispatcher => new Agent({ connections })
+export const connections = (count: number): Dispatcher => new Agent({ connections: count })
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'])
 
 export async function call (system: string, url: string, init: CallInit): Promise<HttpAnswer> {
+  if (!/^https?:\/\/[^/]/.test(url)) throw fatal('CONFIG_INVALID', `${system}: "${url}" is not an http(s) URL`)
   // Split by hand: a URL object per call costs more than the rest of the bookkeeping.
   const slash = url.indexOf('/', url.indexOf('//') + 2)
   const origin = slash < 0 ? url : url.slice(0, slash)
@@ -69,6 +70,8 @@ export async function call (system: string, url: string, init: CallInit): Promis
     text = await res.body.text()
   } catch (err) {
     const e = err as Error & { code?: string }
+    // A request undici refuses to send (a bad header, say) is our defect, not an outage.
+    if (e.code === 'UND_ERR_INVALID_ARG') throw err
     const why = e.code !== undefined && TIMEOUT_CODES.has(e.code) ? `no answer within ${init.timeoutMs} ms` : (e.code ?? e.message)
     throw retriable('UPSTREAM_UNAVAILABLE', `${system} ${method} ${path.split('?')[0]}: ${why}`, { cause: err })
   }

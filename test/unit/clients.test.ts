@@ -83,6 +83,13 @@ describe('call', () => {
     const err = await failure(call('SL', `http://127.0.0.1:${port}/api/SalesOrder`, { method: 'POST', body: '{}', timeoutMs: 5000 }))
     expect(err).toMatchObject({ kind: 'retriable', code: 'UPSTREAM_UNAVAILABLE', message: 'SL POST /api/SalesOrder: ECONNREFUSED' })
   })
+
+  it('stops on what no retry can mend: a base URL that is not http(s), a header it cannot send', async () => {
+    expect(await failure(call('SL', 'sl.example.com/api/SalesOrder', { timeoutMs: 5000 }))).toMatchObject({ kind: 'fatal', code: 'CONFIG_INVALID', message: 'SL: "sl.example.com/api/SalesOrder" is not an http(s) URL' })
+    const bad = await call('SL', `${base}/json`, { headers: { 'x-sl-cpnyid': 'DEMO\r\nX: y' }, timeoutMs: 5000 }).then(() => undefined, (e: unknown) => e)
+    expect(bad).toBeInstanceOf(Error)
+    expect(bad).not.toBeInstanceOf(BridgeError)
+  })
 })
 
 describe('SL answers', () => {
