@@ -112,13 +112,16 @@ const COMMIT_EVERY_MS = 100
 // A send this big goes out without lingering: waiting would not make its request much fuller.
 const LINGER_BYTES = 64 * 1024
 
+/** About what a record adds to a produce request. */
+const sizeOf = (r: OutRecord): number => (r.value?.length ?? 0) + (r.key?.length ?? 0) + 64
+
 // Brokers refuse requests over message.max.bytes (1 MiB by default): send in chunks,
 // one after the other, so order per partition holds.
 async function sendInChunks (p: KafkaProducer, records: OutRecord[]): Promise<void> {
   let chunk: OutRecord[] = []
   let bytes = 0
   for (const r of records) {
-    const size = (r.value?.length ?? 0) + (r.key?.length ?? 0) + 64
+    const size = sizeOf(r)
     if (chunk.length > 0 && bytes + size > MAX_REQUEST_BYTES) {
       await sendChunk(p, chunk)
       chunk = []
@@ -199,7 +202,7 @@ export function createKafka (opts: { brokers: string[], clientId: string, logger
           if (records.length === 0) return Promise.resolve()
           return new Promise<void>((resolve, reject) => {
             waiting.push({ records, resolve, reject })
-            for (const r of records) waitingBytes += (r.value?.length ?? 0) + 64
+            for (const r of records) waitingBytes += sizeOf(r)
             if (draining && (linger === undefined || waitingBytes < LINGER_BYTES)) return
             clearTimeout(linger)
             draining = true

@@ -70,10 +70,11 @@ async function oneByOne<C> (module: string, exportName: string, env: { config: C
 
 /**
  * Runs the handler `exportName` of `module` on `count` worker threads, each with its own
- * registry client and serdes (this thread's copy uses `serde`). Each part of a chunk goes to the least busy worker; the loop
- * awaits a chunk before the next of its partition, and parts are applied in order. A chunk
- * smaller than a part is handled on this thread: at a few records per fetch (hundreds of
- * orders a second) the two wake-ups of a worker round trip cost more than the records.
+ * registry client and serdes (this thread's copy uses `serde`). Each part of a chunk goes
+ * to the least busy worker; the loop awaits a chunk before the next of its partition, and
+ * parts are applied in order. A chunk smaller than a part is handled on this thread: at a
+ * few records per fetch (hundreds of orders a second) the two wake-ups of a worker round
+ * trip cost more than the records.
  */
 export async function handlerInWorkers<C> (o: { module: string, exportName: string, config: C, count: number, serde: TopicSerdes }): Promise<WorkerHandler> {
   const inThread = await oneByOne(o.module, o.exportName, { config: o.config, serde: o.serde })
