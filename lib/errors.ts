@@ -17,6 +17,7 @@ export const codes = {
   REGISTRY_UNAVAILABLE: { kind: 'retriable', doc: 'the schema registry is unreachable or answered 5xx' },
   UPSTREAM_UNAVAILABLE: { kind: 'retriable', doc: 'an external system answered 429/5xx, timed out or refused the connection' },
   CONFIG_INVALID: { kind: 'fatal', doc: 'the configuration is invalid' },
+  SCHEMA_ID_LOST: { kind: 'fatal', doc: 'a schema id this service writes with is gone from the registry or names another schema' },
   CONTRACT_MISMATCH: { kind: 'fatal', doc: 'a schema or an external contract does not match what this version expects' },
   UNAUTHORIZED: { kind: 'fatal', doc: 'an external system refused our credentials' },
   BUG: { kind: 'fatal', doc: 'an unexpected exception; a defect to fix' }

@@ -3,7 +3,8 @@
 // (writer id, reader schema) are cached, so steady-state traffic makes no registry call.
 import registryPkg from '@kafkajs/confluent-schema-registry'
 import { parseSchema, type AvroType } from './avro.ts'
-import { bridgeError, BridgeError } from './errors.ts'
+import { call } from './clients/http.ts'
+import { bridgeError, BridgeError, fatal } from './errors.ts'
 
 const { SchemaRegistry, SchemaType, COMPATIBILITY } = registryPkg as unknown as typeof import('@kafkajs/confluent-schema-registry')
 
@@ -12,8 +13,14 @@ export interface Registry {
   register: (subject: string, schema: object) => Promise<number>
   /** The id of `schema` under `subject` if it is registered there already. */
   lookup: (subject: string, schema: object) => Promise<number | undefined>
-  /** Writer schema text for an id. */
+  /** Writer schema text for an id, as the registry holds it (logical types intact). */
   schemaOf: (id: number) => Promise<string>
+  /**
+   * Asks the registry afresh for every id this client registered: throws fatal
+   * SCHEMA_ID_LOST when one is gone or now names another schema (a registry reset or
+   * restored under the bridge), since records written with it could not be read.
+   */
+  checkWriters: () => Promise<void>
   /** How many HTTP calls to the registry this process made: a steady-state check. */
   requests: () => number
 }
@@ -23,10 +30,18 @@ export interface Serde<T> {
   decode: (buf: Buffer) => Promise<T>
 }
 
+/** Two schema texts that read and write the same bytes the same way (docs aside). */
+export function sameSchema (a: string | object, b: string | object): boolean {
+  const form = (s: string | object): string => JSON.stringify(parseSchema(s).schema({ exportAttrs: true }))
+  return form(a) === form(b)
+}
+
 export function createRegistry (url: string): Registry {
   const client = new SchemaRegistry({ host: url, retry: { retries: 3, initialRetryTimeInSecs: 0.2 } })
+  const base = url.replace(/\/$/, '')
   let calls = 0
   const ids = new Map<string, number>()
+  const registered = new Map<number, { subject: string, schema: object }>()
   const schemas = new Map<number, string>()
   const wrap = async <R>(fn: () => Promise<R>): Promise<R> => {
     calls++
@@ -42,6 +57,23 @@ export function createRegistry (url: string): Registry {
       throw err
     }
   }
+  // The schema's own text over the Confluent API: the client answers a parsed type whose
+  // export has lost the logical types, and a decimal reader cannot resolve plain bytes.
+  async function fetchText (id: number): Promise<string | undefined> {
+    calls++
+    let a
+    try {
+      a = await call('schema registry', `${base}/schemas/ids/${id}`, { timeoutMs: 10000, headers: { accept: 'application/vnd.schemaregistry.v1+json' } })
+    } catch (err) {
+      if (err instanceof BridgeError && err.kind === 'retriable') throw bridgeError('REGISTRY_UNAVAILABLE', `schema registry at ${url}: ${err.message}`, { cause: err })
+      throw err
+    }
+    if (a.status === 404) return undefined
+    const text = (a.body as { schema?: unknown } | undefined)?.schema
+    if (a.status !== 200 || typeof text !== 'string') throw fatal('CONTRACT_MISMATCH', `schema registry at ${url} answered ${a.status} for schema id ${id}`)
+    return text
+  }
+
   return {
     async register (subject, schema) {
       const key = `${subject}\0${JSON.stringify(schema)}`
@@ -59,6 +91,7 @@ export function createRegistry (url: string): Registry {
         throw err
       })
       ids.set(key, id)
+      registered.set(id, { subject, schema })
       return id
     },
     async lookup (subject, schema) {
@@ -73,13 +106,18 @@ export function createRegistry (url: string): Registry {
     async schemaOf (id) {
       const cached = schemas.get(id)
       if (cached !== undefined) return cached
-      const type = await wrap(() => client.getSchema(id)).catch((err: unknown) => {
-        if (err instanceof BridgeError) throw err
-        throw bridgeError('UNKNOWN_SCHEMA_ID', `schema id ${id} is not in the registry`, { cause: err })
-      })
-      const text = JSON.stringify((type as unknown as AvroType).schema())
+      const text = await fetchText(id)
+      if (text === undefined) throw bridgeError('UNKNOWN_SCHEMA_ID', `schema id ${id} is not in the registry`)
       schemas.set(id, text)
       return text
+    },
+    async checkWriters () {
+      for (const [id, { subject, schema }] of registered) {
+        const text = await fetchText(id)
+        const why = text === undefined ? 'is no longer in the registry' : sameSchema(text, schema) ? undefined : 'now names a different schema'
+        if (why === undefined) continue
+        throw fatal('SCHEMA_ID_LOST', `${subject}: schema id ${id}, which this service writes with, ${why} (was the registry reset or restored?); records written now could not be read. Restart the service once the registry holds its schemas again`)
+      }
     },
     requests: () => calls
   }

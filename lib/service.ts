@@ -11,7 +11,7 @@ import { createMetrics, type Metrics } from './metrics.ts'
 import { buildOpsServer, type Probe } from './http.ts'
 import { byKey, runLoop, type BatchHandler, type Handler } from './consumer-loop.ts'
 import { createLifecycle, type Lifecycle } from './lifecycle.ts'
-import { fatal, type BridgeError } from './errors.ts'
+import { classify, fatal, type BridgeError } from './errors.ts'
 import type { Service, Topic } from '../topology/topology.ts'
 
 export interface KitConfig {
@@ -24,6 +24,10 @@ export interface KitConfig {
   KAFKA_LINGER_MS?: number
   /** 0 picks a free port; undefined serves no HTTP. */
   HTTP_PORT?: number
+  /** How often the registry is asked whether the schema ids this service writes with still stand. */
+  REGISTRY_CHECK_MS?: number
+  /** Where the schema files are; by default the ones this version ships (tests run other versions). */
+  SCHEMA_DIR?: string
 }
 
 export interface Kit {
@@ -86,7 +90,8 @@ export async function startService (o: StartOptions): Promise<Running> {
   const registry = createRegistry(o.config.SCHEMA_REGISTRY_URL)
   const producer = await kafka.producer()
   lifecycle.onStop('producer', () => producer.disconnect())
-  const kit: Kit = { logger, kafka, registry, producer, metrics, lifecycle, serde: topicSerdes(registry) }
+  const kit: Kit = { logger, kafka, registry, producer, metrics, lifecycle, serde: topicSerdes(registry, o.config.SCHEMA_DIR) }
+  watchWriterIds(kit, o.config.REGISTRY_CHECK_MS ?? 30000)
 
   let consumer: Consumer | undefined
   const ready: Probe[] = [{ name: 'producer', ok: () => true }]
@@ -149,6 +154,27 @@ export async function startService (o: StartOptions): Promise<Running> {
   }
   logger.info({ consumes: loopInputs.map((t) => t.name), port }, 'started')
   return { kit, app, port, stop: async () => { await lifecycle.stop(0, 'stop requested').catch(() => {}) } }
+}
+
+/**
+ * A registry reset or restored under a running service would leave it writing with ids
+ * that are gone or name other schemas; such records could never be read. A registry
+ * that does not answer is an outage like any other: the check waits for the next round.
+ */
+function watchWriterIds (kit: Kit, everyMs: number): void {
+  if (!(everyMs > 0)) return
+  let running = false
+  const timer = setInterval(() => {
+    if (running) return
+    running = true
+    kit.registry.checkWriters().catch((raw: unknown) => {
+      const err = classify(raw)
+      if (err.kind === 'fatal') { void kit.lifecycle.stop(1, `${err.code}: ${err.message}`); return }
+      kit.logger.warn({ code: err.code, reason: err.message }, 'could not check the schema ids with the registry; trying again later')
+    }).finally(() => { running = false })
+  }, everyMs)
+  timer.unref()
+  kit.lifecycle.onStop('registry check', async () => { clearInterval(timer) })
 }
 
 /** A service's main: a configuration or mapping mistake is one clear message and exit code 1. */

@@ -177,11 +177,11 @@ export async function handlerInWorkers<C> (o: { module: string, exportName: stri
 }
 
 async function serveInWorker (): Promise<void> {
-  const { module, exportName, config } = (workerData as { bridgeHandler: { module: string, exportName: string, config: { SCHEMA_REGISTRY_URL: string } } }).bridgeHandler
+  const { module, exportName, config } = (workerData as { bridgeHandler: { module: string, exportName: string, config: { SCHEMA_REGISTRY_URL: string, SCHEMA_DIR?: string } } }).bridgeHandler
   const port = parentPort!
   let handle: BatchHandler
   try {
-    handle = await oneByOne(module, exportName, { config, serde: topicSerdes(createRegistry(config.SCHEMA_REGISTRY_URL)) })
+    handle = await oneByOne(module, exportName, { config, serde: topicSerdes(createRegistry(config.SCHEMA_REGISTRY_URL), config.SCHEMA_DIR) })
   } catch (err) {
     port.postMessage({ failure: failureOf(classify(err)) })
     return
