@@ -26,6 +26,8 @@ export function loadCliConfig (env: NodeJS.ProcessEnv = process.env) {
     home: c.BRIDGE_HOME,
     kafkaPort: c.BRIDGE_KAFKA_PORT,
     registryPort: c.BRIDGE_REGISTRY_PORT,
+    // An embedded registry beside a cluster of one's own keeps its schemas in that cluster.
+    registryBrokers: c.KAFKA_BROKERS,
     env,
     say: (line) => process.stderr.write(`${line}\n`)
   }

@@ -19,6 +19,8 @@ export interface InfraOptions {
   home: string // .bridge
   kafkaPort: number
   registryPort: number
+  /** Where the registry keeps its schemas; by default the embedded broker. */
+  registryBrokers?: string[]
   env: NodeJS.ProcessEnv
   say: (line: string) => void
 }
@@ -32,6 +34,16 @@ const paths = (o: InfraOptions) => ({
 
 export const kafkaAddress = (o: InfraOptions): string => `127.0.0.1:${o.kafkaPort}`
 export const registryAddress = (o: InfraOptions): string => `http://127.0.0.1:${o.registryPort}/apis/ccompat/v7`
+
+/**
+ * The registry's own topics (Apicurio's `kafkasql` storage): its schemas and ids live in
+ * the broker, so the two survive a restart together and `bridge infra reset` wipes both.
+ * An id is the name records carry for their writer schema, for as long as Kafka keeps
+ * them (for ever on the compacted topics): a registry that forgot them, or handed them
+ * out again in another order, would leave those records unreadable or misread.
+ */
+export const REGISTRY_TOPICS = { journal: '_bridge.registry.journal', snapshots: '_bridge.registry.snapshots', events: '_bridge.registry.events' }
+const REGISTRY_STORAGE = 'kafkasql'
 
 /** Runs Maven, showing each finished download as one line so a first run shows progress. */
 function mvn (args: string[], o: InfraOptions, what: string): void {
@@ -138,7 +150,12 @@ export async function startKafka (o: InfraOptions): Promise<Endpoint> {
 
 export async function startRegistry (o: InfraOptions): Promise<Endpoint> {
   const { registryRun } = paths(o)
-  return await ensureRunning({
+  const storage = o.registryBrokers ?? [kafkaAddress(o)]
+  const marker = join(registryRun, 'storage')
+  if (readPid(registryRun) === undefined && o.registryBrokers === undefined && !await portOpen(o.kafkaPort)) {
+    throw new Error(`the embedded registry keeps its schemas in the embedded Kafka, which is not running on ${kafkaAddress(o)}: start it first (\`bridge infra up\` starts both)`)
+  }
+  const up = await ensureRunning({
     name: 'registry', dir: registryRun, port: o.registryPort, address: registryAddress(o),
     elsewhere: 'set SCHEMA_REGISTRY_URL to use that registry, or BRIDGE_REGISTRY_PORT to move ours',
     command: () => {
@@ -147,7 +164,9 @@ export async function startRegistry (o: InfraOptions): Promise<Endpoint> {
         throw new Error(`Apicurio Registry ${APICURIO_VERSION} needs Java 21 or newer; none was found (JAVA_HOME, PATH, /usr/lib/jvm). Install one, or set SCHEMA_REGISTRY_URL to a running registry`)
       }
       const dir = ensureApicurio(o)
-      o.say(`starting Apicurio Registry ${APICURIO_VERSION} on ${registryAddress(o)} with Java ${java.major}…`)
+      mkdirSync(registryRun, { recursive: true })
+      writeFileSync(marker, `${REGISTRY_STORAGE} ${storage.join(',')}\n`)
+      o.say(`starting Apicurio Registry ${APICURIO_VERSION} on ${registryAddress(o)} with Java ${java.major}, its schemas kept in Kafka at ${storage.join(',')}…`)
       return {
         bin: java.bin,
         args: [
@@ -157,21 +176,38 @@ export async function startRegistry (o: InfraOptions): Promise<Endpoint> {
           // Confluent's default; also keeps the npm client happy (Apicurio answers the
           // global level where Confluent answers 404 for a subject without its own rule).
           '-Dapicurio.rules.global.compatibility=BACKWARD',
+          `-Dapicurio.storage.kind=${REGISTRY_STORAGE}`,
+          `-Dapicurio.kafkasql.bootstrap.servers=${storage.join(',')}`,
+          `-Dapicurio.kafkasql.topic=${REGISTRY_TOPICS.journal}`,
+          `-Dapicurio.kafkasql.snapshots.topic=${REGISTRY_TOPICS.snapshots}`,
+          `-Dapicurio.events.kafka.topic=${REGISTRY_TOPICS.events}`,
+          '-Dapicurio.kafkasql.consumer.group-prefix=_bridge.registry-',
           '-Dquarkus.log.level=WARN',
           '-jar', join(dir, 'quarkus-run.jar')
         ]
       }
     },
+    // Serving only once the journal has been read back: before that it would answer
+    // as if it held no schema, and a service starting then would register new ids.
     ready: async () => {
-      try { return (await fetch(`${registryAddress(o)}/subjects`)).ok } catch { return false }
+      try {
+        return (await fetch(`http://127.0.0.1:${o.registryPort + 10}/health/ready`)).ok && (await fetch(`${registryAddress(o)}/subjects`)).ok
+      } catch { return false }
     }
   })
+  if (up.detail === 'already running' && !(existsSync(marker) && readFileSync(marker, 'utf8').startsWith(REGISTRY_STORAGE))) {
+    o.say('the running registry keeps its schemas in memory and forgets them when it stops: restart it (`bridge infra down`, then `up`) to keep them in Kafka')
+  }
+  return up
 }
 
+export const stopRegistry = async (o: InfraOptions): Promise<void> => { await stopProcess('registry', paths(o).registryRun, o.say) }
+export const stopKafka = async (o: InfraOptions): Promise<void> => { await stopProcess('kafka', paths(o).kafkaRun, o.say) }
+
+/** The registry first: it writes to the broker until it stops. */
 export async function stopInfra (o: InfraOptions): Promise<void> {
-  const { kafkaRun, registryRun } = paths(o)
-  await stopProcess('registry', registryRun, o.say)
-  await stopProcess('kafka', kafkaRun, o.say)
+  await stopRegistry(o)
+  await stopKafka(o)
 }
 
 export async function infraStatus (o: InfraOptions): Promise<Endpoint[]> {
