@@ -86,6 +86,7 @@ export const common = {
   SCHEMA_REGISTRY_URL: str('Confluent-compatible schema registry base URL', 'http://127.0.0.1:8081/apis/ccompat/v7'),
   KAFKA_SESSION_TIMEOUT_MS: int('How long a silent consumer keeps its partitions before the group moves them (ms)', 30000, 6000),
   KAFKA_LINGER_MS: int('How long a small send waits for others to share its produce request (ms), as linger.ms in Kafka\'s own producer', 5, 0),
+  REGISTRY_CHECK_MS: int('How often a service asks the registry whether the schema ids it writes with still stand (ms; 0: never)', 30000, 0),
   LOG_LEVEL: oneOf('pino log level', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const, 'info')
 }
 
