@@ -26,6 +26,7 @@ const usage = `usage: bridge <command>
   sandbox up | down | reset             the Clarity and Dynamics SL sandboxes
   sandbox faults sl|clarity [--latency-ms N] [--answer-delay-ms N] [--rate429 F] [--rate503 F] [--retry-after S]
                  [--outage S] [--refuse S] [--rate-limit N] [--expire-tokens] [--clear]
+                 sl only: [--backup] [--restore] [--move [--keep-tstamps]]   SL's database backed up, restored, moved
   topics                                topics, end offsets, and per group committed offset and lag
   replay --group G --topic T (--to-earliest | --to-offset P:O,… | --to-time ISO) [--dry-run]
   backfill inventory | products [--source-url URL]

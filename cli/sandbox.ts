@@ -58,7 +58,11 @@ export async function sandboxReset (c: CliConfig): Promise<string[]> {
   return out
 }
 
-/** bridge sandbox faults <sl|clarity> [--latency-ms N] [--rate429 F] … ; no option shows the current faults. */
+/**
+ * bridge sandbox faults <sl|clarity> [--latency-ms N] [--rate429 F] … ; no option shows the current faults.
+ * For SL also what a restore or a move of its database does to the feeds: --backup, then
+ * --restore (rows and rowversions back to the backup); --move [--keep-tstamps] (another DatabaseId).
+ */
 export async function sandboxFaults (c: CliConfig, argv: string[]): Promise<unknown> {
   const [which, ...rest] = argv
   const s = sandboxes(c).find((x) => x.name === which)
@@ -67,10 +71,17 @@ export async function sandboxFaults (c: CliConfig, argv: string[]): Promise<unkn
     args: rest,
     options: {
       'latency-ms': { type: 'string' }, 'answer-delay-ms': { type: 'string' }, rate429: { type: 'string' }, rate503: { type: 'string' }, 'retry-after': { type: 'string' },
-      outage: { type: 'string' }, refuse: { type: 'string' }, 'rate-limit': { type: 'string' }, 'expire-tokens': { type: 'boolean' }, clear: { type: 'boolean' }
+      outage: { type: 'string' }, refuse: { type: 'string' }, 'rate-limit': { type: 'string' }, 'expire-tokens': { type: 'boolean' }, clear: { type: 'boolean' },
+      backup: { type: 'boolean' }, restore: { type: 'boolean' }, move: { type: 'boolean' }, 'keep-tstamps': { type: 'boolean' }
     }
   })
   if (values.clear === true) return await admin(s, 'DELETE', '/sandbox/faults')
+  const database = (['backup', 'restore', 'move'] as const).find((a) => values[a] === true)
+  if (database !== undefined || values['keep-tstamps'] === true) {
+    if (s.name !== 'sl') throw new Error('--backup, --restore and --move are for the SL sandbox')
+    if (database === undefined) throw new Error('--keep-tstamps goes with --move')
+    return await admin(s, 'POST', `/sandbox/database/${database}`, database === 'move' ? { keepTstamps: values['keep-tstamps'] === true } : undefined)
+  }
   if (values['expire-tokens'] === true) {
     if (s.name !== 'clarity') throw new Error('--expire-tokens is for the Clarity sandbox (SL uses Basic auth)')
     return await admin(s, 'POST', '/sandbox/tokens/expire')

@@ -36,11 +36,23 @@ export async function readToEnd (kafka: KafkaClient, topic: string, each: (r: In
 
 /** Reads the topic to its end once and answers the latest position of `name`. */
 export async function readCursor (kafka: KafkaClient, topic: string, serde: Serde<Cursor>, name: string): Promise<string | undefined> {
-  let position: string | undefined
+  return (await readCursors(kafka, topic, serde, (n) => n === name)).at(-1)?.position
+}
+
+/**
+ * Reads the topic to its end once and answers the latest cursor of every name `wanted`
+ * accepts, the one written last at the end. The order is the topic's: bridge.cursors has
+ * one partition, and compaction keeps each key's latest record in place.
+ */
+export async function readCursors (kafka: KafkaClient, topic: string, serde: Serde<Cursor>, wanted: (name: string) => boolean): Promise<Cursor[]> {
+  const latest = new Map<string, Cursor>()
   await readToEnd(kafka, topic, async (r) => {
-    if (r.key?.toString() === name && r.value !== null) position = (await serde.decode(r.value)).position
+    const name = r.key?.toString()
+    if (name === undefined || !wanted(name)) return
+    latest.delete(name)
+    if (r.value !== null) latest.set(name, { ...await serde.decode(r.value), name })
   })
-  return position
+  return [...latest.values()]
 }
 
 export const cursorRecord = (topic: string, serde: Serde<Cursor>, name: string, position: string, now = Date.now()): OutRecord =>

@@ -2,8 +2,15 @@
 // customers): read a page after the cursor, produce one record per row and the new
 // cursor in the same send, so a crash re-reads a little and never skips. A row that
 // cannot be turned into a record goes to the topic's dead-letter topic with the reason.
+// A tstamp means something only in the database that gave it: the cursor is kept per SL
+// company and database, and SL's Status is read at start, after SL was away, and every
+// few seconds after a read, so that an SL restored from a backup (its rowversion now below
+// the cursor) or another SL makes the feed say so and read everything again, instead of
+// waiting in silence for rowversions it has already passed.
+import { Counter } from 'prom-client'
+import type { SlStatus } from './clients/sl.ts'
 import { deadLetter } from './consumer-loop.ts'
-import { cursorRecord, readCursor, type Cursor } from './cursor.ts'
+import { cursorRecord, readCursors, type Cursor } from './cursor.ts'
 import { classify } from './errors.ts'
 import type { OutRecord } from './kafka.ts'
 import { startPoller } from './poller.ts'
@@ -16,25 +23,53 @@ export interface FeedPage { Items: FeedRow[], NextTstamp: number }
 export interface FeedOptions<T> {
   kit: Kit
   service: string
-  /** The cursor's name in bridge.cursors; one per feed. */
+  /**
+   * The feed's name. Its cursor in bridge.cursors is `<name>|<CpnyID>|<DatabaseId>`; one
+   * under the plain name is from before cursors named their database.
+   */
   cursor: string
   cursors: Topic
   topic: Topic
   intervalMs: number
   read: (since: number, limit: number) => Promise<FeedPage>
+  /** SL's GET /api/Status. */
+  slStatus: () => Promise<SlStatus>
+  /** How often, at most, Status is read while the feed runs (default 5 s). */
+  statusEveryMs?: number
   /** Pure: a row → the record's key and value; throws poison for a row that makes no sense. */
   toRecord: (row: FeedRow) => { key: string, value: T, headers?: Record<string, string> }
   pageSize?: number
 }
 
+export type ResetReason = 'restore' | 'database' | 'company'
+const REASONS: ResetReason[] = ['restore', 'database', 'company']
+
+/** The SL company and database a position belongs to. */
+export interface FeedDatabase { CpnyID: string, DatabaseId: string }
+
+export interface FeedReset {
+  reason: ResetReason
+  at: string
+  /** Where the feed was; CpnyID and DatabaseId null for a cursor from before they were kept. */
+  from: { CpnyID: string | null, DatabaseId: string | null, position: number }
+  /** What SL's Status said. */
+  to: SlStatus
+}
+
 export interface FeedStatus {
+  /** The cursor's key in bridge.cursors. */
   cursor: string
   /** The last tstamp read. */
   position: number
-  /** Records produced since the start or the last rewind. */
+  /** Records produced since the start, the last rewind or the last reset. */
   produced: number
   /** The last read found nothing more to read. */
   caughtUp: boolean
+  /** Where `position` belongs; null until SL's Status was first read. */
+  CpnyID: string | null
+  DatabaseId: string | null
+  /** The last time (since this process started) SL was found restored or another SL, and the feed started over. */
+  reset: FeedReset | null
 }
 
 export interface Feed {
@@ -44,16 +79,88 @@ export interface Feed {
   rewind: () => void
 }
 
+export const cursorName = (feed: string, db: FeedDatabase): string => `${feed}|${db.CpnyID}|${db.DatabaseId}`
+
+/** The database a cursor's name says; undefined for the plain name of before. */
+export function databaseOf (feed: string, name: string): FeedDatabase | undefined {
+  if (!name.startsWith(`${feed}|`)) return undefined
+  const rest = name.slice(feed.length + 1)
+  const bar = rest.indexOf('|')
+  return bar < 0 ? undefined : { CpnyID: rest.slice(0, bar), DatabaseId: rest.slice(bar + 1) }
+}
+
+/**
+ * Why SL as it is now cannot be read on from `position`, if it cannot. A position whose
+ * database is not known (a cursor from before) is taken to be this database's: only a
+ * rowversion below it shows otherwise.
+ */
+export function staleBecause (belongs: FeedDatabase | undefined, position: number, sl: SlStatus): ResetReason | undefined {
+  if (belongs !== undefined && belongs.DatabaseId !== sl.DatabaseId) return 'database'
+  if (belongs !== undefined && belongs.CpnyID !== sl.CpnyID) return 'company'
+  // @@DBTS is at least every rowversion handed out, ours included, unless SL went back.
+  if (sl.Tstamp < position) return 'restore'
+  return undefined
+}
+
+const SAID: Record<ResetReason, string> = {
+  restore: 'SL\'s rowversion is below the feed\'s cursor (SL restored from a backup?): reading SL\'s whole feed again',
+  database: 'SL is another database than the feed\'s cursor belongs to: reading SL\'s whole feed again',
+  company: 'SL answers for another company than the feed\'s cursor belongs to: reading SL\'s whole feed again'
+}
+
+function resetCounter (kit: Kit): Counter<'feed' | 'reason'> {
+  const name = 'bridge_feed_resets_total'
+  return kit.metrics.registry.getSingleMetric(name) as Counter<'feed' | 'reason'> | undefined ??
+    new Counter({ name, help: 'Times a feed read SL again from the start: SL restored (restore), or another database or company', labelNames: ['feed', 'reason'], registers: [kit.metrics.registry] })
+}
+
 async function startFeed<T> (o: FeedOptions<T>): Promise<Feed> {
   const { kit } = o
   const limit = o.pageSize ?? 500
+  const statusEveryMs = o.statusEveryMs ?? 5000
   const values = await kit.serde<T>(o.topic)
   const cursors = await kit.serde<Cursor>(o.cursors)
-  let since = Number(await readCursor(kit.kafka, o.cursors.name, cursors, o.cursor) ?? 0)
+  const resets = resetCounter(kit)
+  // At 0 from the start, so an alert on any increase has a series to watch.
+  for (const reason of REASONS) resets.inc({ feed: o.cursor, reason }, 0)
+  // The one written last is where the feed was, whichever database that was.
+  const last = (await readCursors(kit.kafka, o.cursors.name, cursors, (n) => n === o.cursor || n.startsWith(`${o.cursor}|`))).at(-1)
+  let name = last?.name ?? o.cursor
+  let db = last === undefined ? undefined : databaseOf(o.cursor, last.name)
+  let since = Number(last?.position ?? 0)
   let produced = 0
   let caughtUp = false
+  let reset: FeedReset | undefined
+  let checkDue = true
+  let checkedAt = 0
   // A rewind during a read must not be undone by that read's answer.
   let generation = 0
+  const startOver = (reason: ResetReason, sl: SlStatus): void => {
+    reset = { reason, at: new Date().toISOString(), from: { CpnyID: db?.CpnyID ?? null, DatabaseId: db?.DatabaseId ?? null, position: since }, to: sl }
+    resets.inc({ feed: o.cursor, reason })
+    kit.logger.error({ feed: o.cursor, reason, from: reset.from, to: reset.to }, SAID[reason])
+    generation++
+    since = 0
+    produced = 0
+    caughtUp = false
+  }
+  /** Reads SL's Status; true when the feed has to start over. */
+  const check = async (): Promise<boolean> => {
+    const sl = await o.slStatus()
+    checkDue = false
+    checkedAt = Date.now()
+    const why = staleBecause(db, since, sl)
+    if (why !== undefined) startOver(why, sl)
+    else if (db === undefined && last !== undefined) kit.logger.info({ feed: o.cursor, position: since, CpnyID: sl.CpnyID, DatabaseId: sl.DatabaseId }, 'carrying on from the cursor of before, now kept under SL\'s company and database')
+    db = { CpnyID: sl.CpnyID, DatabaseId: sl.DatabaseId }
+    const now = cursorName(o.cursor, db)
+    if (why !== undefined || now !== name) {
+      name = now
+      // At once, not with the next page: the position is this database's from now on.
+      await kit.producer.send([cursorRecord(o.cursors.name, cursors, name, String(since))])
+    }
+    return why !== undefined
+  }
   const rowRecord = (row: FeedRow): OutRecord => {
     try {
       const r = o.toRecord(row)
@@ -70,26 +177,37 @@ async function startFeed<T> (o: FeedOptions<T>): Promise<Feed> {
     name: o.cursor, intervalMs: o.intervalMs, logger: kit.logger, metrics: kit.metrics,
     onFatal: (reason) => { void kit.lifecycle.stop(1, reason) },
     poll: async () => {
-      const gen = generation
-      const page = await o.read(since, limit)
-      if (gen !== generation) return true
-      if (page.Items.length === 0) { caughtUp = true; return false }
-      const out = page.Items.map(rowRecord)
-      out.push(cursorRecord(o.cursors.name, cursors, o.cursor, String(page.NextTstamp)))
-      await kit.producer.send(out)
-      for (const r of out) kit.metrics.messagesOut.inc({ topic: r.topic })
-      if (gen !== generation) return true
-      since = page.NextTstamp
-      produced += page.Items.length
-      // Only now is what was read in the topic: a backfill watching may move on.
-      caughtUp = page.Items.length < limit
-      return !caughtUp
+      try {
+        if (checkDue && await check()) return true
+        const gen = generation
+        const page = await o.read(since, limit)
+        if (gen !== generation) return true
+        if (page.Items.length > 0) {
+          const out = page.Items.map(rowRecord)
+          out.push(cursorRecord(o.cursors.name, cursors, name, String(page.NextTstamp)))
+          await kit.producer.send(out)
+          for (const r of out) kit.metrics.messagesOut.inc({ topic: r.topic })
+          if (gen !== generation) return true
+          since = page.NextTstamp
+          produced += page.Items.length
+        }
+        // Only now is what was read in the topic: a backfill watching may move on.
+        caughtUp = page.Items.length < limit
+        // After the read, never in front of it: it costs the freshness nothing, and a
+        // Tstamp read after a page is at least that page's last tstamp unless SL went back.
+        if (Date.now() - checkedAt >= statusEveryMs && await check()) return true
+        return !caughtUp
+      } catch (err) {
+        // SL away may be SL being restored or switched: look before reading on.
+        checkDue = true
+        throw err
+      }
     }
   })
   kit.lifecycle.onStop(`feed ${o.cursor}`, poller.stop)
   return {
     stop: poller.stop,
-    status: () => ({ cursor: o.cursor, position: since, produced, caughtUp }),
+    status: () => ({ cursor: name, position: since, produced, caughtUp, CpnyID: db?.CpnyID ?? null, DatabaseId: db?.DatabaseId ?? null, reset: reset ?? null }),
     rewind: () => {
       generation++
       since = 0

@@ -5,6 +5,8 @@ import { call, Rejected, type HttpAnswer } from './http.ts'
 export interface SlConfig { baseUrl: string, user: string, password: string, cpnyId: string, timeoutMs?: number }
 export interface Violation { key: string, message: string, messageNbr: number }
 export type SlRow = Record<string, unknown>
+/** GET /api/Status: the company, the database, and its current rowversion (@@DBTS). */
+export interface SlStatus { CpnyID: string, DatabaseId: string, Tstamp: number }
 
 /** SL pads char(n) fields with spaces; the bridge compares and forwards them trimmed. In place: for answers just parsed. */
 export function trimRow<T> (v: T): T {
@@ -57,7 +59,23 @@ export function createSlClient (c: SlConfig) {
     return trimRow(a.body) as T
   }
   const q = encodeURIComponent
+  // The change feeds' cursors are only meaningful with this answer; a server without it
+  // does not honour the contract, and a source cannot tell a restored SL from a quiet one.
+  async function status (): Promise<SlStatus> {
+    const s = await ok<SlRow>('GET', '/api/Status').catch((err: unknown) => {
+      if (err instanceof SlRejected) throw fatal('CONTRACT_MISMATCH', `SL GET /api/Status answered ${err.status}; the contract requires it (${describeViolations(err.violations)})`)
+      throw err
+    })
+    const bad = [
+      typeof s.CpnyID === 'string' && s.CpnyID !== '' ? undefined : 'CpnyID must be non-empty text',
+      typeof s.DatabaseId === 'string' && s.DatabaseId !== '' ? undefined : 'DatabaseId must be non-empty text',
+      Number.isSafeInteger(s.Tstamp) && (s.Tstamp as number) >= 0 ? undefined : 'Tstamp must be a whole number >= 0'
+    ].filter((x) => x !== undefined)
+    if (bad.length > 0) throw fatal('CONTRACT_MISMATCH', `SL GET /api/Status: ${bad.join('; ')}`)
+    return { CpnyID: s.CpnyID as string, DatabaseId: s.DatabaseId as string, Tstamp: s.Tstamp as number }
+  }
   return {
+    status,
     findOrders: async (custOrdNbr: string) => (await ok<{ Items: SlRow[] }>('GET', `/api/SalesOrder?CustOrdNbr=${q(custOrdNbr)}`)).Items,
     createOrder: (order: SlRow) => ok<SlRow>('POST', '/api/SalesOrder', order),
     updateOrder: (ordNbr: string, change: SlRow) => ok<SlRow>('PUT', `/api/SalesOrder/${q(ordNbr)}`, change),

@@ -1,11 +1,13 @@
 // The Dynamics SL API layer sandbox: the contract's routes over the tables in
 // state.ts, Basic auth and the company header, SL's error shape, fault injection,
-// the simulated Process Manager, and /sandbox/* to inspect and steer it.
+// the simulated Process Manager, and /sandbox/* to inspect and steer it (a restore and
+// a move of the database included).
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import { timingSafeEqual } from 'node:crypto'
 import { createFaultState, installFaults, type FaultState } from '../common/faults.ts'
 import { prng } from '../common/money.ts'
 import { snapshotter } from '../common/persist.ts'
+import { backupOf, move, newDatabaseId, restored, type Backup } from './database.ts'
 import { lengths, pad } from './fields.ts'
 import { batchesByExtRef, createCreditMemo, createPayment, documentsByExtRef, postBatch } from './finance.ts'
 import { adjust, createCustomer, customer, itemSitesOf, product, since, updateCustomer, updateProduct } from './masters.ts'
@@ -54,7 +56,13 @@ export function buildSlSandbox (o: SlSandboxOptions): SlSandbox {
   let state: SlState = seedState(new Date(), settings, o.extraItems)
   const snap = snapshotter<SlState>(o.dataFile, () => state)
   const loaded = snap.load()
-  if (loaded?.version === 1) state = { ...loaded, settings: { ...loaded.settings, ...o.settings } }
+  // A state file from before DatabaseId existed gets its id once, kept from then on.
+  const old = loaded as (Omit<SlState, 'DatabaseId'> & { DatabaseId?: string }) | undefined
+  if (old?.version === 1) state = { ...old, DatabaseId: old.DatabaseId ?? newDatabaseId(), settings: { ...old.settings, ...o.settings } }
+  if (old?.version === 1 && old.DatabaseId === undefined) snap.changed()
+  // The backup survives a restart of the sandbox, as a backup file would.
+  const backupSnap = snapshotter<Backup | undefined>(o.dataFile?.replace(/(\.json)?$/, '.backup.json'), (): Backup | undefined => backup)
+  let backup: Backup | undefined = backupSnap.load()
   const tstamp = (): number => ++state.tstamp
   const faults = createFaultState()
   const rand = prng(99)
@@ -91,6 +99,9 @@ export function buildSlSandbox (o: SlSandboxOptions): SlSandbox {
   const changed = <T>(v: T): T => { snap.changed(); return v }
   type Q = Record<string, string | undefined>
   type P = Record<string, string>
+
+  // System
+  app.get('/api/Status', async () => ({ CpnyID: o.cpnyId.padEnd(10), DatabaseId: state.DatabaseId, Tstamp: state.tstamp }))
 
   // Sales orders
   app.post('/api/SalesOrder', async (req, reply) => reply.code(201).send(viewOrder(changed(createOrder(state, body(req.body), Date.now(), tstamp)))))
@@ -167,7 +178,9 @@ export function buildSlSandbox (o: SlSandboxOptions): SlSandbox {
     },
     stats: state.stats,
     settings: state.settings,
+    DatabaseId: state.DatabaseId,
     tstamp: state.tstamp,
+    backup: backup === undefined ? null : { DatabaseId: backup.state.DatabaseId, tstamp: backup.state.tstamp, at: new Date(backup.at).toISOString() },
     openPeriods: state.openPeriods,
     baseCuryId: state.baseCuryId
   }))
@@ -197,11 +210,35 @@ export function buildSlSandbox (o: SlSandboxOptions): SlSandbox {
     snap.changed()
     return state.settings
   })
+  // The seed again, in the same database: to a client, the same as a restore of the seed.
   const reset = (): void => {
-    state = seedState(new Date(), { ...defaultSettings(), ...o.settings }, o.extraItems)
+    state = seedState(new Date(), { ...defaultSettings(), ...o.settings }, o.extraItems, state.DatabaseId)
     snap.flush()
   }
   app.post('/sandbox/reset', async () => { reset(); return { reset: true } })
+  const where = () => ({ DatabaseId: state.DatabaseId, tstamp: state.tstamp })
+  app.post('/sandbox/database/backup', async () => {
+    backup = backupOf(state, Date.now())
+    backupSnap.flush()
+    return { backup: where() }
+  })
+  app.post('/sandbox/database/restore', async (_req, reply) => {
+    if (backup === undefined) return reply.code(409).send({ error: 'no backup to restore; take one first (POST /sandbox/database/backup)' })
+    const was = where()
+    state = restored(backup, state)
+    snap.flush()
+    return { restored: where(), was }
+  })
+  app.post('/sandbox/database/move', async (req, reply) => {
+    const b = (req.body ?? {}) as Record<string, unknown>
+    const unknown = Object.keys(b).filter((k) => k !== 'keepTstamps')
+    if (unknown.length > 0) return reply.code(400).send({ error: `unknown option "${unknown[0]}"; known: keepTstamps` })
+    if (b.keepTstamps !== undefined && typeof b.keepTstamps !== 'boolean') return reply.code(400).send({ error: 'keepTstamps must be true or false' })
+    const was = where()
+    move(state, b.keepTstamps === true)
+    snap.flush()
+    return { moved: where(), was }
+  })
 
   // The Process Manager runs while the app is up.
   let last = Date.now()

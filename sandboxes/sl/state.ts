@@ -2,6 +2,7 @@
 // tstamp from one increasing counter (SQL Server's rowversion); change feeds read it.
 import { SITES, seedCatalogue } from '../common/catalogue.ts'
 import { prng } from '../common/money.ts'
+import { newDatabaseId } from './database.ts'
 
 export interface SOLine {
   LineRef: string, InvtID: string, SiteID: string, QtyOrd: number, QtyAlloc: number, QtyBO: number, QtyShip: number,
@@ -83,6 +84,9 @@ export interface Settings {
 
 export interface SlState {
   version: 1
+  /** Identifies the database (GET /api/Status); another one after a move. */
+  DatabaseId: string
+  /** The last rowversion handed out (@@DBTS). */
   tstamp: number
   baseCuryId: string
   soTypes: Record<string, { SOTypeID: string, Descr: string, Prefix: string, LastNbr: number }>
@@ -123,7 +127,7 @@ const firstNames = ['Ana', 'Björn', 'Chen', 'Dana', 'Émile', 'Farah', 'Greg', 
 const lastNames = ['Núñez', 'Ødegård', 'Wang', 'Miller', 'Durand', 'Haddad', 'Olsen', 'Sato', 'Petrov', 'García', 'Mensah', 'Fischer', 'Rossi', 'Okafor', 'Aziz', 'Iyer']
 const cities: Array<[string, string, string]> = [['Austin', 'TX', '78701'], ['Dallas', 'TX', '75201'], ['Newark', 'NJ', '07102'], ['Reno', 'NV', '89501'], ['Denver', 'CO', '80202'], ['Sacramento', 'CA', '95814'], ['Albany', 'NY', '12207']]
 
-export function seedState (now = new Date(), settings: Settings = defaultSettings(), extraItems = 0): SlState {
+export function seedState (now = new Date(), settings: Settings = defaultSettings(), extraItems = 0, DatabaseId = newDatabaseId()): SlState {
   let tstamp = 1000
   const next = (): number => ++tstamp
   const iso = now.toISOString()
@@ -163,6 +167,7 @@ export function seedState (now = new Date(), settings: Settings = defaultSetting
   const prev = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1))
   return {
     version: 1,
+    DatabaseId,
     tstamp,
     baseCuryId: 'USD',
     soTypes: {

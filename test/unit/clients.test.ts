@@ -4,7 +4,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { call } from '../../lib/clients/http.ts'
-import { trimRow } from '../../lib/clients/sl.ts'
+import { createSlClient, trimRow } from '../../lib/clients/sl.ts'
 import { BridgeError } from '../../lib/errors.ts'
 
 let server: Server
@@ -17,7 +17,10 @@ const routes: Record<string, (res: ServerResponse) => void> = {
   '/missing': (res) => { res.statusCode = 404; res.end('{"businessRuleViolations":[{"key":"OrdNbr","message":"no such order"}]}') },
   '/throttled': (res) => { res.statusCode = 429; res.setHeader('retry-after', '7'); res.end() },
   '/down': (res) => { res.statusCode = 503; res.setHeader('retry-after', new Date(Date.now() + 60000).toUTCString()); res.end() },
-  '/silent': () => {}
+  '/silent': () => {},
+  '/good/api/Status': (res) => res.end('{"CpnyID":"DEMO      ","DatabaseId":"6F9619FF-8B86-D011-B42D-00C04FC964FF","Tstamp":482213}'),
+  '/none/api/Status': (res) => { res.statusCode = 404; res.end('{"businessRuleViolations":[{"key":"route","message":"No route GET /api/Status","messageNbr":8012}]}') },
+  '/odd/api/Status': (res) => res.end('{"CpnyID":"DEMO","DatabaseId":"","Tstamp":"482213"}')
 }
 
 beforeAll(async () => {
@@ -99,5 +102,16 @@ describe('SL answers', () => {
     expect(row).toEqual(JSON.parse('{"OrdNbr":"SO0004512","CuryRate":1.0832,"InvcNbr":null,"Ship":{"Addr2":""},"Lines":[{"InvtID":"WIDGET-RED-L","QtyOrd":2}],"Tags":["  a",3],"__proto__":"  kept as data"}'))
     expect(Object.getPrototypeOf(row)).toBe(Object.prototype)
     expect(Object.getOwnPropertyDescriptor(row, '__proto__')?.value).toBe('  kept as data')
+  })
+})
+
+describe('SL Status', () => {
+  const sl = (server: string) => createSlClient({ baseUrl: `${base}/${server}`, user: 'bridge', password: 'secret', cpnyId: 'DEMO' })
+  it('is read trimmed; a server without it, or with an answer the contract does not give, is a contract mismatch', async () => {
+    expect(await sl('good').status()).toEqual({ CpnyID: 'DEMO', DatabaseId: '6F9619FF-8B86-D011-B42D-00C04FC964FF', Tstamp: 482213 })
+    expect(await failure(sl('none').status())).toMatchObject({ kind: 'fatal', code: 'CONTRACT_MISMATCH' })
+    expect(await failure(sl('odd').status())).toMatchObject({
+      kind: 'fatal', code: 'CONTRACT_MISMATCH', message: 'SL GET /api/Status: DatabaseId must be non-empty text; Tstamp must be a whole number >= 0'
+    })
   })
 })

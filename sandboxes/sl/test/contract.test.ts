@@ -299,6 +299,92 @@ describe('accounts receivable', () => {
   })
 })
 
+describe('system: Status, and the database restored or moved', () => {
+  const status = async () => (await call('GET', '/api/Status')).body as { CpnyID: string, DatabaseId: string, Tstamp: number }
+  const admin = async (url: string, payload?: object) => {
+    const r = await sb.app.inject({ method: 'POST', url, payload })
+    return { status: r.statusCode, body: r.json() as Record<string, any> }
+  }
+  const feed = async (route: string) => {
+    const rows: Array<{ InvtID: string, SiteID: string, tstamp: number }> = []
+    for (let since = 0; ;) {
+      const page = (await call('GET', `/api/${route}?SinceTstamp=${since}&Limit=500`)).body
+      if (page.Items.length === 0) return rows
+      rows.push(...page.Items)
+      since = page.NextTstamp
+    }
+  }
+  const adjust = (qty: number) => call('PUT', '/api/Inventory/WIDGET-RED-L/MAIN', { QtyAdjust: qty, ReasonCd: 'COUNT' })
+
+  it('answers the company, the database and its current rowversion, behind the same auth', async () => {
+    const s = await status()
+    expect(s.CpnyID).toBe('DEMO'.padEnd(10))
+    expect(s.DatabaseId).toMatch(/^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/)
+    expect(s.Tstamp).toBe(sb.state().tstamp)
+    const written = (await adjust(1)).body
+    expect((await status()).Tstamp).toBe(written.tstamp)
+    expect((await call('GET', '/api/Status', undefined, { ...auth, authorization: `Basic ${Buffer.from('bridge:wrong').toString('base64')}` })).status).toBe(401)
+    expect((await call('GET', '/api/Status', undefined, { authorization: auth.authorization })).status).toBe(400)
+  })
+
+  it('a restore brings back the rows and the counter of the backup; rows written after get tstamps a client has seen', async () => {
+    expect((await admin('/sandbox/database/restore')).status).toBe(409)
+    const before = await status()
+    const onHand = sb.state().itemSites['WIDGET-RED-L|MAIN']!.QtyOnHand
+    expect((await admin('/sandbox/database/backup')).body.backup).toEqual({ DatabaseId: before.DatabaseId, tstamp: before.Tstamp })
+    for (let i = 0; i < 5; i++) await adjust(1)
+    const seen = (await call('GET', `/api/Inventory?SinceTstamp=${before.Tstamp}`)).body.NextTstamp as number
+    expect(seen).toBe(before.Tstamp + 5)
+
+    const r = await admin('/sandbox/database/restore')
+    expect(r.body).toEqual({ restored: { DatabaseId: before.DatabaseId, tstamp: before.Tstamp }, was: { DatabaseId: before.DatabaseId, tstamp: seen } })
+    expect(await status()).toEqual(before)
+    expect(sb.state().itemSites['WIDGET-RED-L|MAIN']!.QtyOnHand).toBe(onHand)
+    // A client reading on from what it saw finds nothing, though SL changed after the restore.
+    const after = (await adjust(-2)).body
+    expect(after.tstamp).toBe(before.Tstamp + 1)
+    expect((await call('GET', `/api/Inventory?SinceTstamp=${seen}`)).body.Items).toEqual([])
+    expect((await status()).Tstamp).toBeLessThan(seen)
+    // The backup stays, as a backup file does: it can be restored again.
+    expect((await admin('/sandbox/database/restore')).body.restored.tstamp).toBe(before.Tstamp)
+    expect((await sb.app.inject('/sandbox/state')).json()).toMatchObject({ DatabaseId: before.DatabaseId, tstamp: before.Tstamp, backup: { tstamp: before.Tstamp } })
+  })
+
+  it('a move gives another DatabaseId and numbers the rows anew in their order; --keepTstamps keeps them', async () => {
+    await adjust(1)
+    const before = await status()
+    const order = (rows: Array<{ InvtID: string, SiteID: string }>) => rows.map((x) => `${x.InvtID}|${x.SiteID}`)
+    const rows = await feed('Inventory')
+    const r = await admin('/sandbox/database/move')
+    expect(r.body.was).toEqual({ DatabaseId: before.DatabaseId, tstamp: before.Tstamp })
+    const moved = await status()
+    expect(moved.DatabaseId).not.toBe(before.DatabaseId)
+    expect(moved.Tstamp).toBeLessThan(before.Tstamp)
+    const again = await feed('Inventory')
+    expect(order(again)).toEqual(order(rows))
+    expect(again.every((x, i) => i === 0 || x.tstamp > again[i - 1]!.tstamp)).toBe(true)
+    expect(again.at(-1)!.tstamp).toBeLessThanOrEqual(moved.Tstamp)
+    expect((await adjust(1)).body.tstamp).toBe(moved.Tstamp + 1)
+
+    // A backup restored onto another server: the rowversions travel with the rows.
+    const tstamps = (await feed('Inventory')).map((x) => x.tstamp)
+    const kept = await admin('/sandbox/database/move', { keepTstamps: true })
+    expect(kept.body.moved.DatabaseId).not.toBe(moved.DatabaseId)
+    expect(kept.body.moved.tstamp).toBe(moved.Tstamp + 1)
+    expect((await feed('Inventory')).map((x) => x.tstamp)).toEqual(tstamps)
+    expect((await admin('/sandbox/database/move', { keepTstamps: 'yes' })).status).toBe(400)
+    expect((await admin('/sandbox/database/move', { nonsense: 1 })).status).toBe(400)
+  })
+
+  it('a reset puts back the seed in the same database', async () => {
+    const before = await status()
+    await adjust(1)
+    await sb.app.inject({ method: 'POST', url: '/sandbox/reset' })
+    const after = await status()
+    expect(after).toEqual(before)
+  })
+})
+
 describe('faults and inspection', () => {
   it('injects 429 with Retry-After, 503, an outage, latency, a rate limit; counts them; clears', async () => {
     const put = (b: object) => sb.app.inject({ method: 'PUT', url: '/sandbox/faults', payload: b })

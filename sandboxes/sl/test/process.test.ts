@@ -32,6 +32,24 @@ describe('SL sandbox persistence', () => {
   })
 })
 
+describe('SL sandbox backup', () => {
+  it('survives a restart, as a backup file does, and restores the database it was taken of', async () => {
+    const dataFile = join(mkdtempSync(join(tmpdir(), 'sl-sandbox-')), 'sl.json')
+    const first = buildSlSandbox({ user: 'bridge', password: 'bridge-dev', cpnyId: 'DEMO', dataFile })
+    const taken = (await first.app.inject({ method: 'POST', url: '/sandbox/database/backup' })).json().backup
+    await first.app.inject({ method: 'POST', url: '/api/SalesOrder', payload: order, headers: auth })
+    await first.app.close()
+    const second = buildSlSandbox({ user: 'bridge', password: 'bridge-dev', cpnyId: 'DEMO', dataFile })
+    try {
+      expect((await second.app.inject({ url: '/api/Status', headers: auth })).json()).toMatchObject({ DatabaseId: taken.DatabaseId, Tstamp: taken.tstamp + 1 })
+      expect((await second.app.inject({ method: 'POST', url: '/sandbox/database/restore' })).json().restored).toEqual(taken)
+      expect((await second.app.inject({ url: '/api/SalesOrder?CustOrdNbr=persist-1', headers: auth })).json().Items).toEqual([])
+    } finally {
+      await second.app.close()
+    }
+  })
+})
+
 describe('refused connections', () => {
   it('closes the listener for N seconds, then answers again', async () => {
     const sb = buildSlSandbox({ user: 'bridge', password: 'bridge-dev', cpnyId: 'DEMO' })
@@ -73,6 +91,15 @@ describe('bridge sandbox', () => {
       const bad = bridge('sandbox', 'faults', 'sl', '--rate429', '7')
       expect(bad.status).toBe(1)
       expect(bad.stderr).toMatch(/rate429 must be a number from 0 to 1/)
+      const backup = bridge('sandbox', 'faults', 'sl', '--backup')
+      expect(backup.status, backup.stderr).toBe(0)
+      const taken = JSON.parse(backup.stdout).backup
+      await fetch('http://127.0.0.1:17301/api/Product/WIDGET-RED-L', { method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: '{"StkBasePrc":1}' })
+      expect(JSON.parse(bridge('sandbox', 'faults', 'sl', '--restore').stdout).restored).toEqual(taken)
+      const moved = JSON.parse(bridge('sandbox', 'faults', 'sl', '--move', '--keep-tstamps').stdout).moved
+      expect(moved).toMatchObject({ tstamp: taken.tstamp })
+      expect(moved.DatabaseId).not.toBe(taken.DatabaseId)
+      expect(bridge('sandbox', 'faults', 'clarity', '--restore').stderr).toMatch(/for the SL sandbox/)
       expect(bridge('sandbox', 'reset').stdout).toContain('sl: reset to its seed data')
     } finally {
       const down = bridge('sandbox', 'down')

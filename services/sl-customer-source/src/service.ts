@@ -14,6 +14,6 @@ export async function startSlCustomerSource (c: Config, exit?: (code: number) =>
   const sl = slClientOf(c)
   return await startFeedService<SlCustomer>({
     service: services.slCustomerSource, config: c, exit, cursor: 'sl-customer-source.customers', cursors: topics.cursors,
-    topic: topics.customersChanges, intervalMs: c.SL_CUSTOMER_POLL_MS, read: sl.customers, toRecord: toCustomer
+    topic: topics.customersChanges, intervalMs: c.SL_CUSTOMER_POLL_MS, read: sl.customers, slStatus: sl.status, toRecord: toCustomer
   })
 }

@@ -14,6 +14,6 @@ export async function startSlInventorySource (c: Config, exit?: (code: number) =
   const sl = slClientOf(c)
   return await startFeedService<ItemSiteLevel>({
     service: services.slInventorySource, config: c, exit, cursor: 'sl-inventory-source.inventory', cursors: topics.cursors,
-    topic: topics.inventoryChanges, intervalMs: c.SL_INVENTORY_POLL_MS, read: sl.inventory, toRecord: toLevel
+    topic: topics.inventoryChanges, intervalMs: c.SL_INVENTORY_POLL_MS, read: sl.inventory, slStatus: sl.status, toRecord: toLevel
   })
 }

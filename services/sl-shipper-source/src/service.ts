@@ -13,7 +13,7 @@ export async function startSlShipperSource (c: Config, exit?: (code: number) => 
   const sl = slClientOf(c)
   return await startFeedService<Shipment>({
     service: services.slShipperSource, config: c, exit, cursor: 'sl-shipper-source.shippers', cursors: topics.cursors,
-    topic: topics.shipmentsChanges, intervalMs: c.SL_POLL_INTERVAL_MS, read: sl.shippers,
+    topic: topics.shipmentsChanges, intervalMs: c.SL_POLL_INTERVAL_MS, read: sl.shippers, slStatus: sl.status,
     toRecord: (row) => {
       const s = toShipment(row)
       return { key: s.CustOrdNbr, value: s, headers: { 'sl.shipper': s.ShipperID } }
