@@ -66,13 +66,20 @@ export const topics = {
   cursors: {
     name: 'bridge.cursors', doc: 'Poller positions in external change feeds', partitions: 1,
     key: 'cursor name', schema: 'bridge.cursors', cleanup: 'compact', deadLetters: false
+  },
+  // Not compacted: each event id is written once (a tombstone at most once more), so
+  // compaction would free nothing, and alone it would keep every id for ever. Three days
+  // outlast the signature tolerance and the hours Clarity goes on retrying.
+  webhooksSeen: {
+    name: 'bridge.webhooks-seen', doc: 'Clarity webhook event ids already taken, so a redelivery has no second effect', partitions: 1,
+    key: 'Clarity event id', schema: 'bridge.webhooks-seen', cleanup: 'delete', retentionMs: 3 * day, deadLetters: false
   }
 } as const satisfies Record<string, Topic>
 
 export const services = {
   clarityIngest: {
     name: 'clarity-ingest', doc: 'Clarity webhooks and the ModifiedSince pollers → orders.raw, customers.raw',
-    consumes: [topics.cursors], produces: [topics.ordersRaw, topics.customersRaw, topics.cursors], calls: ['clarity']
+    consumes: [topics.cursors, topics.webhooksSeen], produces: [topics.ordersRaw, topics.customersRaw, topics.cursors, topics.webhooksSeen], calls: ['clarity']
   },
   orderMapper: {
     name: 'order-mapper', doc: 'Declarative mapping of Clarity orders to SL sales orders',

@@ -5,8 +5,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { prefixed } from '../../topology/topology.ts'
 import { startSlCustomerSink } from '../../services/sl-customer-sink/src/service.ts'
-import { place, shopper, slOrders, startFlow, stock, type Flow } from '../orders-harness.ts'
-import { env, recordCount, useBroker, waitFor } from '../helpers.ts'
+import { place, shopper, signed, slOrders, startFlow, stock, type Flow } from '../orders-harness.ts'
+import { env, readRecords, recordCount, useBroker, waitFor } from '../helpers.ts'
+import type { CustomerEvent } from '../../lib/customers.ts'
+import { createSerde } from '../../lib/registry.ts'
+import { readSchema } from '../../lib/serdes.ts'
+import { subjectOf } from '../../topology/topology.ts'
 
 const b = useBroker()
 let f: Flow
@@ -105,6 +109,29 @@ describe('customers both ways', () => {
     expect(after.clarity - before.clarity).toBe(1)
     expect(after.sl - before.sl).toBe(1) // the edit itself, nothing sent back
     expect(accountByKey('C000105')!.PrimaryContact.Address).toMatchObject({ Street1: '77 Lamar Blvd', PostalCode: '78704', CountryCode: 'US' })
+  })
+
+  it('a signed customer.updated from the far future with other data is refused; a later genuine change still reaches SL', async () => {
+    const { topics } = prefixed(f.prefix)
+    const ana = account(812)
+    // Last changed an hour ago, as Clarity lists it: the event below speaks of no change Clarity knows.
+    ana.UpdatedDate = new Date(Date.now() - 3600000).toISOString()
+    const evId = `evt_forged_${Date.now()}`
+    const forged = { ...ana, Name: 'Forged Name', UpdatedDate: '2099-12-31T00:00:00Z', PrimaryContact: { ...ana.PrimaryContact, Email1: 'forged@example.com' } }
+    const body = JSON.stringify({ id: evId, type: 'customer.updated', createdAt: new Date().toISOString(), data: forged })
+    const r = await fetch(`${f.ingestUrl}/webhooks/clarity`, { method: 'POST', headers: { ...signed(body), 'Clarity-Event-Id': evId }, body })
+    expect([r.status, await r.json()]).toEqual([200, { refused: 'ACCOUNT_NOT_LISTED' }])
+    const metrics = await (await fetch(`${f.ingestUrl}/metrics`)).text()
+    expect(metrics).toMatch(/bridge_webhooks_total\{result="account_refused"[^}]*\} 1/)
+
+    await upsertAccount({ ID: 812, PrimaryContact: { Phone1: '+1 512 555 0177' } })
+    await waitFor('the phone in SL', () => f.sl.state().customers.C000123!.Phone === '+1 512 555 0177')
+    await settled()
+    expect(f.sl.state().customers.C000123).toMatchObject({ Name: 'Ana Núñez', EMailAddr: 'ana@example.com' })
+    expect(account(812)).toMatchObject({ Name: 'Ana Núñez', PrimaryContact: { Email1: 'ana@example.com' } })
+    const serde = await createSerde<CustomerEvent>(b.registry, subjectOf(topics.customersRaw), readSchema(topics.customersRaw))
+    const states = await Promise.all((await readRecords(b.kafka, topics.customersRaw.name, await recordCount(b.admin, topics.customersRaw.name))).map(async (x) => await serde.decode(x.value!)))
+    expect(states.filter((s) => s.eventId === evId || s.account.Name === 'Forged Name')).toEqual([])
   })
 
   it('an account with the e-mail of an SL customer is linked to it, not duplicated', async () => {
