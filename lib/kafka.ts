@@ -84,7 +84,8 @@ export interface Admin {
 
 export interface KafkaClient {
   producer: () => Promise<Producer>
-  consumer: (groupId: string) => Promise<Consumer>
+  /** `fetch`: how much a fetch waits for (bytes, up to ms); by default it answers as soon as one record is there. */
+  consumer: (groupId: string, fetch?: { minBytes: number, maxWaitMs: number }) => Promise<Consumer>
   admin: () => Promise<Admin>
 }
 
@@ -217,10 +218,10 @@ export function createKafka (opts: { brokers: string[], clientId: string, logger
       }
     },
 
-    async consumer (groupId) {
+    async consumer (groupId, fetch) {
       const c = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: opts.sessionTimeoutMs ?? 30000, heartbeatInterval: 3000,
         // An idle fetch parks at the broker this long; a stop waits for it, so keep it short.
-        maxWaitTimeInMs: 1000, maxBytesPerPartition: 4 * 1024 * 1024
+        maxWaitTimeInMs: fetch?.maxWaitMs ?? 1000, minBytes: fetch?.minBytes ?? 1, maxBytesPerPartition: 4 * 1024 * 1024
       })
       let isJoined = false
       let crashHandler: (err: Error) => void = () => {}

@@ -73,7 +73,9 @@ export function seenIds (o: SeenOptions) {
       const ends = await admin.watermarks(o.topic)
       await admin.disconnect()
       const behind = new Map(ends.filter((e) => e.high !== e.low).map((e) => [e.partition, BigInt(e.high)]))
-      const consumer = await o.kafka.consumer(`${o.group}-${randomBytes(6).toString('hex')}`)
+      // Fetches that wait for a few hundred ids or a quarter of a second: one answer per id
+      // would cost every instance a wake-up per order taken anywhere.
+      const consumer = await o.kafka.consumer(`${o.group}-${randomBytes(6).toString('hex')}`, { minBytes: 16 * 1024, maxWaitMs: 250 })
       let loaded = false
       await new Promise<void>((resolve, reject) => {
         const done = (): void => { loaded = true; resolve() }
