@@ -40,24 +40,9 @@ export interface Kit {
   serde: <T>(topic: Topic) => Promise<Serde<T>>
 }
 
-export interface StartOptions {
+interface CommonOptions {
   service: Service
   config: KitConfig
-  /** Builds the record handler once the kit is connected; needed when the service has loop inputs. */
-  handler?: (kit: Kit) => Promise<Handler>
-  /**
-   * With handler: how many keys of a partition may be in the handler at once (default 1).
-   * For sinks bound by an external system's round trips; one key's records stay in order.
-   */
-  keyConcurrency?: number
-  /**
-   * Instead of handler: a pure, CPU-bound handler as the `exportName` (a HandlerFactory)
-   * of `module`, built from the config, run on `workers` worker threads (0: this thread).
-   */
-  workerHandler?: { module: string, exportName: string, workers: number }
-  /** Instead of handler: records in chunks of up to batchSize, for sinks that write in bulk. */
-  batchHandler?: (kit: Kit) => Promise<BatchHandler>
-  batchSize?: number
   /** Topics read through the consumer loop; default: everything the service consumes. */
   inputs?: Topic[]
   /**
@@ -72,6 +57,50 @@ export interface StartOptions {
   /** Extra routes on the service's HTTP server (webhooks, query APIs). */
   routes?: (app: FastifyInstance, kit: Kit) => void
 }
+
+/** One record at a time, built once the kit is connected. */
+interface OneByOne {
+  handler: (kit: Kit) => Promise<Handler>
+  /**
+   * How many keys of a partition may be in the handler at once (default 1). For sinks
+   * bound by an external system's round trips; one key's records stay in order.
+   */
+  keyConcurrency?: number
+  workerHandler?: never
+  batchHandler?: never
+  batchSize?: never
+}
+
+/** A pure, CPU-bound handler: the `exportName` (a HandlerFactory) of `module`, built from the config, on `workers` worker threads (0: this thread). */
+interface OnWorkers {
+  workerHandler: { module: string, exportName: string, workers: number }
+  handler?: never
+  keyConcurrency?: never
+  batchHandler?: never
+  batchSize?: never
+}
+
+/** Records in chunks of up to batchSize, for sinks that write in bulk. */
+interface InBatches {
+  batchHandler: (kit: Kit) => Promise<BatchHandler>
+  batchSize?: number
+  handler?: never
+  keyConcurrency?: never
+  workerHandler?: never
+}
+
+/** No consumer loop: a source, or a service with only its own routes. */
+interface NoLoop {
+  inputs: []
+  handler?: never
+  keyConcurrency?: never
+  workerHandler?: never
+  batchHandler?: never
+  batchSize?: never
+}
+
+/** How the records of the loop's inputs are handled: exactly one way, or none with no inputs. */
+export type StartOptions = CommonOptions & (OneByOne | OnWorkers | InBatches | NoLoop)
 
 export interface Running {
   kit: Kit
@@ -107,26 +136,7 @@ export async function startService (o: StartOptions): Promise<Running> {
     throw fatal('CONTRACT_MISMATCH', `${name}: topic(s) ${missing.join(', ')} do not exist; run \`npx bridge topology apply\` (with the same BRIDGE_TOPIC_PREFIX) first`)
   }
   if (loopInputs.length > 0) {
-    if (o.handler === undefined && o.batchHandler === undefined && o.workerHandler === undefined) throw fatal('BUG', `${name} consumes ${loopInputs.map((t) => t.name).join(', ')} but has no handler`)
-    let handle = await o.handler?.(kit)
-    let handleBatch = handle === undefined ? await o.batchHandler?.(kit) : undefined
-    let batchSize = o.batchSize
-    const wh = o.workerHandler
-    if (wh !== undefined && !(wh.workers > 0)) {
-      handle = await buildHandler(wh.module, wh.exportName, { config: o.config, serde: kit.serde })
-    } else if (wh !== undefined) {
-      const pool = await handlerInWorkers({ module: wh.module, exportName: wh.exportName, config: o.config, count: wh.workers, serde: kit.serde })
-      // Stopped after the consumer (steps run in reverse): no chunk is left without its worker.
-      lifecycle.onStop('workers', pool.close)
-      handleBatch = pool.handleBatch
-      batchSize ??= WORKER_CHUNK
-    }
-    if (handle !== undefined && (o.keyConcurrency ?? 1) > 1) {
-      handleBatch = byKey(handle, o.keyConcurrency!)
-      handle = undefined
-      // Enough records per chunk to keep every slot busy, few enough to commit often.
-      batchSize = o.keyConcurrency! * 4
-    }
+    const { handle, handleBatch, batchSize } = await handlersOf(o, kit)
     const c = await kafka.consumer(name)
     consumer = c
     ready.push({ name: 'consumer', ok: () => c.joined() })
@@ -154,6 +164,24 @@ export async function startService (o: StartOptions): Promise<Running> {
   }
   logger.info({ consumes: loopInputs.map((t) => t.name), port }, 'started')
   return { kit, app, port, stop: async () => { await lifecycle.stop(0, 'stop requested').catch(() => {}) } }
+}
+
+/** The loop's handler for the service's way of handling records. */
+async function handlersOf (o: StartOptions, kit: Kit): Promise<{ handle?: Handler, handleBatch?: BatchHandler, batchSize?: number }> {
+  if (o.handler !== undefined) {
+    const handle = await o.handler(kit)
+    const keys = o.keyConcurrency ?? 1
+    // Enough records per chunk to keep every slot busy, few enough to commit often.
+    return keys > 1 ? { handleBatch: byKey(handle, keys), batchSize: keys * 4 } : { handle }
+  }
+  if (o.batchHandler !== undefined) return { handleBatch: await o.batchHandler(kit), batchSize: o.batchSize }
+  const wh = o.workerHandler
+  if (wh === undefined) return {}
+  if (!(wh.workers > 0)) return { handle: await buildHandler(wh.module, wh.exportName, { config: o.config, serde: kit.serde }) }
+  const pool = await handlerInWorkers({ module: wh.module, exportName: wh.exportName, config: o.config, count: wh.workers, serde: kit.serde })
+  // Stopped after the consumer (steps run in reverse): no chunk is left without its worker.
+  kit.lifecycle.onStop('workers', pool.close)
+  return { handleBatch: pool.handleBatch, batchSize: WORKER_CHUNK }
 }
 
 /**

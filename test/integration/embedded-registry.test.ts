@@ -118,7 +118,7 @@ describe('the embedded registry across restarts', () => {
     let exited: number | undefined
     const service = { name: unique('lost'), doc: 'test', consumes: [], produces: [cursors], calls: [] }
     const config = { KAFKA_BROKERS: [kafkaAddress(o)], SCHEMA_REGISTRY_URL: registryAddress(o), LOG_LEVEL: 'silent', REGISTRY_CHECK_MS: 200 }
-    const running = await startService({ service, config, exit: ((code: number) => { exited = code }) as never })
+    const running = await startService({ service, config, inputs: [], exit: ((code: number) => { exited = code }) as never })
     await running.kit.serde(cursors)
     await running.kit.registry.checkWriters()
 
