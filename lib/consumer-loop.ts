@@ -146,6 +146,13 @@ function countOut (metrics: Metrics, out: OutRecord[]): void {
   metrics.messagesOut.inc({ topic }, n)
 }
 
+/**
+ * Something that never was in Kafka (a webhook body, a row of a change feed) as a dead
+ * letter takes it: no partition, no offset.
+ */
+export const fromOutside = (topic: string, value: Buffer, headers: Record<string, string> = {}): InRecord =>
+  ({ topic, partition: -1, offset: '-1', key: null, value, headers, timestamp: Date.now() })
+
 export function deadLetter (record: InRecord, service: string, err: BridgeError, now: number): OutRecord {
   return {
     topic: dlqTopic(record.topic),
@@ -162,6 +169,20 @@ export function deadLetter (record: InRecord, service: string, err: BridgeError,
       [DLQ_HEADERS.time]: new Date(now).toISOString()
     }
   }
+}
+
+/** Who dead-letters: the service named in the record's headers, where the warning and the count go. */
+export interface DeadLetterer { service: string, logger: Logger, metrics: Metrics }
+
+/**
+ * The one way a poison record goes to its dead-letter topic: the record to produce, with
+ * the reason's headers, counted in bridge_dead_lettered_total{topic,code} and said in a
+ * warning with the code and the reason; never the payload, which may be personal data.
+ */
+export function deadLettered (record: InRecord, err: BridgeError, by: DeadLetterer, said: string, fields: Record<string, unknown> = {}, now = Date.now()): OutRecord {
+  by.metrics.deadLettered.inc({ topic: record.topic, code: err.code })
+  by.logger.warn({ ...fields, code: err.code, reason: err.message }, said)
+  return deadLetter(record, by.service, err, now)
 }
 
 /** Exponential backoff with full jitter, capped; a server's Retry-After wins when longer. */
@@ -226,10 +247,9 @@ export async function runLoop (o: LoopOptions): Promise<void> {
       lastFlush = now()
     }
 
+    const by: DeadLetterer = { service: o.service, logger: log, metrics: o.metrics }
     const reject = (record: InRecord, err: BridgeError): void => {
-      log.warn({ offset: record.offset, code: err.code, reason: err.message }, 'dead-lettering a poison record')
-      pending.push(deadLetter(record, o.service, err, now()))
-      o.metrics.deadLettered.inc({ topic: record.topic, code: err.code })
+      pending.push(deadLettered(record, err, by, 'dead-lettering a poison record', { offset: record.offset }, now()))
     }
 
     for (let i = 0; i < batch.records.length; i += size) {

@@ -1,15 +1,18 @@
-// The one source for SL's tstamp change feeds (shippers, inventory, products,
-// customers): read a page after the cursor, produce one record per row and the new
-// cursor in the same send, so a crash re-reads a little and never skips. A row that
-// cannot be turned into a record goes to the topic's dead-letter topic with the reason.
-// A tstamp means something only in the database that gave it: the cursor is kept per SL
-// company and database, and SL's Status is read at start, after SL was away, and every
-// few seconds after a read, so that an SL restored from a backup (its rowversion now below
-// the cursor) or another SL makes the feed say so and read everything again, instead of
-// waiting in silence for rowversions it has already passed.
+// The one change feed: read a page after a cursor, produce one record per row and the
+// cursor after the page in the same send, so a crash re-reads a little and never skips.
+// A row that cannot be turned into a record goes to the topic's dead-letter topic with
+// the reason. What a cursor is belongs to the feed: SL's tstamp (below), Clarity's
+// UpdatedDate and page (clarity-ingest); so do the checks a feed makes around a round.
+//
+// SL's tstamp feeds (shippers, inventory, products, customers): a tstamp means something
+// only in the database that gave it, so the cursor is kept per SL company and database,
+// and SL's Status is read at start, after SL was away, and every few seconds after a
+// read, so that an SL restored from a backup (its rowversion now below the cursor) or
+// another SL makes the feed say so and read everything again, instead of waiting in
+// silence for rowversions it has already passed.
 import { Counter } from 'prom-client'
 import type { SlStatus } from './clients/sl.ts'
-import { deadLetter } from './consumer-loop.ts'
+import { deadLettered, fromOutside } from './consumer-loop.ts'
 import { cursorRecord, readCursors, type Cursor } from './cursor.ts'
 import { classify } from './errors.ts'
 import type { OutRecord } from './kafka.ts'
@@ -18,6 +21,86 @@ import { startService, type Kit, type KitConfig, type Running } from './service.
 import type { Service, Topic } from '../topology/topology.ts'
 
 export type FeedRow = Record<string, unknown>
+
+/** One read: the rows after the cursor, the cursor after them, and whether more wait to be read. */
+export interface FeedRead<C> { rows: FeedRow[], next: C, more: boolean }
+
+/** Where a feed is. */
+export interface FeedPosition<C> {
+  at: () => C
+  /** Puts the feed at `c`; a read under way then is not taken. */
+  moveTo: (c: C) => void
+}
+
+export interface ChangeFeedOptions<C> {
+  kit: Kit
+  service: string
+  /** The poller's name in logs. */
+  name: string
+  intervalMs: number
+  cursors: Topic
+  /** The cursor's key in bridge.cursors. */
+  cursorName: () => string
+  /** The cursor as bridge.cursors keeps it: a read that leaves it the same writes no cursor. */
+  position: (c: C) => string
+  from: C
+  read: (after: C) => Promise<FeedRead<C>>
+  /** Where the rows' records go; its dead-letter topic takes the rows that make no sense. */
+  topic: string
+  /** A row's records; throws poison for a row that makes no sense. */
+  records: (row: FeedRow) => OutRecord[]
+  rowHeaders?: (row: FeedRow) => Record<string, string>
+  /**
+   * One round of the poller around `step`, a read and its send (undefined: the feed was
+   * moved meanwhile); true to go on at once. By default, one step, on while there is more.
+   */
+  round?: (step: () => Promise<FeedRead<C> | undefined>, feed: FeedPosition<C>) => Promise<boolean>
+}
+
+export async function startChangeFeed<C> (o: ChangeFeedOptions<C>): Promise<FeedPosition<C> & { stop: () => Promise<void> }> {
+  const { kit } = o
+  const cursors = await kit.serde<Cursor>(o.cursors)
+  let at = o.from
+  // A move during a read must not be undone by that read's answer.
+  let generation = 0
+  const feed: FeedPosition<C> = { at: () => at, moveTo: (c) => { generation++; at = c } }
+  const by = { service: o.service, logger: kit.logger, metrics: kit.metrics }
+  const recordsOf = (row: FeedRow): OutRecord[] => {
+    try {
+      return o.records(row)
+    } catch (err) {
+      const e = classify(err)
+      if (e.kind !== 'poison') throw err
+      const raw = fromOutside(o.topic, Buffer.from(JSON.stringify(row)), o.rowHeaders?.(row))
+      return [deadLettered(raw, e, by, 'dead-lettering a row of the feed', { feed: o.name })]
+    }
+  }
+  const step = async (): Promise<FeedRead<C> | undefined> => {
+    const gen = generation
+    const page = await o.read(at)
+    if (gen !== generation) return undefined
+    const out = page.rows.flatMap((row) => recordsOf(row))
+    const position = o.position(page.next)
+    if (position !== o.position(at)) out.push(cursorRecord(o.cursors.name, cursors, o.cursorName(), position))
+    if (out.length > 0) {
+      await kit.producer.send(out)
+      for (const r of out) kit.metrics.messagesOut.inc({ topic: r.topic })
+    }
+    if (gen !== generation) return undefined
+    at = page.next
+    return page
+  }
+  const round = o.round ?? (async (s) => (await s())?.more ?? true)
+  const poller = startPoller({
+    name: o.name, intervalMs: o.intervalMs, logger: kit.logger, metrics: kit.metrics,
+    onFatal: (reason) => { void kit.lifecycle.stop(1, reason) },
+    poll: async () => await round(step, feed)
+  })
+  kit.lifecycle.onStop(`feed ${o.name}`, poller.stop)
+  return { ...feed, stop: poller.stop }
+}
+
+// SL's tstamp feeds on it: the cursor a tstamp, SL's Status read around the rounds.
 export interface FeedPage { Items: FeedRow[], NextTstamp: number }
 
 export interface FeedOptions<T> {
@@ -127,76 +210,59 @@ async function startFeed<T> (o: FeedOptions<T>): Promise<Feed> {
   const last = (await readCursors(kit.kafka, o.cursors.name, cursors, (n) => n === o.cursor || n.startsWith(`${o.cursor}|`))).at(-1)
   let name = last?.name ?? o.cursor
   let db = last === undefined ? undefined : databaseOf(o.cursor, last.name)
-  let since = Number(last?.position ?? 0)
   let produced = 0
   let caughtUp = false
   let reset: FeedReset | undefined
   let checkDue = true
   let checkedAt = 0
-  // A rewind during a read must not be undone by that read's answer.
-  let generation = 0
-  const startOver = (reason: ResetReason, sl: SlStatus): void => {
-    reset = { reason, at: new Date().toISOString(), from: { CpnyID: db?.CpnyID ?? null, DatabaseId: db?.DatabaseId ?? null, position: since }, to: sl }
+  const startOver = (reason: ResetReason, sl: SlStatus, feed: FeedPosition<number>): void => {
+    reset = { reason, at: new Date().toISOString(), from: { CpnyID: db?.CpnyID ?? null, DatabaseId: db?.DatabaseId ?? null, position: feed.at() }, to: sl }
     resets.inc({ feed: o.cursor, reason })
     kit.logger.error({ feed: o.cursor, reason, from: reset.from, to: reset.to }, SAID[reason])
-    generation++
-    since = 0
+    feed.moveTo(0)
     produced = 0
     caughtUp = false
   }
   /** Reads SL's Status; true when the feed has to start over. */
-  const check = async (): Promise<boolean> => {
+  const check = async (feed: FeedPosition<number>): Promise<boolean> => {
     const sl = await o.slStatus()
     checkDue = false
     checkedAt = Date.now()
-    const why = staleBecause(db, since, sl)
-    if (why !== undefined) startOver(why, sl)
-    else if (db === undefined && last !== undefined) kit.logger.info({ feed: o.cursor, position: since, CpnyID: sl.CpnyID, DatabaseId: sl.DatabaseId }, 'carrying on from the cursor of before, now kept under SL\'s company and database')
+    const why = staleBecause(db, feed.at(), sl)
+    if (why !== undefined) startOver(why, sl, feed)
+    else if (db === undefined && last !== undefined) kit.logger.info({ feed: o.cursor, position: feed.at(), CpnyID: sl.CpnyID, DatabaseId: sl.DatabaseId }, 'carrying on from the cursor of before, now kept under SL\'s company and database')
     db = { CpnyID: sl.CpnyID, DatabaseId: sl.DatabaseId }
     const now = cursorName(o.cursor, db)
     if (why !== undefined || now !== name) {
       name = now
       // At once, not with the next page: the position is this database's from now on.
-      await kit.producer.send([cursorRecord(o.cursors.name, cursors, name, String(since))])
+      await kit.producer.send([cursorRecord(o.cursors.name, cursors, name, String(feed.at()))])
     }
     return why !== undefined
   }
-  const rowRecord = (row: FeedRow): OutRecord => {
-    try {
+  const feed = await startChangeFeed<number>({
+    kit, service: o.service, name: o.cursor, intervalMs: o.intervalMs, cursors: o.cursors, topic: o.topic.name,
+    cursorName: () => name, position: String, from: Number(last?.position ?? 0),
+    read: async (since) => {
+      const page = await o.read(since, limit)
+      return { rows: page.Items, next: page.Items.length > 0 ? page.NextTstamp : since, more: page.Items.length >= limit }
+    },
+    records: (row) => {
       const r = o.toRecord(row)
-      return { topic: o.topic.name, key: r.key, value: values.encode(r.value), headers: r.headers }
-    } catch (err) {
-      const e = classify(err)
-      if (e.kind !== 'poison') throw err
-      kit.metrics.deadLettered.inc({ topic: o.topic.name, code: e.code })
-      kit.logger.warn({ feed: o.cursor, code: e.code, reason: e.message }, 'dead-lettering a row of the feed')
-      return deadLetter({ topic: o.topic.name, partition: -1, offset: '-1', key: null, value: Buffer.from(JSON.stringify(row)), headers: {}, timestamp: Date.now() }, o.service, e, Date.now())
-    }
-  }
-  const poller = startPoller({
-    name: o.cursor, intervalMs: o.intervalMs, logger: kit.logger, metrics: kit.metrics,
-    onFatal: (reason) => { void kit.lifecycle.stop(1, reason) },
-    poll: async () => {
+      return [{ topic: o.topic.name, key: r.key, value: values.encode(r.value), headers: r.headers }]
+    },
+    round: async (step, feed) => {
       try {
-        if (checkDue && await check()) return true
-        const gen = generation
-        const page = await o.read(since, limit)
-        if (gen !== generation) return true
-        if (page.Items.length > 0) {
-          const out = page.Items.map(rowRecord)
-          out.push(cursorRecord(o.cursors.name, cursors, name, String(page.NextTstamp)))
-          await kit.producer.send(out)
-          for (const r of out) kit.metrics.messagesOut.inc({ topic: r.topic })
-          if (gen !== generation) return true
-          since = page.NextTstamp
-          produced += page.Items.length
-        }
+        if (checkDue && await check(feed)) return true
+        const page = await step()
+        if (page === undefined) return true
+        produced += page.rows.length
         // Only now is what was read in the topic: a backfill watching may move on.
-        caughtUp = page.Items.length < limit
+        caughtUp = !page.more
         // After the read, never in front of it: it costs the freshness nothing, and a
         // Tstamp read after a page is at least that page's last tstamp unless SL went back.
-        if (Date.now() - checkedAt >= statusEveryMs && await check()) return true
-        return !caughtUp
+        if (Date.now() - checkedAt >= statusEveryMs && await check(feed)) return true
+        return page.more
       } catch (err) {
         // SL away may be SL being restored or switched: look before reading on.
         checkDue = true
@@ -204,13 +270,11 @@ async function startFeed<T> (o: FeedOptions<T>): Promise<Feed> {
       }
     }
   })
-  kit.lifecycle.onStop(`feed ${o.cursor}`, poller.stop)
   return {
-    stop: poller.stop,
-    status: () => ({ cursor: name, position: since, produced, caughtUp, CpnyID: db?.CpnyID ?? null, DatabaseId: db?.DatabaseId ?? null, reset: reset ?? null }),
+    stop: feed.stop,
+    status: () => ({ cursor: name, position: feed.at(), produced, caughtUp, CpnyID: db?.CpnyID ?? null, DatabaseId: db?.DatabaseId ?? null, reset: reset ?? null }),
     rewind: () => {
-      generation++
-      since = 0
+      feed.moveTo(0)
       produced = 0
       caughtUp = false
       kit.logger.info({ feed: o.cursor }, 'rewound: reading the whole feed again')

@@ -4,8 +4,8 @@
 // CustOrdNbr uniqueness; we do). An order of a customer SL does not know yet (a new
 // account the customer sync is still creating) waits for it, on its own partition,
 // before it is held. Emits orders.status.
-import { deadLetter } from '../../../lib/consumer-loop.ts'
-import { poison, retriable, type BridgeError } from '../../../lib/errors.ts'
+import { deadLettered } from '../../../lib/consumer-loop.ts'
+import { poison, retriable } from '../../../lib/errors.ts'
 import { slClientOf, SlRejected, type SlRow } from '../../../lib/clients/sl.ts'
 import type { OutRecord } from '../../../lib/kafka.ts'
 import { startService, type Running } from '../../../lib/service.ts'
@@ -65,10 +65,8 @@ export async function startSlOrderSink (c: Config, exit?: (code: number) => neve
             reason = `customer ${m.CustID} is not in SL, ${Math.round((Date.now() - since) / 1000)} s after an order first waited for it; ${reason}`
           }
           // SL refused this order for its own data: keep it (dead letter) and hold it in Clarity with SL's words.
-          kit.metrics.deadLettered.inc({ topic: rec.topic, code: `SL_${err.status}` })
-          kit.logger.warn({ custOrdNbr: m.CustOrdNbr, code: `SL_${err.status}`, reason }, 'SL refused the order')
-          const refusal: BridgeError = poison(`SL_${err.status}`, reason)
-          return [status(m, 'HELD', null, reason), deadLetter(rec, services.slOrderSink.name, refusal, Date.now())]
+          const by = { service: services.slOrderSink.name, logger: kit.logger, metrics: kit.metrics }
+          return [status(m, 'HELD', null, reason), deadLettered(rec, poison(`SL_${err.status}`, reason), by, 'SL refused the order', { custOrdNbr: m.CustOrdNbr })]
         }
       }
     }

@@ -1,0 +1,87 @@
+// The ModifiedSince pollers, the safety net for events never pushed, on the one change
+// feed (lib/feed-source). The cursor is an UpdatedDate, kept once a round has read every
+// page of the listing after it. It never passes the time its round began, whatever the
+// rows say: a row dated later would make it skip every genuine change until that date.
+import type { ClarityClient } from '../../../lib/clients/clarity.ts'
+import { readCursor, type Cursor } from '../../../lib/cursor.ts'
+import { startChangeFeed, type FeedRow } from '../../../lib/feed-source.ts'
+import type { OutRecord } from '../../../lib/kafka.ts'
+import type { Kit } from '../../../lib/service.ts'
+import type { Topic } from '../../../topology/topology.ts'
+import { CLOCK_SKEW_MS } from './records.ts'
+
+const POLLED_MAX = 100000
+
+/** States this instance's pollers produced; one produced again after a restart is harmless downstream. */
+export function polledSet () {
+  const polled = new Set<string>()
+  return {
+    has: (id: string) => polled.has(id),
+    add (id: string) {
+      polled.add(id)
+      if (polled.size > POLLED_MAX) polled.delete(polled.values().next().value!)
+    }
+  }
+}
+
+export interface ListingPollerOptions {
+  kit: Kit
+  service: string
+  name: string
+  /** The cursor's key in bridge.cursors. */
+  cursor: string
+  cursors: Topic
+  /** Where the rows' records go. */
+  topic: string
+  intervalMs: number
+  list: ClarityClient['orders']
+  /** Where a first start reads from. */
+  from: string
+  /** A listed row's records; `id`, its event id. Throws poison for a row that makes no sense. */
+  take: (row: FeedRow, id: string) => OutRecord[]
+  polled: ReturnType<typeof polledSet>
+}
+
+/** Where a poller is: the cursor kept (`since`), and within a round the page to read, when the round began, the latest time seen. */
+interface Listing { since: string, page: number, began: number, latest: string }
+
+const eventId = (row: FeedRow): string => `poll:${String(row.ID)}:${Date.parse(String(row.UpdatedDate))}`
+
+export async function startListingPoller (o: ListingPollerOptions): Promise<void> {
+  const { kit } = o
+  let since = await readCursor(kit.kafka, o.cursors.name, await kit.serde<Cursor>(o.cursors), o.cursor) ?? o.from
+  if (Date.parse(since) > Date.now() + CLOCK_SKEW_MS) {
+    // Kept by a version without the rule above, or under a clock since set right.
+    kit.logger.warn({ poller: o.name, code: 'CURSOR_IN_FUTURE' }, 'the stored cursor is later than now: reading again from the first-start position')
+    since = o.from
+  }
+  await startChangeFeed<Listing>({
+    kit, service: o.service, name: o.name, intervalMs: o.intervalMs, cursors: o.cursors, topic: o.topic,
+    cursorName: () => o.cursor, position: (l) => l.since, from: { since, page: 1, began: 0, latest: since },
+    read: async (at) => {
+      const first = at.page === 1
+      const began = first ? Date.now() : at.began
+      let latest = first ? at.since : at.latest
+      const p = await o.list(at.since, at.page, 100)
+      for (const row of p.Results) {
+        const updated = String(row.UpdatedDate)
+        const mark = Date.parse(updated) > began ? new Date(began).toISOString() : updated
+        if (Date.parse(mark) > Date.parse(latest)) latest = mark
+      }
+      const more = at.page < p.TotalPages
+      return {
+        rows: p.Results.filter((row) => !o.polled.has(eventId(row))),
+        more,
+        next: more ? { since: at.since, page: at.page + 1, began, latest } : { since: latest, page: 1, began, latest }
+      }
+    },
+    records: (row) => o.take(row, eventId(row)),
+    rowHeaders: (row) => ({ 'Clarity-Event-Id': eventId(row) }),
+    round: async (step) => {
+      const page = await step()
+      // Only once they are in the topic: rows of a send that failed are read again.
+      for (const row of page?.rows ?? []) o.polled.add(eventId(row))
+      return page?.more ?? true
+    }
+  })
+}

@@ -1,0 +1,51 @@
+// An order's or an account's state as orders.raw and customers.raw take it, whichever
+// way it came in. Keys: the Clarity order ID and account ID, so one entity's states stay
+// in order downstream. A time later than now (a wrong clock, a bad row) does not become
+// an account's newest state: it would outrank every genuine change until then.
+import type { OutRecord } from '../../../lib/kafka.ts'
+import type { Logger } from '../../../lib/logger.ts'
+import type { Serde } from '../../../lib/registry.ts'
+import { toAccountRecord, toOrderRecord } from './transform.ts'
+
+/** How far Clarity's clock may run ahead of ours before a time counts as from the future. */
+export const CLOCK_SKEW_MS = 60000
+
+/** The event a state was taken for: a webhook's, or a poller's `poll:<ID>:<millis>`. */
+export interface TakenFor { id: string, type: string, source: 'WEBHOOK' | 'POLL' }
+
+export interface RecordsOptions {
+  topics: { orders: string, customers: string }
+  orders: Pick<Serde<Record<string, unknown>>, 'encode'>
+  accounts: Pick<Serde<Record<string, unknown>>, 'encode'>
+  logger: Logger
+}
+
+export type IngestRecords = ReturnType<typeof ingestRecords>
+
+export function ingestRecords (o: RecordsOptions) {
+  // The newest UpdatedDate taken per account: an older state arriving late is not news.
+  const accountSeen = new Map<number, number>()
+  return {
+    topics: o.topics,
+    /** Throws poison for what is not Clarity's SalesOrder. */
+    order (ev: TakenFor, row: unknown): OutRecord[] {
+      const order = toOrderRecord(row)
+      const value = o.orders.encode({ eventId: ev.id, eventType: ev.type, source: ev.source, receivedAt: Date.now(), order })
+      return [{ topic: o.topics.orders, key: String(order.ID), value, headers: { 'clarity.event.id': ev.id } }]
+    },
+    /** None for a state older than one already taken; throws poison for what is not Clarity's Account. */
+    account (ev: TakenFor, row: unknown): OutRecord[] {
+      const now = Date.now()
+      let account = toAccountRecord(row)
+      if (account.UpdatedDate > now + CLOCK_SKEW_MS) {
+        // Here it would outrank every later state of the account; downstream, every change in SL.
+        o.logger.warn({ eventId: ev.id, account: account.ID, code: 'UPDATED_IN_FUTURE' }, 'account.UpdatedDate is later than now: taken as now')
+        account = { ...account, UpdatedDate: now }
+      }
+      if ((accountSeen.get(account.ID) ?? -1) > account.UpdatedDate) return []
+      accountSeen.set(account.ID, account.UpdatedDate)
+      const value = o.accounts.encode({ eventId: ev.id, eventType: ev.type, source: ev.source, receivedAt: now, account })
+      return [{ topic: o.topics.customers, key: String(account.ID), value, headers: { 'clarity.event.id': ev.id } }]
+    }
+  }
+}

@@ -1,0 +1,161 @@
+// The webhook route on its own, through inject(): what is refused, what is kept as a
+// dead letter, what is a duplicate, and what is handed over to be produced, with Clarity,
+// the seen ids and the producer as small in-memory stand-ins.
+import { createHmac } from 'node:crypto'
+import { Writable } from 'node:stream'
+import Fastify from 'fastify'
+import { pino } from 'pino'
+import { describe, expect, it } from 'vitest'
+import { ClarityRejected, type ClarityRow } from '../../../lib/clients/clarity.ts'
+import { DLQ_HEADERS } from '../../../lib/consumer-loop.ts'
+import { bridgeError } from '../../../lib/errors.ts'
+import type { OutRecord } from '../../../lib/kafka.ts'
+import { createMetrics } from '../../../lib/metrics.ts'
+import { ingestRecords } from '../src/records.ts'
+import { webhookRoutes, type SeenTable } from '../src/webhook.ts'
+
+const SECRET = 'whsec_test'
+const contact = { FirstName: 'Ana', LastName: 'Núñez', Email1: 'ana@example.com', Phone1: null, Address: { Street1: '500 Congress Ave', City: 'Austin', CountryCode: 'US' } }
+const order = {
+  ID: 100045, CreatedDate: '2026-11-27T10:15:00Z', UpdatedDate: '2026-11-27T10:15:02Z', StatusKey: 'Pending', SellingCurrencyKey: 'USD',
+  Totals: { SubTotal: 19.99, Total: 19.99 }, BillingContact: contact, ShippingContact: contact, SalesItems: []
+}
+const account = { ID: 813, Name: 'Kofi Mensah', UpdatedDate: new Date(Date.now() - 1000).toISOString(), PrimaryContact: { FirstName: 'Kofi' } }
+
+const sign = (body: string, t = Math.floor(Date.now() / 1000), secret = SECRET): string =>
+  `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`
+const json = (r: OutRecord): Record<string, any> => JSON.parse(r.value!.toString()) as Record<string, any>
+
+function ingest (o: { orders?: Record<number, ClarityRow>, listed?: ClarityRow[], sendFails?: boolean, seen?: string[], maxBytes?: number } = {}) {
+  const sent: OutRecord[][] = []
+  const logged: Array<Record<string, unknown>> = []
+  const ids = new Set(o.seen)
+  const listing = [...o.listed ?? []]
+  const seen: SeenTable = {
+    has: (id) => ids.has(id),
+    add: (id) => { ids.add(id) },
+    size: () => ids.size,
+    record: (eventId, eventType, entityId) => ({ topic: 'bridge.webhooks-seen', key: eventId, value: Buffer.from(JSON.stringify({ eventType, entityId })) }),
+    tombstone: (eventId) => ({ topic: 'bridge.webhooks-seen', key: eventId, value: null })
+  }
+  const logger = pino(new Writable({ write (line: Buffer, _enc, done) { logged.push(JSON.parse(line.toString()) as Record<string, unknown>); done() } }))
+  const metrics = createMetrics('clarity-ingest')
+  const encode = (v: unknown): Buffer => Buffer.from(JSON.stringify(v))
+  const records = ingestRecords({ topics: { orders: 'orders.raw', customers: 'customers.raw' }, orders: { encode }, accounts: { encode }, logger })
+  const clarity = {
+    order: async (id: number): Promise<ClarityRow> => {
+      const row = o.orders?.[id]
+      if (row === undefined) throw new ClarityRejected(404, [`no SalesOrder ${id}`])
+      return row
+    },
+    accounts: async (_since: string, page: number) => ({ TotalPages: 1, CurrentPage: page, TotalCount: listing.length, CurrentCount: listing.length, Results: listing })
+  }
+  const take = async (out: OutRecord[]): Promise<void> => {
+    sent.push(out)
+    if (o.sendFails === true && out.some((r) => r.value !== null)) throw bridgeError('KAFKA_UNAVAILABLE', 'kafka: no broker answers')
+  }
+  const app = Fastify()
+  webhookRoutes(app, {
+    config: { CLARITY_WEBHOOK_SECRET: [SECRET], WEBHOOK_TOLERANCE_SEC: 300, WEBHOOK_MAX_BYTES: o.maxBytes ?? 1024 * 1024 },
+    service: 'clarity-ingest', logger, metrics, clarity, take, ready: Promise.resolve({ seen, records })
+  })
+  const post = async (body: string, headers: Record<string, string> = { 'clarity-signature': sign(body) }) => {
+    const r = await app.inject({ method: 'POST', url: '/webhooks/clarity', payload: body, headers: { 'content-type': 'application/json', ...headers } })
+    return { status: r.statusCode, body: r.json() as Record<string, unknown> }
+  }
+  const counted = async (result: string): Promise<number> => (await metrics.registry.getSingleMetric('bridge_webhooks_total')!.get()).values.find((v) => v.labels.result === result)?.value ?? 0
+  return { post, sent, logged, ids, listing, counted }
+}
+
+const event = (id: string, type: string, data: object): string => JSON.stringify({ id, type, data })
+
+describe('POST /webhooks/clarity', () => {
+  const body = event('evt_1', 'order.created', { ID: 100045 })
+  it.each([
+    ['no signature', {}, 'signature missing', 'missing'],
+    ['another secret\'s signature', { 'clarity-signature': sign(body, undefined, 'another') }, 'signature mismatch', 'mismatch'],
+    ['a signature from ten minutes ago', { 'clarity-signature': sign(body, Math.floor(Date.now() / 1000) - 600) }, 'stale timestamp', 'stale']
+  ])('refuses %s with 401, producing nothing', async (_name, headers, error, verdict) => {
+    const w = ingest({ orders: { 100045: order } })
+    expect(await w.post(body, headers)).toEqual({ status: 401, body: { error } })
+    expect(w.sent).toEqual([])
+    expect(await w.counted(`signature_${verdict}`)).toBe(1)
+  })
+
+  it.each([
+    ['a body that is not JSON', '{"id": "evt_2",', 'INVALID_JSON', /not JSON/],
+    ['an event without data', JSON.stringify({ id: 'evt_2', type: 'order.created' }), 'INVALID_PAYLOAD', /needs id \(text\), type \(text\) and data/],
+    ['an order event without the order\'s ID', event('evt_2', 'order.created', { Number: 'W-1' }), 'INVALID_PAYLOAD', /data.ID must be the order's id/],
+    ['an order Clarity does not have', event('evt_2', 'order.created', { ID: 999 }), 'ORDER_NOT_FOUND', /Clarity has no order 999/]
+  ])('keeps %s as a dead letter with its reason, answered 202', async (_name, raw, code, reason) => {
+    const w = ingest({ orders: { 100045: order } })
+    expect(await w.post(raw, { 'clarity-signature': sign(raw), 'clarity-event-id': 'evt_2' })).toEqual({ status: 202, body: { accepted: true, deadLettered: code } })
+    expect(w.sent).toHaveLength(1)
+    const [dead] = w.sent[0]!
+    expect(dead!.topic).toBe('orders.raw.dlq')
+    expect(dead!.value!.toString()).toBe(raw)
+    expect(dead!.headers).toMatchObject({ 'Clarity-Event-Id': 'evt_2', [DLQ_HEADERS.code]: code, [DLQ_HEADERS.service]: 'clarity-ingest', [DLQ_HEADERS.topic]: 'orders.raw' })
+    expect(dead!.headers![DLQ_HEADERS.message]).toMatch(reason)
+    const warning = w.logged.find((l) => l.msg === 'webhook dead-lettered')
+    expect(warning).toMatchObject({ eventId: 'evt_2', code })
+    expect(JSON.stringify(warning)).not.toContain(raw)
+  })
+
+  it('reads the order from Clarity and hands its record over with the event\'s seen id, in one send', async () => {
+    const w = ingest({ orders: { 100045: { ...order, StatusKey: 'Processing' } } })
+    expect(await w.post(body)).toEqual({ status: 200, body: { accepted: true } })
+    expect(w.sent).toHaveLength(1)
+    const [record, seen] = w.sent[0]!
+    expect(record).toMatchObject({ topic: 'orders.raw', key: '100045', headers: { 'clarity.event.id': 'evt_1' } })
+    expect(json(record!)).toMatchObject({ eventId: 'evt_1', eventType: 'order.created', source: 'WEBHOOK', order: { ID: 100045, StatusKey: 'Processing' } })
+    expect(seen).toMatchObject({ topic: 'bridge.webhooks-seen', key: 'evt_1' })
+    expect(w.ids.has('evt_1')).toBe(true)
+  })
+
+  it('answers an event id already taken 200 duplicate, producing nothing', async () => {
+    const w = ingest({ orders: { 100045: order }, seen: ['evt_1'] })
+    expect(await w.post(body)).toEqual({ status: 200, body: { duplicate: true } })
+    expect(w.sent).toEqual([])
+    expect(await w.counted('duplicate')).toBe(1)
+  })
+
+  it('answers 503 when the records cannot be produced, withdraws the seen id, and takes the redelivery', async () => {
+    const w = ingest({ orders: { 100045: order }, sendFails: true })
+    expect(await w.post(body)).toEqual({ status: 503, body: { error: 'temporarily unavailable', code: 'KAFKA_UNAVAILABLE' } })
+    expect(w.sent.at(-1)).toEqual([{ topic: 'bridge.webhooks-seen', key: 'evt_1', value: null }])
+    expect(w.ids.has('evt_1')).toBe(false)
+    expect((await w.post(body)).status).toBe(503)
+    expect(await w.counted('unavailable')).toBe(2)
+  })
+
+  it('takes an account as Clarity lists it, refuses one Clarity does not list, and answers an older state 200 stale', async () => {
+    const w = ingest({ listed: [{ ...account, Name: 'Kofi A. Mensah' }] })
+    expect(await w.post(event('evt_a', 'customer.updated', account))).toEqual({ status: 200, body: { accepted: true } })
+    expect(w.sent).toHaveLength(1)
+    expect(w.sent[0]![0]).toMatchObject({ topic: 'customers.raw', key: '813' })
+    expect(json(w.sent[0]![0]!)).toMatchObject({ source: 'WEBHOOK', account: { ID: 813, Name: 'Kofi A. Mensah' } })
+
+    expect(await w.post(event('evt_b', 'customer.updated', { ...account, ID: 814 }))).toEqual({ status: 200, body: { refused: 'ACCOUNT_NOT_LISTED' } })
+    expect(w.logged.find((l) => l.code === 'ACCOUNT_NOT_LISTED')).toMatchObject({ eventId: 'evt_b', account: 814 })
+
+    const before = { ...account, UpdatedDate: new Date(Date.parse(account.UpdatedDate) - 60000).toISOString() }
+    w.listing.splice(0, Infinity, before)
+    expect(await w.post(event('evt_c', 'customer.updated', before))).toEqual({ status: 200, body: { stale: true } })
+    expect(w.sent).toHaveLength(1)
+    expect(await w.counted('stale')).toBe(1)
+  })
+
+  it('refuses a body over the limit with 413, counted', async () => {
+    const w = ingest({ maxBytes: 1024 })
+    const big = event('evt_big', 'order.created', { ID: 100045, Note: 'x'.repeat(2048) })
+    expect((await w.post(big)).status).toBe(413)
+    expect(w.sent).toEqual([])
+    expect(await w.counted('too_large')).toBe(1)
+  })
+
+  it('ignores an event type it does not take, with 202', async () => {
+    const w = ingest()
+    expect(await w.post(event('evt_p', 'product.updated', { ID: 1 }))).toEqual({ status: 202, body: { ignored: 'product.updated' } })
+    expect(w.sent).toEqual([])
+  })
+})
