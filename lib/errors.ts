@@ -6,8 +6,11 @@
 
 export type ErrorKind = 'retriable' | 'poison' | 'fatal'
 
-// Every error the kit raises has a code here; services add theirs the same way.
+// Every code the bridge raises, with its kind and what it means: the one catalogue (the
+// README's error table is checked against it). The type is closed: a code not here does
+// not compile.
 export const codes = {
+  // The kit
   DECODE_FAILED: { kind: 'poison', doc: 'the message is not Avro in the Confluent wire format, or does not match its writer schema' },
   UNKNOWN_SCHEMA_ID: { kind: 'poison', doc: 'the writer schema id is not in the registry' },
   INCOMPATIBLE_SCHEMA: { kind: 'poison', doc: 'the writer schema cannot be read with the reader schema' },
@@ -20,10 +23,40 @@ export const codes = {
   SCHEMA_ID_LOST: { kind: 'fatal', doc: 'a schema id this service writes with is gone from the registry or names another schema' },
   CONTRACT_MISMATCH: { kind: 'fatal', doc: 'a schema or an external contract does not match what this version expects' },
   UNAUTHORIZED: { kind: 'fatal', doc: 'an external system refused our credentials' },
-  BUG: { kind: 'fatal', doc: 'an unexpected exception; a defect to fix' }
+  BUG: { kind: 'fatal', doc: 'an unexpected exception; a defect to fix' },
+  // Webhooks and what Clarity sends
+  INVALID_JSON: { kind: 'poison', doc: 'a signed webhook whose body is not JSON' },
+  INVALID_PAYLOAD: { kind: 'poison', doc: 'a webhook or a Clarity entity lacks a field or has one of the wrong type' },
+  ORDER_NOT_FOUND: { kind: 'poison', doc: 'an order event names an order Clarity does not have' },
+  // Orders
+  NO_LINES: { kind: 'poison', doc: 'an order without lines' },
+  TOO_MANY_LINES: { kind: 'poison', doc: 'an order with more lines than an SL sales order holds' },
+  BAD_QUANTITY: { kind: 'poison', doc: 'an order line whose quantity is not above 0' },
+  BAD_CUSTOMER_KEY: { kind: 'poison', doc: 'an order whose account key cannot be an SL CustID' },
+  TOTALS_DO_NOT_RECONCILE: { kind: 'poison', doc: 'lines, freight, tax and discounts do not add up to the order total' },
+  NO_CURRENCY_RATE: { kind: 'poison', doc: 'the order mapping has no rate from the order currency into the base currency' },
+  AMOUNT_TOO_LARGE: { kind: 'poison', doc: 'an amount beyond what SL keeps exact to the cent' },
+  AMOUNT_NOT_IN_CENTS: { kind: 'poison', doc: 'an amount with a fraction of a cent' },
+  NOT_OUR_ORDER: { kind: 'poison', doc: 'an SL order whose CustOrdNbr this mapping did not make' },
+  CUSTOMER_PENDING: { kind: 'retriable', doc: 'an order waits for its customer to reach SL (this record only)' },
+  // Customers
+  FIELD_TOO_LONG: { kind: 'poison', doc: 'a value longer than its SL field allows' },
+  UNKNOWN_COUNTRY: { kind: 'poison', doc: 'a country code that is not ISO 3166' },
+  DUPLICATE_EMAIL: { kind: 'poison', doc: 'several SL customers have the account\'s e-mail: which to link is for a person to say' },
+  CUSTID_TAKEN: { kind: 'poison', doc: 'the CustId the customer mapping chose belongs to another SL customer' },
+  INVALID_CUSTOMER: { kind: 'poison', doc: 'an SL customer row lacks a field or has one of the wrong type' },
+  // Stock and catalogue
+  INVALID_LEVEL: { kind: 'poison', doc: 'an SL item-site row lacks a field or has one of the wrong type' },
+  NEGATIVE_LEVEL: { kind: 'poison', doc: 'a stock level below zero, which is not pushed to Clarity' },
+  CLARITY_ROW_REFUSED: { kind: 'poison', doc: 'Clarity refused one row of a stock update' },
+  INVALID_ITEM: { kind: 'poison', doc: 'an SL item row lacks a field or has one of the wrong type' },
+  INVALID_SHIPPER: { kind: 'poison', doc: 'an SL shipper row lacks a field or has one of the wrong type' }
 } as const satisfies Record<string, { kind: ErrorKind, doc: string }>
 
-export type Code = keyof typeof codes
+/** What an external system refused, by its status: SL_422, CLARITY_400 (see lib/clients/http.ts). */
+export type RejectedCode = `${'SL' | 'CLARITY'}_${number}`
+export type Code = keyof typeof codes | RejectedCode
+type CodeOf<K extends ErrorKind> = { [C in keyof typeof codes]: (typeof codes)[C]['kind'] extends K ? C : never }[keyof typeof codes]
 
 export class BridgeError extends Error {
   readonly kind: ErrorKind
@@ -31,7 +64,7 @@ export class BridgeError extends Error {
   /** Retriable for this record only (it waits for something of its own): other partitions carry on. */
   readonly local: boolean
 
-  constructor (readonly code: Code | string, kind: ErrorKind, message: string, opts: { cause?: unknown, retryAfterMs?: number, local?: boolean } = {}) {
+  constructor (readonly code: Code, kind: ErrorKind, message: string, opts: { cause?: unknown, retryAfterMs?: number, local?: boolean } = {}) {
     super(message, { cause: opts.cause })
     this.name = 'BridgeError'
     this.kind = kind
@@ -40,12 +73,12 @@ export class BridgeError extends Error {
   }
 }
 
-export const bridgeError = (code: Code, message: string, opts?: { cause?: unknown, retryAfterMs?: number }): BridgeError =>
+export const bridgeError = (code: keyof typeof codes, message: string, opts?: { cause?: unknown, retryAfterMs?: number }): BridgeError =>
   new BridgeError(code, codes[code].kind, message, opts)
 
-export const poison = (code: string, message: string, cause?: unknown): BridgeError => new BridgeError(code, 'poison', message, { cause })
-export const retriable = (code: string, message: string, opts?: { cause?: unknown, retryAfterMs?: number, local?: boolean }): BridgeError => new BridgeError(code, 'retriable', message, opts)
-export const fatal = (code: string, message: string, cause?: unknown): BridgeError => new BridgeError(code, 'fatal', message, { cause })
+export const poison = (code: CodeOf<'poison'> | RejectedCode, message: string, cause?: unknown): BridgeError => new BridgeError(code, 'poison', message, { cause })
+export const retriable = (code: CodeOf<'retriable'>, message: string, opts?: { cause?: unknown, retryAfterMs?: number, local?: boolean }): BridgeError => new BridgeError(code, 'retriable', message, opts)
+export const fatal = (code: CodeOf<'fatal'>, message: string, cause?: unknown): BridgeError => new BridgeError(code, 'fatal', message, { cause })
 
 // kafkajs marks its own errors retriable or not; anything else we did not anticipate is a bug.
 export function classify (err: unknown): BridgeError {

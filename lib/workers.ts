@@ -5,7 +5,7 @@
 // turn records into outputs or a reason, so delivery works exactly as in one thread.
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads'
 import { byKey, type BatchHandler, type BatchResult, type Handler } from './consumer-loop.ts'
-import { BridgeError, classify, fatal, type ErrorKind } from './errors.ts'
+import { BridgeError, classify, fatal, type Code, type ErrorKind } from './errors.ts'
 import type { InRecord } from './kafka.ts'
 import { createRegistry } from './registry.ts'
 import { topicSerdes, type TopicSerdes } from './serdes.ts'
@@ -26,7 +26,7 @@ const MIN_PART = 50
 /** Records the loop hands over at once: one part per worker (parts of MIN_PART at least), sent together. */
 export const WORKER_CHUNK = 500
 interface Packed { bytes: ArrayBuffer, lens: Int32Array }
-type Failure = [kind: ErrorKind, code: string, message: string, retryAfterMs: number | undefined, local: boolean]
+type Failure = [kind: ErrorKind, code: Code, message: string, retryAfterMs: number | undefined, local: boolean]
 type OutMeta = [topic: string, headers: Record<string, string> | undefined, partition: number | undefined, timestamp: number | undefined]
 /** Records of one partition (as the loop hands them over); headers only when any has some. */
 interface Request { id: number, topic: string, partition: number, offsets: string[], timestamps: Float64Array, headers: Array<Record<string, string>> | undefined, keys: Packed, values: Packed }
@@ -60,7 +60,7 @@ function hasAny (h: Record<string, string>): boolean {
   return false
 }
 
-const failureOf = (e: BridgeError): Failure => [e.kind, String(e.code), e.message, e.retryAfterMs, e.local]
+const failureOf = (e: BridgeError): Failure => [e.kind, e.code, e.message, e.retryAfterMs, e.local]
 const errorOf = (f: Failure): BridgeError => new BridgeError(f[1], f[0], f[2], { retryAfterMs: f[3], local: f[4] })
 
 /** The handler record by record, as the loop runs it: poison kept per record, anything else fails the chunk. */

@@ -54,7 +54,7 @@ describe('a handler on worker threads', () => {
     expect(outs.every((r) => r.headers['handled.by'] === 'worker')).toBe(true)
     expect(outs.every((r) => r.headers.trace === (idOf(r.value) % 7 === 0 ? `t${idOf(r.value)}` : undefined))).toBe(true)
     expect(dl!.key?.toString()).toBe(String(POISON_ID))
-    expect(dl!.headers[DLQ_HEADERS.code]).toBe('UNLUCKY')
+    expect(dl!.headers[DLQ_HEADERS.code]).toBe('INVALID_RECORD')
     expect(dl!.headers[DLQ_HEADERS.message]).toMatch(/refused by the test handler/)
   })
 
@@ -80,6 +80,6 @@ describe('a handler on worker threads', () => {
     expect(outs.map((r) => r.headers['handled.by'])).toEqual(['main', 'main', 'main', 'main'])
     const partitionOf = new Map(outs.map((r) => [idOf(r.value), r.partition]))
     for (const p of [0, 1, 2]) expect(outs.filter((r) => r.partition === p).map((r) => idOf(r.value))).toEqual([1, 2, 3, 4].filter((id) => partitionOf.get(id) === p))
-    expect(dl!.headers[DLQ_HEADERS.code]).toBe('UNLUCKY')
+    expect(dl!.headers[DLQ_HEADERS.code]).toBe('INVALID_RECORD')
   })
 })

@@ -243,18 +243,18 @@ describe('byKey: a handler over a chunk, several keys at once', () => {
     const run = byKey(async (r) => {
       const v = r.value!.toString()
       calls.push(v)
-      if (v === 'c3') throw poison('BAD', 'c3 is bad')
-      if (v === 'a2' && failOnce) { failOnce = false; throw retriable('AWAY', 'try later') }
+      if (v === 'c3') throw poison('INVALID_RECORD', 'c3 is bad')
+      if (v === 'a2' && failOnce) { failOnce = false; throw retriable('UPSTREAM_UNAVAILABLE', 'try later') }
       return [{ topic: 'out', key: r.key, value: r.value }]
     }, width)
-    await expect(run(chunk)).rejects.toMatchObject({ code: 'AWAY' })
+    await expect(run(chunk)).rejects.toMatchObject({ code: 'UPSTREAM_UNAVAILABLE' })
     const first = [...calls]
     const res = await run(chunk)
     const again = calls.slice(first.length)
     expect(again).toContain('a2')
     expect(again.filter((v) => first.includes(v) && v !== 'a2')).toEqual([])
     expect(res!.out!.map((o) => o.value!.toString())).toEqual(['a0', 'b1', 'a2', 'b4', 'a5'])
-    expect(res!.rejected!.map((x) => `${x.record.offset}:${x.error.code}`)).toEqual(['3:BAD'])
+    expect(res!.rejected!.map((x) => `${x.record.offset}:${x.error.code}`)).toEqual(['3:INVALID_RECORD'])
   })
 })
 

@@ -22,13 +22,13 @@ export const createThreadTestHandler: HandlerFactory<ThreadTestConfig> = async (
   const out = await serde<{ clarityOrderId: number }>(config.OUT)
   return async (rec) => {
     const v = await input.decode(rec.value!)
-    if (v.clarityOrderId === POISON_ID) throw poison('UNLUCKY', `order ${POISON_ID} is refused by the test handler`)
+    if (v.clarityOrderId === POISON_ID) throw poison('INVALID_RECORD', `order ${POISON_ID} is refused by the test handler`)
     if (v.clarityOrderId === FLAKY_ID && !failedOnce.has(FLAKY_ID)) {
       failedOnce.add(FLAKY_ID)
       throw retriable('UPSTREAM_UNAVAILABLE', 'the test handler fails this one once per thread')
     }
     if (v.clarityOrderId === FATAL_ID) {
-      if (isMainThread) throw poison('NOT_IN_A_WORKER', `order ${FATAL_ID} reached the main thread`)
+      if (isMainThread) throw poison('INVALID_RECORD', `order ${FATAL_ID} reached the main thread`)
       process.exit(3)
     }
     return [{ topic: config.OUT.name, key: rec.key, value: out.encode(v), headers: { ...rec.headers, 'handled.by': isMainThread ? 'main' : 'worker' } }]
