@@ -1,7 +1,7 @@
 // Throughput of topic → topic passes on the same broker, for the benchmarks:
 // raw kafkajs passthrough (the baseline) and the kit's consumer loop with a handler.
 import type KafkaJS from 'kafkajs'
-import { kafkajs as fixedKafkajs, stock } from '../lib/kafkajs.ts'
+import { kafkajs as fixedKafkajs, stock } from '../patches/kafkajs.ts'
 import { runLoop, type Handler, type LoopOptions } from '../lib/consumer-loop.ts'
 import type { KafkaClient, Producer } from '../lib/kafka.ts'
 import type { Logger } from '../lib/logger.ts'
@@ -22,7 +22,7 @@ async function rate (ctx: Ctx, outTopic: string, start: () => Promise<() => Prom
   return perSec
 }
 
-/** kafkajs as published (a copy of its own) and as lib/kafkajs.ts fixes it. */
+/** kafkajs as published (a copy of its own) and as patches/kafkajs.ts fixes it. */
 export const kafkajsBuilds = { stock: stock<typeof KafkaJS>(), fixed: fixedKafkajs }
 
 /** Raw kafkajs (as published, or with the kit's fixes): the same bytes passed through, one send and one commit per batch. */

@@ -225,7 +225,7 @@ async function mapperVsRaw (): Promise<void> {
   const ratios = maps!.map((m, i) => m / raws![i]!)
   const ratio = [...ratios].sort((a, b) => a - b)[Math.floor(ratios.length / 2)]!
   process.stdout.write(`  mapper (MAPPER_WORKERS=${config.MAPPER_WORKERS}), ${ROUNDS} alternating rounds of ${k(N)} orders after one to warm up: ${k(mapped!)} msg/s vs raw kafkajs passthrough ${k(raw!)} msg/s (medians); per round ${ratios.map((x) => x.toFixed(2)).join(', ')}: median ${ratio.toFixed(2)} (target ≥ 0.80)\n`)
-  process.stdout.write(`    raw passthrough on kafkajs with the kit's fixes (lib/kafkajs.ts): ${k(fixedRaw!)} msg/s; the mapper is ${(mapped! / fixedRaw!).toFixed(2)} of that\n`)
+  process.stdout.write(`    raw passthrough on kafkajs with the kit's fixes (patches/kafkajs.ts): ${k(fixedRaw!)} msg/s; the mapper is ${(mapped! / fixedRaw!).toFixed(2)} of that\n`)
   process.stdout.write(`    rounds, raw: ${raws!.map(k).join(', ')}; raw with fixes: ${fixedRaws!.map(k).join(', ')}; mapper: ${maps!.map(k).join(', ')}\n`)
   await admin.deleteTopics(names)
   await producer.disconnect()

@@ -2,7 +2,7 @@
 // small types below, so the client can be replaced (kafkajs is unmaintained)
 // without touching services.
 import type { IHeaders, Message, Producer as KafkaProducer } from 'kafkajs'
-import { kafkajs } from './kafkajs.ts'
+import { kafkajs } from '../patches/kafkajs.ts'
 import type { Logger } from './logger.ts'
 
 const { Kafka, logLevel, ConfigResourceTypes, Partitioners } = kafkajs

@@ -258,8 +258,8 @@ describe('byKey: a handler over a chunk, several keys at once', () => {
   })
 })
 
-describe('kafkajs request queue, as lib/kafkajs.ts leaves it', async () => {
-  await import('../../lib/kafkajs.ts')
+describe('kafkajs request queue, as patches/kafkajs.ts leaves it', async () => {
+  await import('../../patches/kafkajs.ts')
   const { createRequire } = await import('node:module')
   const RequestQueue = createRequire(import.meta.url)('kafkajs/src/network/requestQueue/index.js') as new (o: object) => {
     pending: unknown[], throttledUntil: number, throttleCheckTimeoutId: unknown, checkPendingRequests: () => void, destroy: () => void,
@@ -286,7 +286,7 @@ describe('kafkajs request queue, as lib/kafkajs.ts leaves it', async () => {
 
 describe('fetching while records flow', () => {
   it('gathers for a few milliseconds after a fetch that brought several records, and answers at the first record again after one that brought one', async () => {
-    const { gatherWhileFlowing } = await import('../../lib/kafkajs.ts')
+    const { gatherWhileFlowing } = await import('../../patches/kafkajs.ts')
     const answers = [[{ messages: [1] }, { messages: [2] }], [{ messages: [3] }], []]
     const seen: Array<[number, number]> = []
     const fetch = gatherWhileFlowing(async function (this: { minBytes: number, maxWaitTime: number }) { seen.push([this.minBytes, this.maxWaitTime]); return answers.shift()! })
@@ -300,8 +300,8 @@ describe('fetching while records flow', () => {
   })
 })
 
-describe('kafkajs produce path, as lib/kafkajs.ts leaves it', async () => {
-  const { crc32c, groupMessagesPerPartition, murmur2, stock } = await import('../../lib/kafkajs.ts')
+describe('kafkajs produce path, as patches/kafkajs.ts leaves it', async () => {
+  const { crc32c, groupMessagesPerPartition, murmur2, stock } = await import('../../patches/kafkajs.ts')
   const { createRequire } = await import('node:module')
   const byteAtATime = createRequire(import.meta.url)('kafkajs/src/protocol/recordBatch/crc32C/crc32C.js') as (b: Buffer) => number
   it('checksums as CRC-32C does', () => {
