@@ -77,7 +77,8 @@ export type AvroType = avro.Type
 class DecimalType extends types.LogicalType {
   private readonly scale: number
   private readonly precision: number
-
+  /** 10^precision: a plain-number amount this large has more digits than the type holds. */
+  private readonly limit: number
   private readonly bytes: boolean
 
   constructor (schema: avro.Schema, opts?: avro.ForSchemaOptions) {
@@ -85,6 +86,7 @@ class DecimalType extends types.LogicalType {
     const attrs = schema as unknown as { scale?: number, precision: number }
     this.scale = attrs.scale ?? 0
     this.precision = attrs.precision
+    this.limit = 10 ** attrs.precision
     this.bytes = this.underlyingType.typeName === 'bytes'
   }
 
@@ -99,7 +101,7 @@ class DecimalType extends types.LogicalType {
 
   override _toValue (val: unknown): Buffer {
     const small = toUnscaledNumber(val, this.scale)
-    if (small !== undefined) {
+    if (small !== undefined && Math.abs(small) < this.limit) {
       const b = Buffer.allocUnsafe(bytesFor(small))
       writeSmall(b, 0, b.length, small)
       return b
@@ -130,7 +132,8 @@ class DecimalType extends types.LogicalType {
 
   _write (tap: Tap, val: unknown): void {
     const small = this.bytes ? toUnscaledNumber(val, this.scale) : undefined
-    if (small === undefined) { generic._write.call(this, tap, val); return }
+    // Past its precision it goes the generic way, which refuses it.
+    if (small === undefined || Math.abs(small) >= this.limit) { generic._write.call(this, tap, val); return }
     const k = bytesFor(small)
     tap.writeLong(k)
     const pos = tap.pos
@@ -187,7 +190,8 @@ export function toUnscaledNumber (val: unknown, scale: number): number | undefin
     n = n * 10 + (c - 48)
     if (++digits > SMALL_DIGITS) return undefined
   }
-  if (!any || frac === 0) throw new Error(`not a decimal: ${val}`)
+  // "1." has no digit after its point; `frac` cannot say so, as it stays 0 at scale 0 ("5.00").
+  if (!any || val.charCodeAt(len - 1) === 46) throw new Error(`not a decimal: ${val}`)
   for (let f = frac === -1 ? 0 : frac; f < scale; f++) {
     n *= 10
     if (++digits > SMALL_DIGITS) return undefined
