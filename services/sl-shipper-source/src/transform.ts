@@ -9,8 +9,9 @@ const time = (v: unknown): number | null => {
   const t = typeof v === 'string' ? Date.parse(v) : NaN
   return Number.isNaN(t) || t === EMPTY_DATE ? null : t
 }
-const text = (r: Row, k: string): string => {
-  if (typeof r[k] !== 'string') throw poison('INVALID_SHIPPER', `shipper ${String(r.ShipperID)}: ${k} must be text`)
+// `who` names the shipper (and the line): a line's own fields do not say which shipper it is on.
+const text = (r: Row, k: string, who = `shipper ${String(r.ShipperID)}: `): string => {
+  if (typeof r[k] !== 'string') throw poison('INVALID_SHIPPER', `${who}${k} must be text`)
   return r[k] as string
 }
 const qty = (v: unknown, what: string): string => {
@@ -22,13 +23,15 @@ export function toShipment (r: Row): Shipment {
   if (!Array.isArray(r.Lines)) throw poison('INVALID_SHIPPER', `shipper ${String(r.ShipperID)}: Lines must be a list`)
   if (typeof r.tstamp !== 'number') throw poison('INVALID_SHIPPER', `shipper ${String(r.ShipperID)}: tstamp must be a number`)
   const invoiced = typeof r.InvcNbr === 'string' && r.InvcNbr !== ''
+  const who = `shipper ${String(r.ShipperID)}: `
   return {
     ShipperID: text(r, 'ShipperID'), OrdNbr: text(r, 'OrdNbr'), CustOrdNbr: text(r, 'CustOrdNbr'), CustID: text(r, 'CustID'), Status: text(r, 'Status'),
     ShipDateAct: time(r.ShipDateAct), ShipViaID: text(r, 'ShipViaID'), TrackingNbr: text(r, 'TrackingNbr'),
     ShippingConfirmed: r.ShippingConfirmed === 1, Cancelled: r.Cancelled === 1,
-    InvcNbr: invoiced ? r.InvcNbr as string : null, InvcDate: time(r.InvcDate), CuryTotInvc: invoiced ? qty(r.CuryTotInvc, 'CuryTotInvc') : null,
+    InvcNbr: invoiced ? r.InvcNbr as string : null, InvcDate: time(r.InvcDate), CuryTotInvc: invoiced ? qty(r.CuryTotInvc, `${who}CuryTotInvc`) : null,
     Lines: (r.Lines as Row[]).map((l, i) => ({
-      LineRef: text(l, 'LineRef'), OrdLineRef: text(l, 'OrdLineRef'), InvtID: text(l, 'InvtID'), SiteID: text(l, 'SiteID'), QtyShip: qty(l.QtyShip, `Lines[${i}].QtyShip`)
+      LineRef: text(l, 'LineRef', `${who}Lines[${i}].`), OrdLineRef: text(l, 'OrdLineRef', `${who}Lines[${i}].`), InvtID: text(l, 'InvtID', `${who}Lines[${i}].`),
+      SiteID: text(l, 'SiteID', `${who}Lines[${i}].`), QtyShip: qty(l.QtyShip, `${who}Lines[${i}].QtyShip`)
     })),
     tstamp: r.tstamp
   }
