@@ -43,9 +43,9 @@ describe('Clarity SalesOrder → orders.raw', () => {
   it('fills what Clarity may leave out: optional text and ids null, optional amounts 0, lists empty', () => {
     const item = { ID: 1, Sku: 'S', Name: 'N', Quantity: 1, UnitSoldPrice: 2 }
     const bare = {
-      ID: 1, CreatedDate: order.CreatedDate, UpdatedDate: order.UpdatedDate, StatusKey: 'Pending', SellingCurrencyKey: 'USD', Totals: { SubTotal: 2, Total: 2 },
+      ID: 1, CreatedDate: order.CreatedDate, UpdatedDate: order.UpdatedDate, StatusKey: 'Pending', AccountID: null, SellingCurrencyKey: 'USD', Totals: { SubTotal: 2, Shipping: null, Total: 2 },
       BillingContact: { Address: { Street1: 's', City: 'c', CountryCode: 'US' } }, ShippingContact: { Address: { Street1: 's', City: 'c', CountryCode: 'US', Company: null } },
-      SalesItems: [item], Payments: [{ ID: 5, Amount: '2', StatusKey: 'Pending', ReceivedDate: null }]
+      SalesItems: [item], Discounts: [{ Code: 'X' }], Payments: [{ ID: 5, Amount: '2', StatusKey: 'Pending', ReceivedDate: null }, { ID: 6, Amount: 0, StatusKey: 'Void' }]
     }
     const noAddress = { Company: null, Street1: 's', Street2: null, Street3: null, City: 'c', RegionCode: null, CountryCode: 'US', PostalCode: null }
     const nobody = { FirstName: null, LastName: null, Email1: null, Phone1: null, Address: noAddress }
@@ -55,8 +55,11 @@ describe('Clarity SalesOrder → orders.raw', () => {
       Totals: { SubTotal: '2.0000', Shipping: '0', Handling: '0', Fees: '0', Discounts: '0', Tax: '0', Total: '2.0000' },
       BillingContact: nobody, ShippingContact: nobody,
       SalesItems: [{ ...item, ProductKey: null, Quantity: '1.0000', UnitOfMeasure: null, UnitCorePrice: '0', UnitSoldPrice: '2.0000', ExtendedTaxAmount: '0', ProductTaxCode: null, Discounts: [] }],
-      Discounts: [],
-      Payments: [{ ID: 5, Amount: '2', StatusKey: 'Pending', TransactionNumber: null, CardTypeKey: null, ReceivedDate: null }],
+      Discounts: [{ Code: 'X', Value: '0' }],
+      Payments: [
+        { ID: 5, Amount: '2', StatusKey: 'Pending', TransactionNumber: null, CardTypeKey: null, ReceivedDate: null },
+        { ID: 6, Amount: '0.0000', StatusKey: 'Void', TransactionNumber: null, CardTypeKey: null, ReceivedDate: null }
+      ],
       ShippingMethodKey: null
     })
   })
@@ -79,6 +82,8 @@ describe('Clarity SalesOrder → orders.raw', () => {
     ['text with something after the number', '5 EUR'],
     ['text with something before the number', 'EUR 5'],
     ['text that is not a number', 'abc'],
+    ['a number that is not finite', Number.POSITIVE_INFINITY],
+    ['not a number', Number.NaN],
     ['true', true],
     ['a list', [1]]
   ])('an amount given as %s is poison', (_, Total) => {
@@ -115,6 +120,12 @@ describe('Clarity SalesOrder → orders.raw', () => {
     ['a line discount without a code', { SalesItems: [{ ...order.SalesItems[0], Discounts: [{ Value: 1 }] }] }, ['order.SalesItems[0].Discounts[0].Code must be text']],
     ['Discounts as text', { Discounts: 'WELCOME10' }, ['order.Discounts must be a list']],
     ['a discount as text', { Discounts: ['WELCOME10'] }, ['order.Discounts[0] must be an object', 'order.Discounts[0].Code must be text']],
+    ['a discount of no amount', { Discounts: [{ Code: 'WELCOME10', Value: 'ten' }] }, ['order.Discounts[0].Value must be an amount']],
+    ['the order\'s own fields of the wrong kind', {
+      UpdatedDate: 'x', TypeKey: 1, AccountKey: 2, UserContactEmail: 3, PurchaseOrderNumber: 4, SellingCurrencyKey: null, Payments: 'x', ShippingMethodKey: 5
+    }, [
+      'order.UpdatedDate must be an ISO-8601 time', 'order.TypeKey must be text or null', 'order.AccountKey must be text or null', 'order.UserContactEmail must be text or null',
+      'order.PurchaseOrderNumber must be text or null', 'order.SellingCurrencyKey must be text', 'order.Payments must be a list', 'order.ShippingMethodKey must be text or null']],
     ['a payment received at no time', { Payments: [{ ...order.Payments[0], ReceivedDate: 'soon' }] }, ['order.Payments[0].ReceivedDate must be an ISO-8601 time']],
     ['a payment without an amount', { Payments: [{ ...order.Payments[0], Amount: null }] }, ['order.Payments[0].Amount must be an amount']],
     ['no shipping address', { ShippingContact: { FirstName: 'Ana' } }, [

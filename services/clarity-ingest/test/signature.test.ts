@@ -23,6 +23,7 @@ describe('verifySignature', () => {
     ['a signature by another secret', `t=${NOW},v1=${other}`, 'mismatch'],
     ['a signature of another time', `t=${NOW - 1},v1=${good}`, 'mismatch'],
     ['no t', `v1=${good}`, 'malformed'],
+    ['no t, but another part with its digits', `v1=${good},ts=${NOW}`, 'malformed'],
     ['no v1', `t=${NOW}`, 'malformed'],
     ['t without a value', `t,v1=${good}`, 'malformed'],
     ['v1 without a value', `t=${NOW},v1`, 'malformed'],
