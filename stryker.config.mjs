@@ -21,10 +21,10 @@ export default {
   mutate: [
     'services/*/src/transform.ts',
     'services/clarity-ingest/src/signature.ts',
-    'lib/mapping.ts',
-    'lib/customers.ts',
-    'lib/catalogue-mapping.ts',
-    'lib/countries.ts',
+    'domain/mapping.ts',
+    'domain/customers.ts',
+    'domain/catalogue-mapping.ts',
+    'domain/countries.ts',
     `lib/avro.ts:${from}-${to}`
   ],
   // The embedded broker's data and jars are large and no unit test reads them.

@@ -3,17 +3,17 @@
 // in .bridge/cache, started as background JVMs whose state lives in .bridge/run.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { dirname, join } from 'node:path'
 import { findJava } from './java.ts'
 import { ensureRunning, portOpen, readPid, stopProcess, type Endpoint } from './processes.ts'
+import { projectRoot } from '../lib/paths.ts'
 
 
 export const KAFKA_VERSION = '4.1.1'
 export const APICURIO_VERSION = '3.3.3'
 const MAVEN_DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1'
 
-export const projectRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+export { projectRoot }
 
 export interface InfraOptions {
   home: string // .bridge

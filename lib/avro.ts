@@ -1,76 +1,12 @@
 // avsc types with the logical types the bridge uses. Money is an Avro `decimal`
 // carried in JS as a plain decimal string ("62.33"), so no amount ever passes
 // through binary floating point.
-import { createRequire } from 'node:module'
 import avro from 'avsc'
+// avsc's string reader and writer, patched before any type is made.
+import '../patches/avsc.ts'
+import type { Tap } from '../patches/avsc.ts'
 
 const { Type, types } = avro
-/** avsc's cursor over a buffer (not in its typings). */
-interface Tap { buf: Buffer, pos: number, readLong: () => number, writeLong: (n: number) => void, writeString: (s: string) => void, readString: () => string | undefined }
-
-// avsc (pinned: this reaches into it) asks Buffer.byteLength, a native call, before it
-// writes each string; records are mostly short ASCII strings, which cost half as much
-// written while checked. Anything else, or a buffer about to overflow (avsc then sizes
-// a larger one and writes again), goes the way avsc goes.
-const { Tap } = createRequire(import.meta.url)('avsc/lib/utils.js') as { Tap: { prototype: Tap } }
-const writeString = Tap.prototype.writeString
-Tap.prototype.writeString = function (this: Tap, s: string): void {
-  const n = s.length
-  const buf = this.buf
-  const at = this.pos + 1
-  if (n < 64 && at + n <= buf.length) {
-    let i = 0
-    for (; i < n; i++) {
-      const c = s.charCodeAt(i)
-      if (c >= 0x80) break
-      buf[at + i] = c
-    }
-    if (i === n) {
-      buf[at - 1] = n << 1 // the length as a zig-zag varint: one byte below 64
-      this.pos = at + n
-      return
-    }
-  }
-  writeString.call(this, s)
-}
-
-// Reading, avsc makes every string in a native call (utf8Slice); a short ASCII string
-// costs half as much made from its bytes as arguments, which gives a flat string at once.
-const readString = Tap.prototype.readString
-const chars = String.fromCharCode as (...codes: Array<number | undefined>) => string
-Tap.prototype.readString = function (this: Tap): string | undefined {
-  const b = this.buf
-  const len = b[this.pos]!
-  // A one-byte zig-zag length up to 12 (even: not negative), and no byte past ASCII;
-  // anything else, or the end of the buffer (undefined), goes the way avsc goes.
-  if (len <= 24 && (len & 1) === 0) {
-    const p = this.pos + 1
-    const end = p + (len >> 1)
-    if (end <= b.length) {
-      let i = p
-      while (i < end && b[i]! < 0x80) i++
-      if (i === end) {
-        this.pos = end
-        switch (len >> 1) {
-          case 0: return ''
-          case 1: return chars(b[p])
-          case 2: return chars(b[p], b[p + 1])
-          case 3: return chars(b[p], b[p + 1], b[p + 2])
-          case 4: return chars(b[p], b[p + 1], b[p + 2], b[p + 3])
-          case 5: return chars(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4])
-          case 6: return chars(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5])
-          case 7: return chars(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5], b[p + 6])
-          case 8: return chars(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5], b[p + 6], b[p + 7])
-          case 9: return chars(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5], b[p + 6], b[p + 7], b[p + 8])
-          case 10: return chars(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5], b[p + 6], b[p + 7], b[p + 8], b[p + 9])
-          case 11: return chars(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5], b[p + 6], b[p + 7], b[p + 8], b[p + 9], b[p + 10])
-          default: return chars(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5], b[p + 6], b[p + 7], b[p + 8], b[p + 9], b[p + 10], b[p + 11])
-        }
-      }
-    }
-  }
-  return readString.call(this)
-}
 const generic = types.LogicalType.prototype as unknown as { _read: (tap: Tap) => unknown, _write: (tap: Tap, val: unknown) => void }
 export type AvroType = avro.Type
 

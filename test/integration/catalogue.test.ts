@@ -2,7 +2,7 @@
 // clarity-product-sink with both sandboxes, on the real broker and registry.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { backfill } from '../../cli/backfill.ts'
-import { skuOf, loadOrderMapping } from '../../lib/mapping.ts'
+import { skuOf, loadOrderMapping } from '../../domain/mapping.ts'
 import { projectRoot } from '../../infra/embedded.ts'
 import { join } from 'node:path'
 import { startFlow, type Flow } from '../orders-harness.ts'

@@ -2,8 +2,8 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { projectRoot } from '../../infra/embedded.ts'
-import { checkCatalogueMapping, loadCatalogueMapping } from '../../lib/catalogue-mapping.ts'
-import { MappingError } from '../../lib/mapping.ts'
+import { checkCatalogueMapping, loadCatalogueMapping } from '../../domain/catalogue-mapping.ts'
+import { MappingError } from '../../domain/mapping.ts'
 
 const good = (): Record<string, any> => ({
   version: '1',

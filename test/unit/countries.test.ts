@@ -2,7 +2,7 @@
 // then fails the test instead of the file's import, which would count as no test at all.
 import { describe, expect, it } from 'vitest'
 
-const tables = async () => await import('../../lib/countries.ts')
+const tables = async () => await import('../../domain/countries.ts')
 
 describe('country codes', () => {
   it('hold all 249 ISO 3166-1 countries, each once both ways, and cannot be changed', async () => {

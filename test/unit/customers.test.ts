@@ -3,8 +3,8 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { projectRoot } from '../../infra/embedded.ts'
-import { accountOf, agrees, checkCustomerMapping, custIdFor, loadCustomerMapping, sharedOfAccount, sharedOfCustomer, type AccountAddress, type ClarityAccount, type SlCustomer } from '../../lib/customers.ts'
-import { MappingError } from '../../lib/mapping.ts'
+import { accountOf, agrees, checkCustomerMapping, custIdFor, loadCustomerMapping, sharedOfAccount, sharedOfCustomer, type AccountAddress, type ClarityAccount, type SlCustomer } from '../../domain/customers.ts'
+import { MappingError } from '../../domain/mapping.ts'
 
 const shipped = { version: '1', custId: 'W{ID:6}', matchByEmail: true, newCustomers: { ClassId: 'WEB', Terms: '30' }, notPublished: ['WEBGUEST'] }
 const problemsOf = (m: unknown): string[] => {

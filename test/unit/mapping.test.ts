@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { parse } from 'yaml'
 import { describe, expect, it } from 'vitest'
 import { projectRoot } from '../../infra/embedded.ts'
-import { checkMapping, clarityIdOf, loadOrderMapping, MappingError, readMappingFile, type OrderMapping } from '../../lib/mapping.ts'
+import { checkMapping, clarityIdOf, loadOrderMapping, MappingError, readMappingFile, type OrderMapping } from '../../domain/mapping.ts'
 
 const FILE = join(projectRoot, 'mappings/orders.yaml')
 const shippedYaml = (): Record<string, any> => parse(readFileSync(FILE, 'utf8')) as Record<string, any>

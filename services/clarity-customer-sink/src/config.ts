@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { clarityConnection, loadConfig, serviceSpec, str } from '../../../lib/config.ts'
-import { projectRoot } from '../../../infra/embedded.ts'
+import { projectRoot } from '../../../lib/paths.ts'
 
 export const spec = {
   ...serviceSpec(7412),

@@ -8,7 +8,7 @@
 import { Counter } from 'prom-client'
 import { clarityClientOf } from '../../../lib/clients/clarity.ts'
 import { rejectedAsPoison } from '../../../lib/clients/http.ts'
-import { accountOf, agrees, loadCustomerMapping, sharedOfAccount, type ClarityAccount, type CustomerEvent, type Shared, type SlCustomer } from '../../../lib/customers.ts'
+import { accountOf, agrees, loadCustomerMapping, sharedOfAccount, type ClarityAccount, type CustomerEvent, type Shared, type SlCustomer } from '../../../domain/customers.ts'
 import { readToEnd } from '../../../lib/cursor.ts'
 import { classify, poison } from '../../../lib/errors.ts'
 import { startService, type Running } from '../../../lib/service.ts'

@@ -5,14 +5,14 @@
 // loop (nothing is dead-lettered); a level that breaks a rule, or a row Clarity refuses,
 // is dead-lettered with the reason while the rest of the chunk is pushed.
 import { Counter } from 'prom-client'
-import { loadCatalogueMapping } from '../../../lib/catalogue-mapping.ts'
+import { loadCatalogueMapping } from '../../../domain/catalogue-mapping.ts'
 import { clarityClientOf } from '../../../lib/clients/clarity.ts'
 import { rejectedAsPoison } from '../../../lib/clients/http.ts'
 import type { BatchResult } from '../../../lib/consumer-loop.ts'
 import { classify, poison } from '../../../lib/errors.ts'
 import type { InRecord } from '../../../lib/kafka.ts'
-import { loadOrderMapping } from '../../../lib/mapping.ts'
-import type { ItemSiteLevel } from '../../../lib/records.ts'
+import { loadOrderMapping } from '../../../domain/mapping.ts'
+import type { ItemSiteLevel } from '../../../domain/records.ts'
 import { startService, type Running } from '../../../lib/service.ts'
 import { prefixed } from '../../../topology/topology.ts'
 import type { Config } from './config.ts'

@@ -1,9 +1,9 @@
 // Pure: SL item-site levels → Clarity stock rows, under the catalogue mapping's
 // site → location table and available-to-sell rule.
-import type { CatalogueMapping } from '../../../lib/catalogue-mapping.ts'
+import type { CatalogueMapping } from '../../../domain/catalogue-mapping.ts'
 import { classify, poison, type BridgeError } from '../../../lib/errors.ts'
-import { skuOf } from '../../../lib/mapping.ts'
-import type { ItemSiteLevel } from '../../../lib/records.ts'
+import { skuOf } from '../../../domain/mapping.ts'
+import type { ItemSiteLevel } from '../../../domain/records.ts'
 
 export interface StockRow { ProductKey: string, LocationKey: string, Quantity: number, QuantityAllocated: number }
 

@@ -1,8 +1,8 @@
 // Stock at its edges: a level of exactly zero, the reason a negative one gives, and a bug
 // in a chunk that is not mistaken for a bad record.
 import { describe, expect, it } from 'vitest'
-import type { CatalogueMapping } from '../../../lib/catalogue-mapping.ts'
-import type { ItemSiteLevel } from '../../../lib/records.ts'
+import type { CatalogueMapping } from '../../../domain/catalogue-mapping.ts'
+import type { ItemSiteLevel } from '../../../domain/records.ts'
 import { planChunk, stockRow } from '../src/transform.ts'
 
 const mapping: CatalogueMapping = {

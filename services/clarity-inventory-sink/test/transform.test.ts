@@ -1,9 +1,9 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { projectRoot } from '../../../infra/embedded.ts'
-import { checkCatalogueMapping, loadCatalogueMapping } from '../../../lib/catalogue-mapping.ts'
-import { MappingError } from '../../../lib/mapping.ts'
-import type { ItemSiteLevel } from '../../../lib/records.ts'
+import { checkCatalogueMapping, loadCatalogueMapping } from '../../../domain/catalogue-mapping.ts'
+import { MappingError } from '../../../domain/mapping.ts'
+import type { ItemSiteLevel } from '../../../domain/records.ts'
 import { closedRows, planChunk, stockRow } from '../src/transform.ts'
 
 const shipped = loadCatalogueMapping(join(projectRoot, 'mappings/catalogue.yaml'))

@@ -3,8 +3,8 @@
 // Void on cancellation. Everything here may be delivered twice; every call is safe twice.
 import { ClarityRejected, clarityClientOf } from '../../../lib/clients/clarity.ts'
 import { poison } from '../../../lib/errors.ts'
-import { clarityIdOf, loadOrderMapping, skuOf } from '../../../lib/mapping.ts'
-import type { OrderStatus, Shipment } from '../../../lib/records.ts'
+import { clarityIdOf, loadOrderMapping, skuOf } from '../../../domain/mapping.ts'
+import type { OrderStatus, Shipment } from '../../../domain/records.ts'
 import { startService, type Running } from '../../../lib/service.ts'
 import { prefixed } from '../../../topology/topology.ts'
 import type { Config } from './config.ts'

@@ -1,11 +1,11 @@
 // products.changes → Clarity Product Upsert on CustomKey (the SL InvtID, or the
 // store's SKU where the SKU table says they differ). An upsert of the same record is
 // harmless, so redelivery needs nothing more; a product Clarity refuses is dead-lettered.
-import { loadCatalogueMapping } from '../../../lib/catalogue-mapping.ts'
+import { loadCatalogueMapping } from '../../../domain/catalogue-mapping.ts'
 import { clarityClientOf } from '../../../lib/clients/clarity.ts'
 import { rejectedAsPoison } from '../../../lib/clients/http.ts'
-import { loadOrderMapping } from '../../../lib/mapping.ts'
-import type { Item } from '../../../lib/records.ts'
+import { loadOrderMapping } from '../../../domain/mapping.ts'
+import type { Item } from '../../../domain/records.ts'
 import { startService, type Running } from '../../../lib/service.ts'
 import { prefixed } from '../../../topology/topology.ts'
 import type { Config } from './config.ts'

@@ -1,9 +1,9 @@
 // Pure: an SL item → the body of Clarity's Product Upsert, field by field as
 // mappings/catalogue.yaml says; the item's status decides discontinued and visible.
-import type { CatalogueMapping, ProductField } from '../../../lib/catalogue-mapping.ts'
+import type { CatalogueMapping, ProductField } from '../../../domain/catalogue-mapping.ts'
 import { poison } from '../../../lib/errors.ts'
-import { skuOf } from '../../../lib/mapping.ts'
-import type { Item } from '../../../lib/records.ts'
+import { skuOf } from '../../../domain/mapping.ts'
+import type { Item } from '../../../domain/records.ts'
 
 const NUMERIC: ProductField[] = ['PriceBase', 'PriceSale', 'Weight']
 const NAME_MAX = 512

@@ -1,7 +1,7 @@
 // Product fields at their edges: which go through the tax table, empty SL fields, the name's length.
 import { describe, expect, it } from 'vitest'
-import type { CatalogueMapping } from '../../../lib/catalogue-mapping.ts'
-import type { Item } from '../../../lib/records.ts'
+import type { CatalogueMapping } from '../../../domain/catalogue-mapping.ts'
+import type { Item } from '../../../domain/records.ts'
 import { toProduct } from '../src/transform.ts'
 
 const mapping = (fields: CatalogueMapping['products']['fields'], taxCodes: Record<string, string> = {}): CatalogueMapping => ({

@@ -1,8 +1,8 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { projectRoot } from '../../../infra/embedded.ts'
-import { loadCatalogueMapping } from '../../../lib/catalogue-mapping.ts'
-import type { Item } from '../../../lib/records.ts'
+import { loadCatalogueMapping } from '../../../domain/catalogue-mapping.ts'
+import type { Item } from '../../../domain/records.ts'
 import { toProduct } from '../src/transform.ts'
 
 const mapping = loadCatalogueMapping(join(projectRoot, 'mappings/catalogue.yaml'))

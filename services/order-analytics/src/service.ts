@@ -4,7 +4,7 @@
 import { Gauge } from 'prom-client'
 import { createKafka } from '../../../lib/kafka.ts'
 import { createLogger } from '../../../lib/logger.ts'
-import type { MappedOrder } from '../../../lib/records.ts'
+import type { MappedOrder } from '../../../domain/records.ts'
 import { poison } from '../../../lib/errors.ts'
 import { startService, type Running } from '../../../lib/service.ts'
 import { prefixed } from '../../../topology/topology.ts'

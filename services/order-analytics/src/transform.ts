@@ -1,6 +1,6 @@
 // Pure: revenue per hour per currency and the best-selling items, folded from orders.mapped.
 import { formatUnscaled, toUnscaled } from '../../../lib/avro.ts'
-import type { MappedOrder } from '../../../lib/records.ts'
+import type { MappedOrder } from '../../../domain/records.ts'
 
 export interface Totals {
   /** hour (ISO, UTC) → currency → revenue in minor units. */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import type { MappedOrder } from '../../../lib/records.ts'
+import type { MappedOrder } from '../../../domain/records.ts'
 import { emptyTotals, fold, report } from '../src/transform.ts'
 
 const eur = JSON.parse(readFileSync(new URL('../../../test/fixtures/orders.mapped/eur.json', import.meta.url), 'utf8')) as MappedOrder

@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { availableParallelism } from 'node:os'
 import { int, loadConfig, serviceSpec, str } from '../../../lib/config.ts'
-import { projectRoot } from '../../../infra/embedded.ts'
+import { projectRoot } from '../../../lib/paths.ts'
 
 export const spec = {
   ...serviceSpec(7402),

@@ -1,8 +1,8 @@
 // The mapper's record handler, built where it runs: on worker threads (MAPPER_WORKERS)
 // or on the main one. Key: the Clarity order ID, kept.
-import { loadCustomerMapping } from '../../../lib/customers.ts'
+import { loadCustomerMapping } from '../../../domain/customers.ts'
 import { poison } from '../../../lib/errors.ts'
-import { loadOrderMapping } from '../../../lib/mapping.ts'
+import { loadOrderMapping } from '../../../domain/mapping.ts'
 import type { HandlerFactory } from '../../../lib/workers.ts'
 import { prefixed } from '../../../topology/topology.ts'
 import type { Config } from './config.ts'

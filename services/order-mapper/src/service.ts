@@ -1,6 +1,6 @@
 // orders.raw → orders.mapped, by the mapping file (the handler is in handler.ts).
-import { loadCustomerMapping } from '../../../lib/customers.ts'
-import { loadOrderMapping } from '../../../lib/mapping.ts'
+import { loadCustomerMapping } from '../../../domain/customers.ts'
+import { loadOrderMapping } from '../../../domain/mapping.ts'
 import { startService, type Running } from '../../../lib/service.ts'
 import { prefixed } from '../../../topology/topology.ts'
 import type { Config } from './config.ts'

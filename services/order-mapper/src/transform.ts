@@ -2,11 +2,11 @@
 // by the mapping file. Anything SL would refuse for this order's own data is poison
 // with a reason a person can act on; nothing is silently cut to fit.
 import { formatUnscaledNumber, POW10, toUnscaled, toUnscaledNumber } from '../../../lib/avro.ts'
-import { ALPHA3 } from '../../../lib/countries.ts'
+import { ALPHA3 } from '../../../domain/countries.ts'
 import { poison } from '../../../lib/errors.ts'
-import type { Fact, OrderMapping, Rule } from '../../../lib/mapping.ts'
-import { custIdFor, type CustomerMapping } from '../../../lib/customers.ts'
-import type { ClarityContact, Dec, MappedOrder, OrderEvent, SlLine } from '../../../lib/records.ts'
+import type { Fact, OrderMapping, Rule } from '../../../domain/mapping.ts'
+import { custIdFor, type CustomerMapping } from '../../../domain/customers.ts'
+import type { ClarityContact, Dec, MappedOrder, OrderEvent, SlLine } from '../../../domain/records.ts'
 
 export type { MappedOrder, OrderEvent }
 

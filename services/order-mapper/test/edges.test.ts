@@ -5,8 +5,8 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { projectRoot } from '../../../infra/embedded.ts'
-import { loadCustomerMapping } from '../../../lib/customers.ts'
-import { loadOrderMapping, type OrderMapping } from '../../../lib/mapping.ts'
+import { loadCustomerMapping } from '../../../domain/customers.ts'
+import { loadOrderMapping, type OrderMapping } from '../../../domain/mapping.ts'
 import { mapOrder, type MappedOrder, type OrderEvent } from '../src/transform.ts'
 
 type Order = OrderEvent['order']

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { projectRoot } from '../../../infra/embedded.ts'
-import { checkMapping, loadOrderMapping, type OrderMapping, type Rule } from '../../../lib/mapping.ts'
+import { checkMapping, loadOrderMapping, type OrderMapping, type Rule } from '../../../domain/mapping.ts'
 import { mapOrder, type OrderEvent } from '../src/transform.ts'
 
 const fixture = (name: string): OrderEvent => JSON.parse(readFileSync(join(projectRoot, 'test/fixtures/orders.raw', `${name}.json`), 'utf8')) as OrderEvent

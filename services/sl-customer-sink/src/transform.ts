@@ -1,5 +1,5 @@
 // Pure: what to do in SL for one state of a Clarity account, given what SL holds.
-import { agrees, sharedOfAccount, sharedOfCustomer, type ClarityAccount, type CustomerMapping, type Shared } from '../../../lib/customers.ts'
+import { agrees, sharedOfAccount, sharedOfCustomer, type ClarityAccount, type CustomerMapping, type Shared } from '../../../domain/customers.ts'
 import { poison } from '../../../lib/errors.ts'
 
 export type SlRow = Record<string, unknown>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { ClarityAccount, CustomerMapping } from '../../../lib/customers.ts'
+import type { ClarityAccount, CustomerMapping } from '../../../domain/customers.ts'
 import { emailMatch, plan } from '../src/transform.ts'
 
 const T0 = Date.parse('2026-11-27T10:00:00Z')

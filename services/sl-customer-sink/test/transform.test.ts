@@ -1,8 +1,8 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { projectRoot } from '../../../infra/embedded.ts'
-import { accountOf, checkCustomerMapping, custIdFor, loadCustomerMapping, sharedOfAccount, type ClarityAccount, type SlCustomer } from '../../../lib/customers.ts'
-import { MappingError } from '../../../lib/mapping.ts'
+import { accountOf, checkCustomerMapping, custIdFor, loadCustomerMapping, sharedOfAccount, type ClarityAccount, type SlCustomer } from '../../../domain/customers.ts'
+import { MappingError } from '../../../domain/mapping.ts'
 import { emailMatch, plan } from '../src/transform.ts'
 
 const m = loadCustomerMapping(join(projectRoot, 'mappings/customers.yaml'))

@@ -2,7 +2,7 @@
 // (lib/feed-source). Every change is published, ours included: the Clarity side decides
 // what is news to Clarity.
 import { slClientOf } from '../../../lib/clients/sl.ts'
-import type { SlCustomer } from '../../../lib/customers.ts'
+import type { SlCustomer } from '../../../domain/customers.ts'
 import { startFeedService } from '../../../lib/feed-source.ts'
 import type { Running } from '../../../lib/service.ts'
 import { prefixed } from '../../../topology/topology.ts'

@@ -1,5 +1,5 @@
 // Pure: a row of GET /api/Customer (trimmed) → a customers.changes record.
-import type { SlCustomer } from '../../../lib/customers.ts'
+import type { SlCustomer } from '../../../domain/customers.ts'
 import { poison } from '../../../lib/errors.ts'
 
 const TEXT = ['CustId', 'Name', 'Addr1', 'Addr2', 'City', 'State', 'Zip', 'Country', 'Phone', 'EMailAddr', 'ClassId', 'CuryId', 'Terms', 'TaxID00', 'Status'] as const

@@ -3,7 +3,7 @@
 // whole picture from it. The feed cursor lives in bridge.cursors (lib/feed-source).
 import { slClientOf } from '../../../lib/clients/sl.ts'
 import { startFeedService } from '../../../lib/feed-source.ts'
-import type { ItemSiteLevel } from '../../../lib/records.ts'
+import type { ItemSiteLevel } from '../../../domain/records.ts'
 import type { Running } from '../../../lib/service.ts'
 import { prefixed } from '../../../topology/topology.ts'
 import type { Config } from './config.ts'

@@ -1,6 +1,6 @@
 // Pure: a row of GET /api/Inventory (trimmed) → an inventory.changes record.
 import { poison } from '../../../lib/errors.ts'
-import type { ItemSiteLevel } from '../../../lib/records.ts'
+import type { ItemSiteLevel } from '../../../domain/records.ts'
 
 type Row = Record<string, unknown>
 

@@ -11,7 +11,7 @@ import type { OutRecord } from '../../../lib/kafka.ts'
 import { startService, type Running } from '../../../lib/service.ts'
 import { prefixed } from '../../../topology/topology.ts'
 import type { Config } from './config.ts'
-import type { MappedOrder, OrderStatus } from '../../../lib/records.ts'
+import type { MappedOrder, OrderStatus } from '../../../domain/records.ts'
 import { slOrderBody } from './transform.ts'
 
 export async function startSlOrderSink (c: Config, exit?: (code: number) => never): Promise<Running> {

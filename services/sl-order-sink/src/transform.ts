@@ -1,6 +1,6 @@
 // Pure: a mapped order → the body of POST /api/SalesOrder. SL's JSON carries money
 // as numbers rounded to the currency's decimals; the pipeline carried exact decimals.
-import type { MappedOrder } from '../../../lib/records.ts'
+import type { MappedOrder } from '../../../domain/records.ts'
 
 export type { MappedOrder }
 

@@ -2,7 +2,7 @@
 // master: the topic always holds every item's latest record (lib/feed-source).
 import { slClientOf } from '../../../lib/clients/sl.ts'
 import { startFeedService } from '../../../lib/feed-source.ts'
-import type { Item } from '../../../lib/records.ts'
+import type { Item } from '../../../domain/records.ts'
 import type { Running } from '../../../lib/service.ts'
 import { prefixed } from '../../../topology/topology.ts'
 import type { Config } from './config.ts'

@@ -1,6 +1,6 @@
 // Pure: a row of GET /api/Product (trimmed) → a products.changes record.
 import { poison } from '../../../lib/errors.ts'
-import type { Item } from '../../../lib/records.ts'
+import type { Item } from '../../../domain/records.ts'
 
 type Row = Record<string, unknown>
 const STATUS = ['AC', 'IN', 'NP', 'OH']

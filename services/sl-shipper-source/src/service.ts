@@ -2,7 +2,7 @@
 // Downstream Ship is idempotent on ShipperID, so the re-read after a crash is harmless.
 import { slClientOf } from '../../../lib/clients/sl.ts'
 import { startFeedService } from '../../../lib/feed-source.ts'
-import type { Shipment } from '../../../lib/records.ts'
+import type { Shipment } from '../../../domain/records.ts'
 import type { Running } from '../../../lib/service.ts'
 import { prefixed } from '../../../topology/topology.ts'
 import type { Config } from './config.ts'

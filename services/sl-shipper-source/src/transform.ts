@@ -1,6 +1,6 @@
 // Pure: a row of GET /api/Shipper (trimmed) → a shipments.changes record.
 import { poison } from '../../../lib/errors.ts'
-import type { Shipment } from '../../../lib/records.ts'
+import type { Shipment } from '../../../domain/records.ts'
 
 const EMPTY_DATE = Date.parse('1900-01-01T00:00:00Z')
 type Row = Record<string, unknown>

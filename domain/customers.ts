@@ -3,7 +3,7 @@
 // content in one shape, the fields the two systems share, so a change one side got from
 // the other is recognised and not sent back (no echo loop).
 import { ALPHA2, ALPHA3 } from './countries.ts'
-import { poison } from './errors.ts'
+import { poison } from '../lib/errors.ts'
 import { MappingError, readMappingFile } from './mapping.ts'
 
 export interface CustomerMapping { version: string, custId: string, matchByEmail: boolean, newCustomers: Record<string, string>, notPublished: string[] }
