@@ -3,19 +3,14 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { projectRoot } from '../../infra/embedded.ts'
 import { checkCatalogueMapping, loadCatalogueMapping } from '../../domain/catalogue-mapping.ts'
-import { MappingError } from '../../domain/mapping.ts'
+import { problemsWith } from './mapping-problems.ts'
 
 const good = (): Record<string, any> => ({
   version: '1',
   inventory: { locations: { MAIN: 'AUS', EAST: 'NWK' }, closedLocations: ['RNO'], available: 'QtyAvail', safetyStock: { default: 2, EAST: 0 } },
   products: { fields: { Name: 'Descr', PriceBase: 'StkBasePrc' }, taxCodes: { NONTAX: 'EXEMPT' }, discontinued: ['IN'], hidden: ['IN', 'OH'] }
 })
-const problemsOf = (m: unknown): string[] => {
-  try { checkCatalogueMapping(m, 'catalogue.yaml'); return [] } catch (e) {
-    expect(e).toBeInstanceOf(MappingError)
-    return (e as MappingError).problems
-  }
-}
+const problemsOf = problemsWith(checkCatalogueMapping, 'catalogue.yaml')
 const changed = (change: (m: Record<string, any>) => void): Record<string, any> => { const m = good(); change(m); return m }
 
 describe('checkCatalogueMapping', () => {

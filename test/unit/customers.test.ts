@@ -4,15 +4,10 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { projectRoot } from '../../infra/embedded.ts'
 import { accountOf, agrees, checkCustomerMapping, custIdFor, loadCustomerMapping, sharedOfAccount, sharedOfCustomer, type AccountAddress, type ClarityAccount, type SlCustomer } from '../../domain/customers.ts'
-import { MappingError } from '../../domain/mapping.ts'
+import { problemsWith } from './mapping-problems.ts'
 
 const shipped = { version: '1', custId: 'W{ID:6}', matchByEmail: true, newCustomers: { ClassId: 'WEB', Terms: '30' }, notPublished: ['WEBGUEST'] }
-const problemsOf = (m: unknown): string[] => {
-  try { checkCustomerMapping(m, 'customers.yaml'); return [] } catch (e) {
-    expect(e).toBeInstanceOf(MappingError)
-    return (e as MappingError).problems
-  }
-}
+const problemsOf = problemsWith(checkCustomerMapping, 'customers.yaml')
 const address: AccountAddress = { Company: null, Street1: '12 Harbor Rd', Street2: 'Unit 4', Street3: 'Rear', City: 'Newark', RegionCode: 'US-NJ', CountryCode: 'us', PostalCode: '07102' }
 const kofi: ClarityAccount = {
   ID: 813, CustomKey: null, Name: 'Kofi Mensah', IsTaxable: true, TaxExemptionNo: null, CreditCurrencyKey: 'USD', UpdatedDate: 0,

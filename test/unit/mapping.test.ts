@@ -7,15 +7,11 @@ import { parse } from 'yaml'
 import { describe, expect, it } from 'vitest'
 import { projectRoot } from '../../infra/embedded.ts'
 import { checkMapping, clarityIdOf, loadOrderMapping, MappingError, readMappingFile, type OrderMapping } from '../../domain/mapping.ts'
+import { problemsWith } from './mapping-problems.ts'
 
 const FILE = join(projectRoot, 'mappings/orders.yaml')
 const shippedYaml = (): Record<string, any> => parse(readFileSync(FILE, 'utf8')) as Record<string, any>
-const problemsOf = (m: unknown): string[] => {
-  try { checkMapping(m, 'orders.yaml'); return [] } catch (e) {
-    expect(e).toBeInstanceOf(MappingError)
-    return (e as MappingError).problems
-  }
-}
+const problemsOf = problemsWith(checkMapping, 'orders.yaml')
 const changed = (change: (m: Record<string, any>) => void): Record<string, any> => { const m = shippedYaml(); change(m); return m }
 
 describe('checkMapping', () => {
