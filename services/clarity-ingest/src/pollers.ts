@@ -12,8 +12,11 @@ import { CLOCK_SKEW_MS } from './records.ts'
 
 const POLLED_MAX = 100000
 
-/** States this instance's pollers produced; one produced again after a restart is harmless downstream. */
-export function polledSet () {
+/**
+ * States this poller produced; one produced again after a restart is harmless downstream.
+ * One set per poller: an order and an account can share an ID and a time.
+ */
+function polledSet () {
   const polled = new Set<string>()
   return {
     has: (id: string) => polled.has(id),
@@ -39,7 +42,6 @@ export interface ListingPollerOptions {
   from: string
   /** A listed row's records; `id`, its event id. Throws poison for a row that makes no sense. */
   take: (row: FeedRow, id: string) => OutRecord[]
-  polled: ReturnType<typeof polledSet>
 }
 
 /** Where a poller is: the cursor kept (`since`), and within a round the page to read, when the round began, the latest time seen. */
@@ -49,6 +51,7 @@ const eventId = (row: FeedRow): string => `poll:${String(row.ID)}:${Date.parse(S
 
 export async function startListingPoller (o: ListingPollerOptions): Promise<void> {
   const { kit } = o
+  const polled = polledSet()
   let since = await readCursor(kit.kafka, o.cursors.name, await kit.serde<Cursor>(o.cursors), o.cursor) ?? o.from
   if (Date.parse(since) > Date.now() + CLOCK_SKEW_MS) {
     // Kept by a version without the rule above, or under a clock since set right.
@@ -70,7 +73,7 @@ export async function startListingPoller (o: ListingPollerOptions): Promise<void
       }
       const more = at.page < p.TotalPages
       return {
-        rows: p.Results.filter((row) => !o.polled.has(eventId(row))),
+        rows: p.Results.filter((row) => !polled.has(eventId(row))),
         more,
         next: more ? { since: at.since, page: at.page + 1, began, latest } : { since: latest, page: 1, began, latest }
       }
@@ -80,7 +83,7 @@ export async function startListingPoller (o: ListingPollerOptions): Promise<void
     round: async (step) => {
       const page = await step()
       // Only once they are in the topic: rows of a send that failed are read again.
-      for (const row of page?.rows ?? []) o.polled.add(eventId(row))
+      for (const row of page?.rows ?? []) polled.add(eventId(row))
       return page?.more ?? true
     }
   })

@@ -6,7 +6,7 @@ import { clarityClientOf } from '../../../lib/clients/clarity.ts'
 import { startService, type Running } from '../../../lib/service.ts'
 import { prefixed } from '../../../topology/topology.ts'
 import type { Config } from './config.ts'
-import { polledSet, startListingPoller } from './pollers.ts'
+import { startListingPoller } from './pollers.ts'
 import { ingestRecords } from './records.ts'
 import { seenIds, type WebhookSeen } from './seen.ts'
 import { webhookRoutes, type Taking } from './webhook.ts'
@@ -41,7 +41,7 @@ export async function startClarityIngest (c: Config, exit?: (code: number) => ne
   markReady({ seen, records })
 
   if (c.CLARITY_POLL_INTERVAL_MS > 0) {
-    const common = { kit, service: service.name, cursors: topics.cursors, intervalMs: c.CLARITY_POLL_INTERVAL_MS, polled: polledSet() }
+    const common = { kit, service: service.name, cursors: topics.cursors, intervalMs: c.CLARITY_POLL_INTERVAL_MS }
     await startListingPoller({
       ...common, name: 'clarity-orders', cursor: 'clarity-ingest.orders', topic: topics.ordersRaw.name, list: clarity.orders,
       from: new Date(Date.now() - c.CLARITY_POLL_LOOKBACK_MS).toISOString(),
