@@ -98,6 +98,7 @@ async function freshness (): Promise<void> {
     }
     await Promise.all(answers)
     const deadline = Date.now() + 60000
+    // eslint-disable-next-line no-unmodified-loop-condition -- observe() counts matches
     while (matched < CHANGES && Date.now() < deadline) { await observe(); await sleep(50) }
     out(`  freshness: ${CHANGES.toLocaleString('en-US')} SL adjustments at ${CHANGE_RATE}/s (open loop), SL poll every ${POLL_MS} ms; adjustment → level in Clarity:`)
     out(`    seen ${matched.toLocaleString('en-US')}   p50 ${ms(hist, 50)} ms   p90 ${ms(hist, 90)} ms   p99 ${ms(hist, 99)} ms   max ${String(Math.round(hist.maxValue)).padStart(6)} ms   (target p99 ≤ 2,000 ms)`)
@@ -190,7 +191,7 @@ async function oversells (pollMs: number, mapping: string): Promise<OversellRun>
 }
 
 export async function run (): Promise<void> {
-  out(`bench inventory: every service and sandbox its own process; Kafka and registry embedded unless KAFKA_BROKERS / SCHEMA_REGISTRY_URL say otherwise`)
+  out('bench inventory: every service and sandbox its own process; Kafka and registry embedded unless KAFKA_BROKERS / SCHEMA_REGISTRY_URL say otherwise')
   const only = process.env.BENCH_PARTS?.split(',') ?? ['freshness', 'resync', 'oversells']
   if (only.includes('freshness')) await freshness()
   if (only.includes('resync')) await resync()

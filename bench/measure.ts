@@ -13,10 +13,10 @@ async function rate (ctx: Ctx, outTopic: string, start: () => Promise<() => Prom
   // From what the topic already holds: rounds may write to the same topic.
   const before = await ctx.total(outTopic)
   const stop = await start()
-  while (await ctx.total(outTopic) <= before) await new Promise((r) => setTimeout(r, 20))
+  while (await ctx.total(outTopic) <= before) await new Promise((resolve) => setTimeout(resolve, 20))
   const first = performance.now()
   const base = await ctx.total(outTopic)
-  while (await ctx.total(outTopic) < before + ctx.n) await new Promise((r) => setTimeout(r, 50))
+  while (await ctx.total(outTopic) < before + ctx.n) await new Promise((resolve) => setTimeout(resolve, 50))
   const perSec = (before + ctx.n - base) / ((performance.now() - first) / 1000)
   await stop()
   return perSec

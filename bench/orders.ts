@@ -132,11 +132,11 @@ async function endToEnd (): Promise<void> {
           timeline.push([at - t0, Math.round(Date.parse(o.Crtd_DateTime) - at), o.CustOrdNbr])
         }
       }
-      while (Date.now() < lastIntended + 2000) { await collect(); await new Promise((r) => setTimeout(r, 200)) }
+      while (Date.now() < lastIntended + 2000) { await collect(); await new Promise((resolve) => setTimeout(resolve, 200)) }
       await collect()
       const backlog = n - seen.size
       const deadline = Date.now() + 120000
-      while (seen.size < n && Date.now() < deadline) { await collect(); await new Promise((r) => setTimeout(r, 250)) }
+      while (seen.size < n && Date.now() < deadline) { await collect(); await new Promise((resolve) => setTimeout(resolve, 250)) }
       // Where the slow orders were: worst latency per second of intended send time.
       if (process.env.BENCH_TIMELINE !== undefined) {
         const worst = new Map<number, [number, string]>()
@@ -165,7 +165,6 @@ async function endToEnd (): Promise<void> {
     await stageReader?.()
     await stack.stopAll()
   }
-
 }
 
 /** Reads the topics from the start, noting each record's timestamp by key and topic; answers how to stop. */

@@ -62,7 +62,7 @@ export async function ensureRunning (spec: ProcessSpec): Promise<Endpoint> {
       const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : ''
       throw new Error(`${spec.name} exited while starting; the end of ${logFile}:\n${tail}`)
     }
-    await new Promise((r) => setTimeout(r, 250))
+    await new Promise((resolve) => setTimeout(resolve, 250))
   }
   throw new Error(`${spec.name} did not become ready within ${timeoutMs / 1000} s; see ${logFile}`)
 }
@@ -72,7 +72,7 @@ export async function stopProcess (name: string, dir: string, say: (l: string) =
   if (pid === undefined) { say(`${name}: not running`); return }
   process.kill(pid, 'SIGTERM')
   const until = Date.now() + 30000
-  while (alive(pid) && Date.now() < until) await new Promise((r) => setTimeout(r, 200))
+  while (alive(pid) && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 200))
   if (alive(pid)) process.kill(pid, 'SIGKILL')
   rmSync(join(dir, 'pid'), { force: true })
   say(`${name}: stopped (pid ${pid})`)

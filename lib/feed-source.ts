@@ -290,6 +290,8 @@ export type FeedServiceOptions<T> = Omit<FeedOptions<T>, 'kit' | 'service'> & { 
  * `bridge backfill` uses.
  */
 export async function startFeedService<T> (o: FeedServiceOptions<T>): Promise<Running & { feed: Feed }> {
+  // Routes may be called before the feed exists (503 then): a const would throw there instead.
+  // eslint-disable-next-line prefer-const
   let feed: Feed | undefined
   const running = await startService({
     service: o.service, config: o.config, exit: o.exit, inputs: [],

@@ -219,7 +219,8 @@ export function createKafka (opts: { brokers: string[], clientId: string, logger
     },
 
     async consumer (groupId, fetch) {
-      const c = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout: opts.sessionTimeoutMs ?? 30000, heartbeatInterval: 3000,
+      const c = kafka.consumer({
+        groupId, allowAutoTopicCreation: false, sessionTimeout: opts.sessionTimeoutMs ?? 30000, heartbeatInterval: 3000,
         // An idle fetch parks at the broker this long; a stop waits for it, so keep it short.
         maxWaitTimeInMs: fetch?.maxWaitMs ?? 1000, minBytes: fetch?.minBytes ?? 1, maxBytesPerPartition: 4 * 1024 * 1024
       })

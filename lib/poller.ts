@@ -26,6 +26,7 @@ export function startPoller (o: PollerOptions): { stop: () => Promise<void>, pol
   })
   const done = (async () => {
     let failures = 0
+    // eslint-disable-next-line no-unmodified-loop-condition -- stop() clears it while the loop awaits
     while (running) {
       let delay = o.intervalMs
       try {

@@ -2,7 +2,7 @@
 // group named after the service, serdes from the topology, the one consumer loop,
 // /healthz /readyz /metrics, and an orderly stop.
 import type { FastifyInstance } from 'fastify'
-import { createKafka, type KafkaClient, type Producer, type Consumer } from './kafka.ts'
+import { createKafka, type KafkaClient, type Producer } from './kafka.ts'
 import { createLogger, type Logger } from './logger.ts'
 import { createRegistry, type Registry, type Serde } from './registry.ts'
 import { topicSerdes } from './serdes.ts'
@@ -122,7 +122,6 @@ export async function startService (o: StartOptions): Promise<Running> {
   const kit: Kit = { logger, kafka, registry, producer, metrics, lifecycle, serde: topicSerdes(registry, o.config.SCHEMA_DIR) }
   watchWriterIds(kit, o.config.REGISTRY_CHECK_MS ?? 30000)
 
-  let consumer: Consumer | undefined
   const ready: Probe[] = [{ name: 'producer', ok: () => true }]
   const loopInputs = o.inputs ?? o.service.consumes
   // A topic that does not exist is a deployment step not taken, not a bug: say which.
@@ -138,7 +137,6 @@ export async function startService (o: StartOptions): Promise<Running> {
   if (loopInputs.length > 0) {
     const { handle, handleBatch, batchSize } = await handlersOf(o, kit)
     const c = await kafka.consumer(name)
-    consumer = c
     ready.push({ name: 'consumer', ok: () => c.joined() })
     c.onCrash((err) => { void lifecycle.stop(1, `consumer crashed: ${err.message}`) })
     lifecycle.onStop('consumer', () => c.disconnect())

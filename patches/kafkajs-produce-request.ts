@@ -73,7 +73,7 @@ function produceRequest (stock: ProduceRequest, Encoder: EncoderClass, stockReco
           .writeInt64(producerId).writeInt16(producerEpoch).writeInt32(firstSequence).writeInt32(messages.length)
         for (let i = 0; i < messages.length; i++) {
           const m = messages[i]!
-          const delta = Number(m.timestamp || now) - Number(first) // eslint-disable-line @typescript-eslint/prefer-nullish-coalescing -- as kafkajs: a timestamp of 0 or '' means now
+          const delta = Number(m.timestamp || now) - Number(first)
           if (!noHeaders(m.headers)) {
             e.writeEncoder(stockRecord({ ...m, offsetDelta: i, timestampDelta: delta }))
             continue

@@ -39,7 +39,7 @@ export async function waitFor<T> (what: string, fn: () => Promise<T | undefined 
     } catch (err) {
       last = err
     }
-    await new Promise((r) => setTimeout(r, 100))
+    await new Promise((resolve) => setTimeout(resolve, 100))
   }
   throw new Error(`timed out waiting for ${what}${last === undefined ? '' : `: ${String(last)}`}`)
 }

@@ -62,25 +62,27 @@ export function seedCatalogue (seed = 42, extra = 0): SeedItem[] {
   const items: SeedItem[] = []
   for (const f of families) {
     for (const v of f.variants) {
-      for (const s of f.sizes) for (const grade of ['', '-PRO']) {
-        const InvtID = `${f.code}-${v}-${s}${grade}`
-        const price = Math.round(f.price * (grade === '' ? 1 : 1.6) * (0.8 + rand() * 0.6) * 100) / 100
-        const scarce = rand() < 0.08
-        const onHand: Record<string, number> = {}
-        for (const site of SITES) onHand[site.SiteID] = scarce ? Math.floor(rand() * 4) : 20 + Math.floor(rand() * 400)
-        items.push({
-          InvtID,
-          sku: InvtID,
-          Descr: `${grade === '' ? '' : 'Pro '}${v.toLowerCase()} ${f.name}, ${SIZE_NAMES[s] ?? s.toLowerCase()}`.replace(/^./, (c) => c.toUpperCase()),
-          ClassID: f.cls,
-          StkBasePrc: price,
-          StdCost: Math.round(price * 0.55 * 100) / 100,
-          Weight: Math.round((0.1 + rand() * 12) * 100) / 100,
-          StkUnit: 'EA',
-          TaxCat: f.code === 'TAPE' ? 'NONTAX' : 'TAXABLE',
-          TranStatusCode: 'AC',
-          onHand
-        })
+      for (const s of f.sizes) {
+        for (const grade of ['', '-PRO']) {
+          const InvtID = `${f.code}-${v}-${s}${grade}`
+          const price = Math.round(f.price * (grade === '' ? 1 : 1.6) * (0.8 + rand() * 0.6) * 100) / 100
+          const scarce = rand() < 0.08
+          const onHand: Record<string, number> = {}
+          for (const site of SITES) onHand[site.SiteID] = scarce ? Math.floor(rand() * 4) : 20 + Math.floor(rand() * 400)
+          items.push({
+            InvtID,
+            sku: InvtID,
+            Descr: `${grade === '' ? '' : 'Pro '}${v.toLowerCase()} ${f.name}, ${SIZE_NAMES[s] ?? s.toLowerCase()}`.replace(/^./, (c) => c.toUpperCase()),
+            ClassID: f.cls,
+            StkBasePrc: price,
+            StdCost: Math.round(price * 0.55 * 100) / 100,
+            Weight: Math.round((0.1 + rand() * 12) * 100) / 100,
+            StkUnit: 'EA',
+            TaxCat: f.code === 'TAPE' ? 'NONTAX' : 'TAXABLE',
+            TranStatusCode: 'AC',
+            onHand
+          })
+        }
       }
     }
   }

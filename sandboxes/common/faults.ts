@@ -68,7 +68,7 @@ export function installFaults (
     const c = state.counters
     if (f.latencyMs > 0) {
       c.latency++
-      await new Promise((r) => setTimeout(r, f.latencyMs))
+      await new Promise((resolve) => setTimeout(resolve, f.latencyMs))
     }
     const now = Date.now()
     if (f.outageUntil > now) {
@@ -103,7 +103,7 @@ export function installFaults (
     }
     if (state.faults.answerDelayMs > 0 && req.method !== 'GET' && prefixes.some((p) => req.url.startsWith(p))) {
       state.counters.slowAnswers++
-      await new Promise((r) => setTimeout(r, state.faults.answerDelayMs))
+      await new Promise((resolve) => setTimeout(resolve, state.faults.answerDelayMs))
     }
     return payload
   })

@@ -13,7 +13,7 @@ import { createRegistry, createSerde, type Registry, type Serde } from '../../li
 import { readSchema, SCHEMA_DIR } from '../../lib/serdes.ts'
 import { startService } from '../../lib/service.ts'
 import { applyTopology } from '../../topology/apply.ts'
-import { allTopics, prefixed, subjectOf, type Topic } from '../../topology/topology.ts'
+import { allTopics, prefixed, subjectOf } from '../../topology/topology.ts'
 import { quiet, readRecords, unique, waitFor } from '../helpers.ts'
 
 const KAFKA_PORT = 19392 // and 19393, its controller

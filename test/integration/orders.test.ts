@@ -5,15 +5,11 @@ import { DLQ_HEADERS } from '../../lib/consumer-loop.ts'
 import { createSerde } from '../../lib/registry.ts'
 import { readSchema } from '../../lib/serdes.ts'
 import { topics as declaredTopics } from '../../topology/topology.ts'
-import { loadOrderMapping } from '../../domain/mapping.ts'
-import { join } from 'node:path'
-import { projectRoot } from '../../infra/embedded.ts'
 import { clarityOrder, place, shopper, signed, slOrders, startFlow, stock, type Flow } from '../orders-harness.ts'
 import { env, readRecords, recordCount, useBroker, waitFor } from '../helpers.ts'
 
 const b = useBroker()
 let f: Flow
-const mapping = loadOrderMapping(join(projectRoot, 'mappings/orders.yaml'))
 
 beforeAll(async () => {
   f = await startFlow({ ...env(), logLevel: process.env.TEST_LOG_LEVEL, pollMs: 500 })

@@ -1,7 +1,7 @@
 // topology apply and bridge replay against the real broker and b.registry.
 import { spawnSync } from 'node:child_process'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { withoutFields } from '../../lib/avro.ts'
 import { createRegistry, createSerde } from '../../lib/registry.ts'
 import { readSchema } from '../../lib/serdes.ts'

@@ -73,7 +73,8 @@ describe('decimal money', () => {
         for (const byte of raw) back = (back << 8n) | BigInt(byte)
         if ((raw[0]! & 0x80) !== 0) back -= 1n << BigInt(raw.length * 8)
         expect(back).toBe(n)
-        expect(raw.length === 1 || !(raw[0] === 0 && (raw[1]! & 0x80) === 0) && !(raw[0] === 0xff && (raw[1]! & 0x80) !== 0)).toBe(true)
+        expect(raw.length === 1 || (!(raw[0] === 0 && (raw[1]! & 0x80) === 0) && !(raw[0] === 0xff && (raw[1]! & 0x80) !== 0)))
+          .toBe(true)
       }
     }
   })
@@ -359,13 +360,27 @@ describe('kafkajs produce path, as patches/kafkajs.ts leaves it', async () => {
     const keyed = Array.from({ length: 200 }, (_, i) => ({ key: Buffer.from(`order-${i}`), value: value(900 + i) }))
     const cases: Array<[string, object]> = [
       ['keyed, 3 partitions, idempotent', { acks: -1, timeout: 30000, producerId: Long.fromValue('4711'), producerEpoch: 2, topicData: [{ topic: 'orders.mapped', partitions: [0, 1, 2].map((p) => ({ partition: p, firstSequence: 10 * p, messages: keyed.slice(p * 60, p * 60 + 60 + p) })) }] }],
-      ['strings, null key and value, two topics', { acks: 1, timeout: 5000, topicData: [
-        { topic: 'a', partitions: [{ partition: 0, messages: [{ key: 'schlüssel ✓', value: 'wert' }, { key: null, value: null }, { value: 'no key' }, { key: '', value: '' }] }] },
-        { topic: 'b.dlq', partitions: [{ partition: 4, messages: [{ key: Buffer.alloc(0), value: value(70000) }] }] }] }],
-      ['timestamps (sorted as strings), transactional', { acks: -1, timeout: 30000, transactionalId: 'tx-1', producerId: Long.fromValue('123456789012'), producerEpoch: 1, topicData: [{ topic: 't', partitions: [{ partition: 1, firstSequence: 3, messages: [
-        { key: 'k', value: 'x', timestamp: '1790000000999' }, { key: 'k', value: 'y', timestamp: '999' }, { key: 'k', value: 'z' }, { key: 'k', value: 'w', timestamp: 1790000001000 }] }] }] }],
-      ['headers on some records', { acks: -1, timeout: 30000, topicData: [{ topic: 'orders.raw.dlq', partitions: [{ partition: 0, messages: [
-        { key: 'k1', value: 'v1', headers: { 'dlq.error.code': 'UNKNOWN_SKU', multi: ['1', '2'], bytes: Buffer.from([1, 2, 3]) } }, { key: 'k2', value: 'v2', headers: {} }, { key: 'k3', value: 'v3' }] }] }] }],
+      ['strings, null key and value, two topics', {
+        acks: 1, timeout: 5000, topicData: [
+          { topic: 'a', partitions: [{ partition: 0, messages: [{ key: 'schlüssel ✓', value: 'wert' }, { key: null, value: null }, { value: 'no key' }, { key: '', value: '' }] }] },
+          { topic: 'b.dlq', partitions: [{ partition: 4, messages: [{ key: Buffer.alloc(0), value: value(70000) }] }] }]
+      }],
+      ['timestamps (sorted as strings), transactional', {
+        acks: -1, timeout: 30000, transactionalId: 'tx-1', producerId: Long.fromValue('123456789012'), producerEpoch: 1, topicData: [{
+          topic: 't', partitions: [{
+            partition: 1, firstSequence: 3, messages: [
+              { key: 'k', value: 'x', timestamp: '1790000000999' }, { key: 'k', value: 'y', timestamp: '999' }, { key: 'k', value: 'z' }, { key: 'k', value: 'w', timestamp: 1790000001000 }]
+          }]
+        }]
+      }],
+      ['headers on some records', {
+        acks: -1, timeout: 30000, topicData: [{
+          topic: 'orders.raw.dlq', partitions: [{
+            partition: 0, messages: [
+              { key: 'k1', value: 'v1', headers: { 'dlq.error.code': 'UNKNOWN_SKU', multi: ['1', '2'], bytes: Buffer.from([1, 2, 3]) } }, { key: 'k2', value: 'v2', headers: {} }, { key: 'k3', value: 'v3' }]
+          }]
+        }]
+      }],
       ['compressed (left to kafkajs)', { acks: -1, timeout: 30000, compression: 1, topicData: [{ topic: 't', partitions: [{ partition: 0, messages: keyed.slice(0, 5) }] }] }],
       ['a partition with no message (left to kafkajs)', { acks: -1, timeout: 30000, topicData: [{ topic: 't', partitions: [{ partition: 0, messages: [] }] }] }]
     ]

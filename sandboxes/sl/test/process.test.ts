@@ -13,7 +13,6 @@ import { buildSlSandbox } from '../app.ts'
 const auth = { authorization: `Basic ${Buffer.from('bridge:bridge-dev').toString('base64')}`, 'x-sl-cpnyid': 'DEMO' }
 const order = { SOTypeID: 'SO', CustID: 'C000123', CustOrdNbr: 'persist-1', Lines: [{ InvtID: 'WIDGET-BLUE-M', SiteID: 'EAST', QtyOrd: 1 }] }
 
-
 describe('SL sandbox persistence', () => {
   it('keeps its tables across a restart, numbering included', async () => {
     const dataFile = join(mkdtempSync(join(tmpdir(), 'sl-sandbox-')), 'sl.json')

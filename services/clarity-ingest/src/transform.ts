@@ -12,12 +12,14 @@ class Reader {
     this.problems.push(`${path} must be an object`)
     return {}
   }
+
   str (o: J, k: string, path: string): string {
     const v = o[k]
     if (typeof v === 'string') return v
     this.problems.push(`${path}.${k} must be text`)
     return ''
   }
+
   optStr (o: J, k: string, path: string): string | null {
     const v = o[k]
     if (v === undefined || v === null) return null
@@ -25,15 +27,18 @@ class Reader {
     this.problems.push(`${path}.${k} must be text or null`)
     return null
   }
+
   int (o: J, k: string, path: string): number {
     const v = o[k]
     if (Number.isInteger(v)) return v as number
     this.problems.push(`${path}.${k} must be a whole number`)
     return 0
   }
+
   optInt (o: J, k: string, path: string): number | null {
     return o[k] === undefined || o[k] === null ? null : this.int(o, k, path)
   }
+
   dec (o: J, k: string, path: string, dflt?: string): string {
     const v = o[k]
     if ((v === undefined || v === null) && dflt !== undefined) return dflt
@@ -42,6 +47,7 @@ class Reader {
     this.problems.push(`${path}.${k} must be an amount`)
     return '0'
   }
+
   time (o: J, k: string, path: string): number {
     const v = o[k]
     const t = typeof v === 'string' ? Date.parse(v) : NaN
@@ -49,9 +55,11 @@ class Reader {
     this.problems.push(`${path}.${k} must be an ISO-8601 time`)
     return 0
   }
+
   optTime (o: J, k: string, path: string): number | null {
     return o[k] === undefined || o[k] === null ? null : this.time(o, k, path)
   }
+
   list (o: J, k: string, path: string, required = false): unknown[] {
     const v = o[k]
     if (Array.isArray(v)) return v

@@ -61,7 +61,12 @@ export function webhookRoutes (app: FastifyInstance, d: WebhookDeps): void {
   const webhooks = new Counter({ name: 'bridge_webhooks_total', help: 'Clarity webhooks by outcome', labelNames: ['result'], registers: [d.metrics.registry] })
   let seen: SeenTable | undefined
   d.ready.then((t) => { seen = t.seen }, () => {})
-  new Gauge({ name: 'bridge_webhook_seen_ids', help: 'Webhook event ids remembered, from every instance', registers: [d.metrics.registry], collect () { this.set(seen?.size() ?? 0) } })
+  void new Gauge({
+    name: 'bridge_webhook_seen_ids',
+    help: 'Webhook event ids remembered, from every instance',
+    registers: [d.metrics.registry],
+    collect () { this.set(seen?.size() ?? 0) }
+  })
   // Events being taken: a retry that overtakes its first attempt waits for it.
   const taking = new Map<string, Promise<void>>()
 

@@ -35,7 +35,12 @@ export async function startOrderAnalytics (c: Config, exit?: (code: number) => n
     handler: async (kit) => {
       const input = await kit.serde<MappedOrder>(topics.ordersMapped)
       // Registered on the service's registry; read at each scrape.
-      new Gauge({ name: 'bridge_analytics_orders', help: 'Orders counted by order-analytics', registers: [kit.metrics.registry], collect () { this.set(totals.orders.size) } })
+      void new Gauge({
+        name: 'bridge_analytics_orders',
+        help: 'Orders counted by order-analytics',
+        registers: [kit.metrics.registry],
+        collect () { this.set(totals.orders.size) }
+      })
       return async (rec) => {
         if (rec.value === null) throw poison('INVALID_RECORD', 'a tombstone on orders.mapped')
         fold(totals, await input.decode(rec.value))

@@ -170,8 +170,10 @@ describe('mapping file', () => {
     expect(skuOf(mapping, 'WIDGET-RED-L')).toBe('WIDGET-RED-L')
   })
   it('lists every problem of a broken mapping at once', () => {
-    const broken = { ...structuredClone(mapping), order: { ...mapping.order, customerOrderNumber: 'CL-' }, currency: { base: 'USD', rates: { EUR: -1 } },
-      rules: [{ name: 'x', when: { weather: { over: 1 } }, then: {} }, { name: 'y', when: { total: { near: 1 } }, then: { set: { CustID: 'X' } } }] }
+    const broken = {
+      ...structuredClone(mapping), order: { ...mapping.order, customerOrderNumber: 'CL-' }, currency: { base: 'USD', rates: { EUR: -1 } },
+      rules: [{ name: 'x', when: { weather: { over: 1 } }, then: {} }, { name: 'y', when: { total: { near: 1 } }, then: { set: { CustID: 'X' } } }]
+    }
     try {
       checkMapping(broken, 'orders.yaml')
       expect.unreachable()
