@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadCliConfig, type CliConfig } from '../cli/config.ts'
 import { infraStatus, projectRoot, startKafka, startRegistry } from '../infra/embedded.ts'
-import { ensureRunning, readPid, stopProcess, tsCommand } from '../infra/processes.ts'
+import { ensureRunning, readPid, stopProcess, nodeCommand } from '../infra/processes.ts'
 import { createKafka } from '../lib/kafka.ts'
 import { createLogger } from '../lib/logger.ts'
 import { createRegistry } from '../lib/registry.ts'
@@ -29,7 +29,9 @@ export interface BenchStack {
   cpu: () => Promise<Map<string, number>>
 }
 
-export async function benchStack (ports: Record<string, number>, env: Record<string, string> = {}): Promise<BenchStack> {
+export async function benchStack (
+  ports: Record<string, number>, env: Record<string, string> = {}
+): Promise<BenchStack> {
   const c = loadCliConfig()
   if (!c.externalKafka) await startKafka(c.infra)
   if (!c.externalRegistry) await startRegistry(c.infra)
@@ -56,7 +58,10 @@ export async function benchStack (ports: Record<string, number>, env: Record<str
       running.push(name)
       await ensureRunning({
         name, dir: join(home, name), port: ports[name]!, address: url(name), elsewhere: 'free the port for the benchmark',
-        command: () => ({ ...tsCommand(join(projectRoot, script)), env: { ...process.env, ...base, ...extra, HTTP_PORT: String(ports[name]) } }),
+        command: () => ({
+          ...nodeCommand(join(projectRoot, script)),
+          env: { ...process.env, ...base, ...extra, HTTP_PORT: String(ports[name]) }
+        }),
         ready: async () => { try { return (await fetch(`${url(name)}${ready}`)).ok } catch { return false } }
       })
     },
@@ -66,7 +71,10 @@ export async function benchStack (ports: Record<string, number>, env: Record<str
       for (const e of await infraStatus(c.infra)) if (e.name === 'kafka') pids.set('broker', e.pid)
       const own = process.cpuUsage()
       const used = new Map<string, number>([['generator', (own.user + own.system) / 1e6]])
-      for (const [name, pid] of pids) { const s = pid !== undefined ? cpuSeconds(pid) : undefined; if (s !== undefined) used.set(name, s) }
+      for (const [name, pid] of pids) {
+        const s = pid !== undefined ? cpuSeconds(pid) : undefined
+        if (s !== undefined) used.set(name, s)
+      }
       return used
     },
     stopAll: async () => {

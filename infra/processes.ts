@@ -21,10 +21,10 @@ export interface ProcessSpec {
 }
 
 export function portOpen (port: number, host = '127.0.0.1'): Promise<boolean> {
-  return new Promise((done) => {
+  return new Promise((resolve) => {
     const s = connect({ port, host })
-    s.once('connect', () => { s.destroy(); done(true) })
-    s.once('error', () => done(false))
+    s.once('connect', () => { s.destroy(); resolve(true) })
+    s.once('error', () => resolve(false))
   })
 }
 
@@ -42,13 +42,17 @@ export function readPid (dir: string): number | undefined {
 /** Starts the process unless ours already runs; waits until it is ready. Idempotent. */
 export async function ensureRunning (spec: ProcessSpec): Promise<Endpoint> {
   const running = readPid(spec.dir)
-  if (running !== undefined) return { name: spec.name, running: true, pid: running, address: spec.address, detail: 'already running' }
+  if (running !== undefined) {
+    return { name: spec.name, running: true, pid: running, address: spec.address, detail: 'already running' }
+  }
   if (await portOpen(spec.port)) throw new Error(`port ${spec.port} is taken by another process; ${spec.elsewhere}`)
   const { bin, args, env } = spec.command()
   mkdirSync(spec.dir, { recursive: true })
   const logFile = join(spec.dir, 'out.log')
   const out = openSync(logFile, 'a')
-  const child = spawn(bin, args, { cwd: spec.dir, detached: true, stdio: ['ignore', out, out], env: env ?? process.env })
+  const child = spawn(bin, args, {
+    cwd: spec.dir, detached: true, stdio: ['ignore', out, out], env: env ?? process.env
+  })
   closeSync(out)
   child.unref()
   const pid = child.pid
@@ -57,7 +61,9 @@ export async function ensureRunning (spec: ProcessSpec): Promise<Endpoint> {
   const timeoutMs = spec.timeoutMs ?? 120000
   const until = Date.now() + timeoutMs
   while (Date.now() < until) {
-    if (await spec.ready().catch(() => false)) return { name: spec.name, running: true, pid, address: spec.address, detail: 'started' }
+    if (await spec.ready().catch(() => false)) {
+      return { name: spec.name, running: true, pid, address: spec.address, detail: 'started' }
+    }
     if (!alive(pid)) {
       const tail = existsSync(logFile) ? readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n') : ''
       throw new Error(`${spec.name} exited while starting; the end of ${logFile}:\n${tail}`)
@@ -78,7 +84,8 @@ export async function stopProcess (name: string, dir: string, say: (l: string) =
   say(`${name}: stopped (pid ${pid})`)
 }
 
-/** node running a TypeScript file through tsx, from any working directory. */
-export function tsCommand (script: string): { bin: string, args: string[] } {
+/** node running a script from any working directory: TypeScript through tsx, the built JavaScript as it is. */
+export function nodeCommand (script: string): { bin: string, args: string[] } {
+  if (!script.endsWith('.ts')) return { bin: process.execPath, args: [script] }
   return { bin: process.execPath, args: ['--import', import.meta.resolve('tsx'), script] }
 }

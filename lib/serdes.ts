@@ -1,16 +1,16 @@
 // A topic's serde from the topology: its schema file, registered under its subject.
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { subjectOf, type Topic } from '../topology/topology.ts'
 import { withoutFields } from './avro.ts'
+import { projectRoot } from './paths.ts'
 import { createSerde, type Registry, type Serde } from './registry.ts'
 
 /** A topic's serde; with `unread`, it decodes without those fields (see withoutFields). */
 export type TopicSerdes = <T>(topic: Topic, unread?: Record<string, string[]>) => Promise<Serde<T>>
 
 /** The schemas this version of the bridge writes with. */
-export const SCHEMA_DIR = fileURLToPath(new URL('../schemas', import.meta.url))
+export const SCHEMA_DIR = join(projectRoot, 'schemas')
 
 export function readSchema (topic: Topic, dir = SCHEMA_DIR): object {
   return JSON.parse(readFileSync(join(dir, `${topic.schema}.avsc`), 'utf8')) as object
@@ -24,7 +24,8 @@ export function topicSerdes (registry: Registry, dir = SCHEMA_DIR): TopicSerdes 
     let s = serdes.get(key)
     if (s === undefined) {
       const schema = readSchema(topic, dir)
-      s = createSerde<unknown>(registry, subjectOf(topic), schema, unread === undefined ? undefined : withoutFields(schema, unread))
+      const readAs = unread === undefined ? undefined : withoutFields(schema, unread)
+      s = createSerde<unknown>(registry, subjectOf(topic), schema, readAs)
       serdes.set(key, s)
     }
     return s as Promise<Serde<T>>

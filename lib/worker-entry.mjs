@@ -1,7 +1,9 @@
-// Worker threads do not inherit the loader hooks of `node --import tsx`: register them
-// here, then load the TypeScript module the worker runs.
-import { register } from 'tsx/esm/api'
+// Worker threads do not inherit the loader hooks of `node --import tsx`: a TypeScript
+// module (development and tests) registers them here first; the built JavaScript needs none.
 import { workerData } from 'node:worker_threads'
 
-register()
+if (workerData.entry.endsWith('.ts')) {
+  const { register } = await import('tsx/esm/api')
+  register()
+}
 await import(workerData.entry)

@@ -11,7 +11,7 @@ import { readSchema } from '../../lib/serdes.ts'
 import { startService } from '../../lib/service.ts'
 import { parseSchema } from '../../lib/avro.ts'
 import { projectRoot } from '../../infra/embedded.ts'
-import { tsCommand } from '../../infra/processes.ts'
+import { nodeCommand } from '../../infra/processes.ts'
 import { subjectOf, type Topic } from '../../topology/topology.ts'
 import { useBroker, createTopics, env, kitConfig, readRecords, recordCount, testTopic, unique, waitFor } from '../helpers.ts'
 import { echo } from '../workers/echo.ts'
@@ -43,7 +43,8 @@ describe('consumer loop', () => {
     const group = unique('poison-svc').replace(/\./g, '-')
     const svc = await startService({
       service: { name: group, doc: '', consumes: [input], produces: [out], calls: [] },
-      config: kitConfig({ HTTP_PORT: 0 }), fromBeginning: true, exit: (() => undefined) as never, handler: echo(input, out)
+      config: kitConfig({ HTTP_PORT: 0 }), fromBeginning: true, exit: (() => undefined) as never,
+      handler: echo(input, out)
     })
     try {
       const outs = await readRecords(b.kafka, out.name, 2)
@@ -123,9 +124,11 @@ describe('consumer loop', () => {
 })
 
 describe('a service process', () => {
-  function run (vars: Record<string, string>): { child: ChildProcess, exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }> } {
+  function run (vars: Record<string, string>): {
+    child: ChildProcess, exited: Promise<{ code: number | null, signal: NodeJS.Signals | null }>
+  } {
     const e = env()
-    const { bin, args } = tsCommand(join(projectRoot, 'test/workers/crash-worker.ts'))
+    const { bin, args } = nodeCommand(join(projectRoot, 'test/workers/crash-worker.ts'))
     const child = spawn(bin, args, {
       cwd: projectRoot,
       env: { ...process.env, KAFKA_BROKERS: e.brokers.join(','), SCHEMA_REGISTRY_URL: e.registryUrl, LOG_LEVEL: 'warn', KAFKA_SESSION_TIMEOUT_MS: '6000', ...vars },

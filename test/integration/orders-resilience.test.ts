@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { projectRoot } from '../../infra/embedded.ts'
-import { tsCommand } from '../../infra/processes.ts'
+import { nodeCommand } from '../../infra/processes.ts'
 import { clarityOrder, place, shopper, slOrders, startFlow, stock, type Flow } from '../orders-harness.ts'
 import { env, recordCount, useBroker, waitFor } from '../helpers.ts'
 
@@ -20,7 +20,7 @@ afterAll(async () => { await f.stop() })
 
 function sinkProcess (): { child: ChildProcess, exited: Promise<unknown> } {
   const vars = Object.fromEntries(Object.entries(f.common).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : String(v)]))
-  const { bin, args } = tsCommand(join(projectRoot, 'services/sl-order-sink/src/main.ts'))
+  const { bin, args } = nodeCommand(join(projectRoot, 'services/sl-order-sink/src/main.ts'))
   const child = spawn(bin, args, { cwd: projectRoot, env: { ...process.env, ...vars, HTTP_PORT: '0', LOG_LEVEL: 'warn' }, stdio: ['ignore', process.env.TEST_SINK_LOG === undefined ? 'ignore' : 'inherit', 'inherit'] })
   return { child, exited: new Promise((resolve) => child.once('exit', resolve)) }
 }

@@ -1,6 +1,7 @@
 // orders.raw → orders.mapped, by the mapping file (the handler is in handler.ts).
 import { loadCustomerMapping } from '../../../domain/customers.ts'
 import { loadOrderMapping } from '../../../domain/mapping.ts'
+import { besideUrl } from '../../../lib/paths.ts'
 import { startService, type Running } from '../../../lib/service.ts'
 import { prefixed } from '../../../topology/topology.ts'
 import type { Config } from './config.ts'
@@ -12,6 +13,10 @@ export async function startOrderMapper (c: Config, exit?: (code: number) => neve
   loadCustomerMapping(c.CUSTOMER_MAPPING_FILE)
   return await startService({
     service: services.orderMapper, config: c, exit,
-    workerHandler: { module: new URL('./handler.ts', import.meta.url).href, exportName: 'createMapperHandler', workers: c.MAPPER_WORKERS }
+    workerHandler: {
+      module: besideUrl(import.meta.url, './handler.ts'),
+      exportName: 'createMapperHandler',
+      workers: c.MAPPER_WORKERS
+    }
   })
 }
