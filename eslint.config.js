@@ -12,8 +12,23 @@ const io = [
   'node:child_process', 'node:worker_threads', 'node:cluster', 'fs', 'net', 'http', 'https',
   'undici', 'kafkajs', 'fastify', 'pino', '@kafkajs/confluent-schema-registry'
 ]
-const kitIo = ['kafka', 'registry', 'service', 'http', 'logger', 'lifecycle', 'cursor', 'feed-source', 'poller',
+const kitIo = ['kafka*', 'registry', 'service', 'http', 'logger', 'lifecycle', 'cursor', 'feed-source', 'poller',
   'consumer-loop', 'workers', 'serdes', 'metrics', 'config'].map((m) => `**/lib/${m}.ts`)
+
+// ARCHITECTURE.md's "what may import what", checked.
+const boundaries = (patterns) => ({
+  'no-restricted-imports': ['error', { patterns: patterns.map(([group, message]) => ({ group, message })) }]
+})
+const kafkajsOnlyInKit = [['kafkajs', 'kafkajs/*'], 'only lib/kafka*.ts use kafkajs (through patches/kafkajs.ts)']
+const kitBoundary = [
+  ['**/infra/**', '**/cli/**', '**/sandboxes/**', '**/services/**', '**/domain/**'],
+  'lib/ is the kit: no domain rules, services or tools'
+]
+const serviceBoundaries = [
+  [['**/infra/**', '**/cli/**', '**/sandboxes/**'], 'a service uses lib/, domain/ and topology/ only'],
+  [['../../*/src/**', '../../../services/**'], 'services never import each other: share through lib/ or domain/'],
+  kafkajsOnlyInKit
+]
 
 export default [
   ...neostandard({
@@ -43,11 +58,41 @@ export default [
     }
   },
   {
+    files: ['services/**/*.ts'],
+    ignores: ['services/*/test/**'],
+    rules: boundaries(serviceBoundaries)
+  },
+  {
+    files: ['domain/**/*.ts'],
+    rules: boundaries([
+      [['../lib/*', '!../lib/errors.ts', '../lib/*/**'], 'domain/ uses only domain/ and lib/errors.ts'],
+      [['**/infra/**', '**/cli/**', '**/sandboxes/**', '**/services/**', '**/topology/**'], 'domain/ is rules only'],
+      kafkajsOnlyInKit
+    ])
+  },
+  {
+    files: ['lib/**/*.ts'],
+    ignores: ['lib/kafka*.ts'],
+    rules: boundaries([
+      kitBoundary,
+      kafkajsOnlyInKit
+    ])
+  },
+  {
+    files: ['lib/kafka*.ts'],
+    rules: boundaries([
+      kitBoundary
+    ])
+  },
+  {
     files: ['services/*/src/transform.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         paths: io.map((name) => ({ name, message: 'a transform is pure: do the I/O in service.ts' })),
-        patterns: [{ group: kitIo, message: 'a transform is pure: do the I/O in service.ts' }]
+        patterns: [
+          { group: kitIo, message: 'a transform is pure: do the I/O in service.ts' },
+          ...serviceBoundaries.map(([group, message]) => ({ group, message }))
+        ]
       }],
       'n/no-process-env': 'error',
       'no-restricted-globals': ['error', { name: 'fetch', message: 'a transform is pure: do the I/O in service.ts' }]

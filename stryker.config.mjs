@@ -10,7 +10,9 @@ import { readFileSync } from 'node:fs'
 const avro = readFileSync(new URL('./lib/avro.ts', import.meta.url), 'utf8').split('\n')
 const from = avro.findIndex((l) => l.startsWith('class DecimalType')) + 1
 const to = avro.findIndex((l) => l.startsWith('export function parseSchema'))
-if (from === 0 || to <= from) throw new Error('stryker.config.mjs: lib/avro.ts no longer has class DecimalType before parseSchema')
+if (from === 0 || to <= from) {
+  throw new Error('stryker.config.mjs: lib/avro.ts no longer has class DecimalType before parseSchema')
+}
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {

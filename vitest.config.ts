@@ -11,7 +11,10 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts', 'test/contract/**/*.test.ts', 'services/**/test/**/*.test.ts', 'sandboxes/**/test/**/*.test.ts'],
+          include: [
+            'test/unit/**/*.test.ts', 'test/contract/**/*.test.ts',
+            'services/**/test/**/*.test.ts', 'sandboxes/**/test/**/*.test.ts'
+          ],
           // The sandbox tests start and stop real processes.
           testTimeout: 60000,
           pool: 'forks'

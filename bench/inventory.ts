@@ -61,7 +61,9 @@ async function freshness (): Promise<void> {
     await untilPushed(s, t0, keys.length, 'the first full push')
 
     const expected = new Map<string, Array<{ value: number, at: number }>>()
-    const hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 600000, numberOfSignificantValueDigits: 3 })
+    const hist = hdr.build({
+      lowestDiscernibleValue: 1, highestTrackableValue: 600000, numberOfSignificantValueDigits: 3
+    })
     let matched = 0
     let since = new Date().toISOString()
     const seen = new Set<string>()
@@ -86,7 +88,11 @@ async function freshness (): Promise<void> {
     const answers: Array<Promise<void>> = []
     while (sent < CHANGES) {
       const intended = start + sent * 1000 / CHANGE_RATE
-      if (Date.now() < intended) { await sleep(Math.min(20, intended - Date.now())); if (sent % 25 === 0) await observe(); continue }
+      if (Date.now() < intended) {
+        await sleep(Math.min(20, intended - Date.now()))
+        if (sent % 25 === 0) await observe()
+        continue
+      }
       const k = keys[(sent * 7) % keys.length]!
       answers.push(fetch(`${s.url('sl')}/api/Inventory/${encodeURIComponent(k.InvtID)}/${k.SiteID}`, { method: 'PUT', headers: slAuth, body: JSON.stringify({ QtyAdjust: 1, ReasonCd: 'COUNT' }) })
         .then(async (r) => {
@@ -108,7 +114,9 @@ async function freshness (): Promise<void> {
 }
 
 async function resync (): Promise<void> {
-  const s = await benchStack(PORTS, { SANDBOX_EXTRA_ITEMS: String(RESYNC_EXTRA), SL_INVENTORY_POLL_MS: String(POLL_MS) })
+  const s = await benchStack(PORTS, {
+    SANDBOX_EXTRA_ITEMS: String(RESYNC_EXTRA), SL_INVENTORY_POLL_MS: String(POLL_MS)
+  })
   const admin = await createKafka({ brokers: s.c.brokers, clientId: 'bench', logger: createLogger('bench', 'warn') }).admin()
   try {
     await s.start('sl')
@@ -131,7 +139,9 @@ async function resync (): Promise<void> {
   }
 }
 
-interface OversellRun { placed: number, refused: number, oversoldLines: number, oversoldQty: number, otherQty: number, seconds: number }
+interface OversellRun {
+  placed: number, refused: number, oversoldLines: number, oversoldQty: number, otherQty: number, seconds: number
+}
 
 async function oversells (pollMs: number, mapping: string): Promise<OversellRun> {
   const secret = 'whsec_bench'
@@ -163,12 +173,18 @@ async function oversells (pollMs: number, mapping: string): Promise<OversellRun>
       const intended = started + n * 1000 / WEB_RATE
       if (Date.now() < intended) { await sleep(Math.min(10, intended - Date.now())); continue }
       const i = n++
-      const lines = [{ sku: skus[(i * 7919) % skus.length]!, quantity: 1 + (i % 2) }, ...(i % 3 === 0 ? [{ sku: skus[(i * 104729 + 13) % skus.length]!, quantity: 1 }] : [])]
+      const lines = [
+        { sku: skus[(i * 7919) % skus.length]!, quantity: 1 + (i % 2) },
+        ...(i % 3 === 0 ? [{ sku: skus[(i * 104729 + 13) % skus.length]!, quantity: 1 }] : [])
+      ]
       const unique = lines.filter((l, j) => lines.findIndex((x) => x.sku === l.sku) === j)
       const p: Promise<void> = fetch(`${s.url('clarity')}/sandbox/storefront/orders`, {
         method: 'POST', headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ customer: { email: `shopper${i % 500}@example.com`, firstName: 'Web', lastName: 'Shopper' }, shipTo: address, billTo: address, currency: 'USD', lines: unique })
-      }).then(async (r) => { await r.arrayBuffer(); if (r.status === 201 && placed < WEB_ORDERS) placed++; else refused++ }, () => { refused++ })
+      }).then(async (r) => {
+        await r.arrayBuffer()
+        if (r.status === 201 && placed < WEB_ORDERS) placed++; else refused++
+      }, () => { refused++ })
         .finally(() => inFlight.delete(p))
       inFlight.add(p)
     }
@@ -184,7 +200,10 @@ async function oversells (pollMs: number, mapping: string): Promise<OversellRun>
       await sleep(1000)
     }
     const st = (await json<{ stats: { oversoldLines: number, oversoldQty: number, otherChannelQty: number } }>(`${s.url('sl')}/sandbox/state`)).stats
-    return { placed, refused, oversoldLines: st.oversoldLines, oversoldQty: st.oversoldQty, otherQty: st.otherChannelQty, seconds }
+    return {
+      placed, refused, oversoldLines: st.oversoldLines, oversoldQty: st.oversoldQty, otherQty: st.otherChannelQty,
+      seconds
+    }
   } finally {
     await s.stopAll()
   }

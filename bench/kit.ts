@@ -44,8 +44,12 @@ export async function run (): Promise<void> {
 
   const producer = await kafka.producer()
   for (let i = 0; i < N; i += 5000) {
-    await producer.send(Array.from({ length: Math.min(5000, N - i) }, (_, j) => ({ topic: src, key: String(i + j), value: sample })))
-    await producer.send(Array.from({ length: Math.min(5000, N - i) }, (_, j) => ({ topic: srcSimple, key: String(i + j), value: simple })))
+    await producer.send(Array.from({ length: Math.min(5000, N - i) }, (_, j) => ({
+      topic: src, key: String(i + j), value: sample
+    })))
+    await producer.send(Array.from({ length: Math.min(5000, N - i) }, (_, j) => ({
+      topic: srcSimple, key: String(i + j), value: simple
+    })))
   }
 
   let registryCalls = 0

@@ -7,7 +7,10 @@ import type { KafkaClient, Producer } from '../lib/kafka.ts'
 import type { Logger } from '../lib/logger.ts'
 import { createMetrics, type Metrics } from '../lib/metrics.ts'
 
-export interface Ctx { kafka: KafkaClient, brokers: string[], producer: Producer, logger: Logger, total: (topic: string) => Promise<number>, n: number, partitions: number }
+export interface Ctx {
+  kafka: KafkaClient, brokers: string[], producer: Producer, logger: Logger, total: (topic: string) => Promise<number>,
+  n: number, partitions: number
+}
 
 async function rate (ctx: Ctx, outTopic: string, start: () => Promise<() => Promise<void>>): Promise<number> {
   // From what the topic already holds: rounds may write to the same topic.
@@ -25,10 +28,17 @@ async function rate (ctx: Ctx, outTopic: string, start: () => Promise<() => Prom
 /** kafkajs as published (a copy of its own) and as patches/kafkajs.ts fixes it. */
 export const kafkajsBuilds = { stock: stock<typeof KafkaJS>(), fixed: fixedKafkajs }
 
-/** Raw kafkajs (as published, or with the kit's fixes): the same bytes passed through, one send and one commit per batch. */
-export const rawPassthrough = (ctx: Ctx, src: string, out: string, group: string, kafkajs = kafkajsBuilds.stock): Promise<number> => rate(ctx, out, async () => {
+/**
+ * Raw kafkajs (as published, or with the kit's fixes): the same bytes passed through, one
+ * send and one commit per batch.
+ */
+export const rawPassthrough = (
+  ctx: Ctx, src: string, out: string, group: string, kafkajs = kafkajsBuilds.stock
+): Promise<number> => rate(ctx, out, async () => {
   const k = new kafkajs.Kafka({ clientId: group, brokers: ctx.brokers, logLevel: kafkajs.logLevel.NOTHING })
-  const p = k.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: kafkajs.Partitioners.DefaultPartitioner })
+  const p = k.producer({
+    idempotent: true, maxInFlightRequests: 1, createPartitioner: kafkajs.Partitioners.DefaultPartitioner
+  })
   const cons = k.consumer({ groupId: group, maxWaitTimeInMs: 1000 })
   await p.connect()
   await cons.connect()
@@ -36,7 +46,9 @@ export const rawPassthrough = (ctx: Ctx, src: string, out: string, group: string
   await cons.run({
     autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: ctx.partitions,
     eachBatch: async ({ batch, resolveOffset }) => {
-      await p.sendBatch({ acks: -1, topicMessages: [{ topic: out, messages: batch.messages.map((m) => ({ key: m.key, value: m.value })) }] })
+      await p.sendBatch({
+        acks: -1, topicMessages: [{ topic: out, messages: batch.messages.map((m) => ({ key: m.key, value: m.value })) }]
+      })
       const last = batch.messages.at(-1)
       if (last === undefined) return
       resolveOffset(last.offset)
@@ -64,7 +76,9 @@ export const kitLoop = (ctx: Ctx, src: string, out: string, group: string, h: Ha
  * This machine's speed drifts from minute to minute: each measurement runs once per
  * round, alternating, after a first round that warms everything up; the medians count.
  */
-export async function alternating (rounds: number, runs: Array<(round: number) => Promise<number>>): Promise<{ medians: number[], all: number[][] }> {
+export async function alternating (
+  rounds: number, runs: Array<(round: number) => Promise<number>>
+): Promise<{ medians: number[], all: number[][] }> {
   const all: number[][] = runs.map(() => [])
   for (let r = 0; r <= rounds; r++) {
     for (const [i, run] of runs.entries()) {

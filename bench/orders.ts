@@ -62,10 +62,16 @@ async function endToEnd (): Promise<void> {
     // With BENCH_TIMELINE: when each order reached orders.raw and orders.mapped (the
     // records' own timestamps), to tell which stage a slow second was slow in.
     const stages = new Map<string, { raw?: number, mapped?: number }>()
-    stageReader = process.env.BENCH_TIMELINE === undefined ? undefined : await readStages(c.brokers, [prefixed(stack.prefix).topics.ordersRaw.name, prefixed(stack.prefix).topics.ordersMapped.name], stages)
+    stageReader = process.env.BENCH_TIMELINE === undefined
+      ? undefined
+      : await readStages(c.brokers, [
+        prefixed(stack.prefix).topics.ordersRaw.name, prefixed(stack.prefix).topics.ordersMapped.name
+      ], stages)
     // Every process starts cold (JIT, connections, tokens): a first load at a modest rate,
     // not measured, so the first measured rate sees services as production runs them.
-    const steps = [WARM_RATE, ...RATES].map((rate, i) => ({ rate, warming: i === 0, n: i === 0 ? rate * WARM_S : rate * (WARMUP_S + MEASURE_S) }))
+    const steps = [WARM_RATE, ...RATES].map((rate, i) => ({
+      rate, warming: i === 0, n: i === 0 ? rate * WARM_S : rate * (WARMUP_S + MEASURE_S)
+    }))
     // The orders exist in Clarity before any load starts, all of them: placing thousands
     // between two rates would leave its aftermath (GC, a cold generator) on the next one.
     const placed: Array<{ cust: string, body: string }> = []
@@ -94,12 +100,15 @@ async function endToEnd (): Promise<void> {
         }
       }
       const intended = new Map<string, number>()
-      const hist = hdr.build({ lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3 })
+      const hist = hdr.build({
+        lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000, numberOfSignificantValueDigits: 3
+      })
       const t0 = Date.now() + 100
       const warmEnd = t0 + WARMUP_S * 1000
       let sent = 0
       // What each process spends per order while the measured load runs.
-      const cpuAtWarmEnd = new Promise<Map<string, number>>((resolve) => setTimeout(() => resolve(stack.cpu()), warmEnd - Date.now()))
+      const cpuAtWarmEnd = new Promise<Map<string, number>>((resolve) =>
+        setTimeout(() => resolve(stack.cpu()), warmEnd - Date.now()))
       await new Promise<void>((resolve) => {
         const tick = (): void => {
           const now = Date.now()
@@ -117,7 +126,8 @@ async function endToEnd (): Promise<void> {
       })
       const lastIntended = t0 + (n - 1) * 1000 / rate
       const [cpuFrom, cpuTo] = [await cpuAtWarmEnd, await stack.cpu()]
-      const cpuMs = [...cpuTo].map(([name, s]) => [name, (s - (cpuFrom.get(name) ?? s)) * 1000 / (rate * MEASURE_S)] as const)
+      const cpuMs = [...cpuTo].map(([name, s]) =>
+        [name, (s - (cpuFrom.get(name) ?? s)) * 1000 / (rate * MEASURE_S)] as const)
       // Created times are SL's own Crtd_DateTime.
       const seen = new Set<string>()
       const timeline: Array<[number, number, string]> = []
@@ -132,11 +142,17 @@ async function endToEnd (): Promise<void> {
           timeline.push([at - t0, Math.round(Date.parse(o.Crtd_DateTime) - at), o.CustOrdNbr])
         }
       }
-      while (Date.now() < lastIntended + 2000) { await collect(); await new Promise((resolve) => setTimeout(resolve, 200)) }
+      while (Date.now() < lastIntended + 2000) {
+        await collect()
+        await new Promise((resolve) => setTimeout(resolve, 200))
+      }
       await collect()
       const backlog = n - seen.size
       const deadline = Date.now() + 120000
-      while (seen.size < n && Date.now() < deadline) { await collect(); await new Promise((resolve) => setTimeout(resolve, 250)) }
+      while (seen.size < n && Date.now() < deadline) {
+        await collect()
+        await new Promise((resolve) => setTimeout(resolve, 250))
+      }
       // Where the slow orders were: worst latency per second of intended send time.
       if (process.env.BENCH_TIMELINE !== undefined) {
         const worst = new Map<number, [number, string]>()
@@ -168,7 +184,9 @@ async function endToEnd (): Promise<void> {
 }
 
 /** Reads the topics from the start, noting each record's timestamp by key and topic; answers how to stop. */
-async function readStages (brokers: string[], [raw, mapped]: [string, string], into: Map<string, { raw?: number, mapped?: number }>): Promise<() => Promise<void>> {
+async function readStages (
+  brokers: string[], [raw, mapped]: [string, string], into: Map<string, { raw?: number, mapped?: number }>
+): Promise<() => Promise<void>> {
   const consumer = new kafkajsBuilds.fixed.Kafka({ clientId: 'bench-stages', brokers, logLevel: kafkajsBuilds.fixed.logLevel.NOTHING }).consumer({ groupId: `bench-stages-${Date.now()}`, maxWaitTimeInMs: 1000 })
   await consumer.connect()
   await consumer.subscribe({ topics: [raw, mapped], fromBeginning: true })
@@ -190,7 +208,9 @@ async function mapperVsRaw (): Promise<void> {
   if (!c.externalRegistry) await startRegistry(c.infra)
   const logger = createLogger('bench', 'warn')
   const prefix = `bench.mapper.${Date.now().toString(36)}.`
-  const config = loadConfig(mapperSpec, { ...process.env, BRIDGE_TOPIC_PREFIX: prefix, SCHEMA_REGISTRY_URL: c.registryUrl })
+  const config = loadConfig(mapperSpec, {
+    ...process.env, BRIDGE_TOPIC_PREFIX: prefix, SCHEMA_REGISTRY_URL: c.registryUrl
+  })
   // Its producer lingers as the service's does.
   const kafka = createKafka({ brokers: c.brokers, clientId: 'bench', logger, lingerMs: config.KAFKA_LINGER_MS })
   const admin = await kafka.admin()
@@ -205,8 +225,13 @@ async function mapperVsRaw (): Promise<void> {
   const value = inSerde.encode(fixture)
   const N = Number(process.env.BENCH_MAPPER_MESSAGES ?? 100000)
   const producer = await kafka.producer()
-  for (let i = 0; i < N; i += 5000) await producer.send(Array.from({ length: Math.min(5000, N - i) }, (_, j) => ({ topic: src, key: String(i + j), value })))
-  const total = async (topic: string): Promise<number> => (await admin.watermarks(topic)).reduce((n, m) => n + Number(m.high), 0)
+  for (let i = 0; i < N; i += 5000) {
+    await producer.send(Array.from({ length: Math.min(5000, N - i) }, (_, j) => ({
+      topic: src, key: String(i + j), value
+    })))
+  }
+  const total = async (topic: string): Promise<number> =>
+    (await admin.watermarks(topic)).reduce((n, m) => n + Number(m.high), 0)
   const ctx: Ctx = { kafka, brokers: c.brokers, producer, logger, total, n: N, partitions: 3 }
   const module = new URL('../services/order-mapper/src/handler.ts', import.meta.url).href
   const serde = topicSerdes(createRegistry(c.registryUrl))

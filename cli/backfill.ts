@@ -8,7 +8,9 @@ import { prefixed } from '../topology/topology.ts'
 import type { FeedStatus } from '../lib/feed-source.ts'
 
 export const BACKFILLS = {
-  inventory: { source: 'slInventorySource', sink: 'clarityInventorySink', topic: 'inventoryChanges', noun: 'item-site levels' },
+  inventory: {
+    source: 'slInventorySource', sink: 'clarityInventorySink', topic: 'inventoryChanges', noun: 'item-site levels'
+  },
   products: { source: 'slProductSource', sink: 'clarityProductSink', topic: 'productsChanges', noun: 'items' }
 } as const
 export type BackfillKind = keyof typeof BACKFILLS
@@ -32,9 +34,13 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 async function feed (url: string, method: 'GET' | 'POST', name: string): Promise<FeedStatus> {
   let res: Response
   try {
-    res = await fetch(`${url}/feed${method === 'POST' ? '/rewind' : ''}`, { method, signal: AbortSignal.timeout(10000) })
+    res = await fetch(`${url}/feed${method === 'POST' ? '/rewind' : ''}`, {
+      method, signal: AbortSignal.timeout(10000)
+    })
   } catch (err) {
-    throw new Error(`${name} does not answer at ${url} (${(err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).message}); start it (npx bridge start) and run the backfill again`)
+    const why = (err as Error & { cause?: { code?: string } }).cause?.code ?? (err as Error).message
+    throw new Error(`${name} does not answer at ${url} (${why}); ` +
+      'start it (npx bridge start) and run the backfill again')
   }
   if (!res.ok) throw new Error(`${name} at ${url} answered ${res.status}: ${await res.text()}`)
   return await res.json() as FeedStatus
@@ -50,7 +56,8 @@ export async function backfill (o: BackfillOptions): Promise<BackfillResult> {
   const deadline = Date.now() + (o.timeoutMs ?? 3600000)
   const started = Date.now()
   const committed = async (): Promise<Map<number, bigint>> =>
-    new Map((await o.admin.groupOffsets(group, topic)).map((x) => [x.partition, BigInt(x.offset === '-1' ? 0 : x.offset)]))
+    new Map((await o.admin.groupOffsets(group, topic))
+      .map((x) => [x.partition, BigInt(x.offset === '-1' ? 0 : x.offset)]))
 
   const before = await committed()
   await feed(o.sourceUrl, 'POST', source)
@@ -64,10 +71,15 @@ export async function backfill (o: BackfillOptions): Promise<BackfillResult> {
   }
   const ends = await o.admin.watermarks(topic)
   const total = ends.reduce((n, e) => n + BigInt(e.high) - (before.get(e.partition) ?? BigInt(e.low)), 0n)
-  if ((await o.admin.describeGroup(group)).members === 0) return { records: status.produced, pushed: false, ms: Date.now() - started }
+  if ((await o.admin.describeGroup(group)).members === 0) {
+    return { records: status.produced, pushed: false, ms: Date.now() - started }
+  }
   for (;;) {
     const now = await committed()
-    const left = ends.reduce((n, e) => n + (BigInt(e.high) > (now.get(e.partition) ?? 0n) ? BigInt(e.high) - (now.get(e.partition) ?? 0n) : 0n), 0n)
+    const left = ends.reduce((n, e) => {
+      const at = now.get(e.partition) ?? 0n
+      return n + (BigInt(e.high) > at ? BigInt(e.high) - at : 0n)
+    }, 0n)
     o.progress?.('pushing to Clarity', Number(total - left), Number(total))
     if (left === 0n) return { records: status.produced, pushed: true, ms: Date.now() - started }
     if (Date.now() > deadline) throw new Error(`${group} did not catch up in time (${left} records left)`)

@@ -13,9 +13,11 @@ export const cliSpec = {
   ...clarityConnection,
   SL_SANDBOX_PORT: int('Port of the Dynamics SL sandbox', 7301, 1),
   CLARITY_SANDBOX_PORT: int('Port of the Clarity sandbox', 7302, 1),
-  BRIDGE_TOPIC_PREFIX: str('Prefix of every topic and consumer group name, to share a cluster between environments', ''),
+  BRIDGE_TOPIC_PREFIX: str(
+    'Prefix of every topic and consumer group name, to share a cluster between environments', ''),
   DEMO_RATE: num('Storefront orders per second the demo load places (0: none)', 2),
-  CLARITY_WEBHOOK_URLS: optional(list('Where the Clarity sandbox delivers webhooks; unset with `bridge start`: clarity-ingest'))
+  CLARITY_WEBHOOK_URLS: optional(list(
+    'Where the Clarity sandbox delivers webhooks; unset with `bridge start`: clarity-ingest'))
 }
 
 export type CliConfig = ReturnType<typeof loadCliConfig>

@@ -18,8 +18,9 @@ import { backfill, BACKFILLS, type BackfillKind } from './backfill.ts'
 import { sandboxDown, sandboxes, sandboxFaults, sandboxReset, sandboxUp, sandboxUrl } from './sandbox.ts'
 import { SERVICE_PORTS, servicesDown, servicesUp } from './stack.ts'
 
+const startHelp = 'the whole stack on the embedded defaults: infra, topology, sandboxes, services, demo load'
 const usage = `usage: bridge <command>
-  start                                 the whole stack on the embedded defaults: infra, topology, sandboxes, services, demo load
+  start                                 ${startHelp}
   stop                                  stops what start started
   infra up | down | status | reset      the embedded Kafka and schema registry
   topology apply | check | diagram      make the cluster match topology/, check it, draw it
@@ -41,7 +42,9 @@ class UsageError extends Error {}
 const out = (line: string): void => { process.stdout.write(`${line}\n`) }
 
 async function withAdmin<T> (c: CliConfig, fn: (admin: Admin) => Promise<T>): Promise<T> {
-  const kafka = createKafka({ brokers: c.brokers, clientId: 'bridge-cli', logger: createLogger('bridge-cli', 'error') })
+  const kafka = createKafka({
+    brokers: c.brokers, clientId: 'bridge-cli', logger: createLogger('bridge-cli', 'error')
+  })
   const admin = await kafka.admin()
   try { return await fn(admin) } finally { await admin.disconnect() }
 }
@@ -51,8 +54,12 @@ async function infra (c: CliConfig, sub: string | undefined): Promise<number> {
     case 'up': {
       if (c.externalKafka) out(`kafka: using KAFKA_BROKERS=${c.brokers.join(',')} (embedded broker not started)`)
       else { const k = await startKafka(c.infra); out(`kafka: ${k.detail}, pid ${k.pid}, ${k.address}`) }
-      if (c.externalRegistry) out(`registry: using SCHEMA_REGISTRY_URL=${c.registryUrl} (embedded registry not started)`)
-      else { const r = await startRegistry(c.infra); out(`registry: ${r.detail}, pid ${r.pid}, ${r.address}`) }
+      if (c.externalRegistry) {
+        out(`registry: using SCHEMA_REGISTRY_URL=${c.registryUrl} (embedded registry not started)`)
+      } else {
+        const r = await startRegistry(c.infra)
+        out(`registry: ${r.detail}, pid ${r.pid}, ${r.address}`)
+      }
       return 0
     }
     case 'down':
@@ -67,7 +74,10 @@ async function infra (c: CliConfig, sub: string | undefined): Promise<number> {
       let ok = true
       for (const e of await infraStatus(c.infra)) {
         const external = e.name === 'kafka' ? c.externalKafka : c.externalRegistry
-        if (external) { out(`${e.name}: external, ${e.name === 'kafka' ? c.brokers.join(',') : c.registryUrl}`); continue }
+        if (external) {
+          out(`${e.name}: external, ${e.name === 'kafka' ? c.brokers.join(',') : c.registryUrl}`)
+          continue
+        }
         out(`${e.name}: ${e.running ? `running, pid ${e.pid}, ${e.address}` : 'not running'} (${e.detail})`)
         ok &&= e.running
       }
@@ -82,7 +92,9 @@ async function topology (c: CliConfig, sub: string | undefined): Promise<number>
     case 'check': {
       const problems = checkTopology(allTopics, allServices, schemaDir)
       const diagram = renderDiagram(allTopics, allServices)
-      if (!existsSync(diagramFile) || readFileSync(diagramFile, 'utf8') !== diagram) problems.push('topology/TOPOLOGY.md is stale: run `bridge topology diagram`')
+      if (!existsSync(diagramFile) || readFileSync(diagramFile, 'utf8') !== diagram) {
+        problems.push('topology/TOPOLOGY.md is stale: run `bridge topology diagram`')
+      }
       for (const p of problems) out(`✗ ${p}`)
       if (problems.length === 0) out(`topology ok: ${allTopics.length} topics, ${allServices.length} services`)
       return problems.length === 0 ? 0 : 1
@@ -95,19 +107,28 @@ async function topology (c: CliConfig, sub: string | undefined): Promise<number>
       const problems = checkTopology(allTopics, allServices, schemaDir)
       if (problems.length > 0) { for (const p of problems) out(`✗ ${p}`); return 1 }
       const { topics } = prefixed(c.BRIDGE_TOPIC_PREFIX)
-      const changes = await withAdmin(c, (admin) => applyTopology({ admin, registry: createRegistry(c.registryUrl), topics: Object.values(topics), schemaDir }))
+      const changes = await withAdmin(c, (admin) =>
+        applyTopology({ admin, registry: createRegistry(c.registryUrl), topics: Object.values(topics), schemaDir }))
       for (const ch of changes) out(ch)
-      out(changes.length === 0 ? 'nothing to change: cluster and registry match the topology' : `${changes.length} change(s) applied`)
+      out(changes.length === 0
+        ? 'nothing to change: cluster and registry match the topology'
+        : `${changes.length} change(s) applied`)
       return 0
     }
     default: throw new UsageError(`unknown topology command: ${sub ?? '(none)'}`)
   }
 }
 
+function sayExternalSandboxes (c: CliConfig): void {
+  for (const s of sandboxes(c)) {
+    if (s.external !== undefined) out(`${s.name}: using ${s.external} (sandbox not started)`)
+  }
+}
+
 async function sandbox (c: CliConfig, sub: string | undefined, rest: string[]): Promise<number> {
   switch (sub) {
     case 'up':
-      for (const s of sandboxes(c)) if (s.external !== undefined) out(`${s.name}: using ${s.external} (sandbox not started)`)
+      sayExternalSandboxes(c)
       for (const e of await sandboxUp(c)) out(`${e.name} sandbox: ${e.detail}, pid ${e.pid}, ${e.address}`)
       return 0
     case 'down':
@@ -130,12 +151,17 @@ async function topics (c: CliConfig): Promise<number> {
     for (const t of names) {
       const marks = await admin.watermarks(t)
       const total = marks.reduce((n, m) => n + BigInt(m.high) - BigInt(m.low), 0n)
-      out(`${t}  partitions=${marks.length}  end=${marks.map((m) => `${m.partition}:${m.high}`).join(',')}  records=${total}`)
+      const ends = marks.map((m) => `${m.partition}:${m.high}`).join(',')
+      out(`${t}  partitions=${marks.length}  end=${ends}  records=${total}`)
       for (const g of groups) {
         const committed = (await admin.groupOffsets(g, t)).filter((o) => o.offset !== '-1')
         if (committed.length === 0) continue
-        // Offsets and end marks are read at slightly different moments: a partition is never behind by less than nothing.
-        const behind = (o: { partition: number, offset: string }): bigint => { const d = BigInt(marks.find((m) => m.partition === o.partition)?.high ?? o.offset) - BigInt(o.offset); return d > 0n ? d : 0n }
+        // Offsets and end marks are read at slightly different moments: a partition is never
+        // behind by less than nothing.
+        const behind = (o: { partition: number, offset: string }): bigint => {
+          const d = BigInt(marks.find((m) => m.partition === o.partition)?.high ?? o.offset) - BigInt(o.offset)
+          return d > 0n ? d : 0n
+        }
         const lag = committed.reduce((n, o) => n + behind(o), 0n)
         out(`  group ${g}  committed=${committed.map((o) => `${o.partition}:${o.offset}`).join(',')}  lag=${lag}`)
       }
@@ -156,23 +182,30 @@ async function replayCmd (c: CliConfig, argv: string[]): Promise<number> {
   if (values.group === undefined || values.topic === undefined) throw new UsageError('replay needs --group and --topic')
   const target = parseTarget(values)
   const dryRun = values['dry-run'] === true
-  const { before, after } = await withAdmin(c, (admin) => replay(admin, { group: values.group!, topic: values.topic!, target, dryRun }))
+  const { before, after } = await withAdmin(c, (admin) =>
+    replay(admin, { group: values.group!, topic: values.topic!, target, dryRun }))
   for (const a of after) {
     const b = before.find((x) => x.partition === a.partition)?.offset ?? '-1'
     out(`${values.topic}[${a.partition}]  ${b === '-1' ? 'none' : b} → ${a.offset}`)
   }
-  out(dryRun ? 'dry run: nothing changed' : `group ${values.group} moved; its service re-reads from there on its next start`)
+  out(dryRun
+    ? 'dry run: nothing changed'
+    : `group ${values.group} moved; its service re-reads from there on its next start`)
   return 0
 }
 
 function bar (done: number, total: number): string {
   const width = 30
   const filled = total === 0 ? 0 : Math.min(width, Math.round(width * done / total))
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${total === 0 ? '' : `${Math.floor(100 * done / total)}% `}${done.toLocaleString('en-US')}${total === 0 ? '' : `/${total.toLocaleString('en-US')}`}`
+  const percent = total === 0 ? '' : `${Math.floor(100 * done / total)}% `
+  const of = total === 0 ? '' : `/${total.toLocaleString('en-US')}`
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${percent}${done.toLocaleString('en-US')}${of}`
 }
 
 async function backfillCmd (c: CliConfig, kind: string | undefined, argv: string[]): Promise<number> {
-  if (kind === undefined || !(kind in BACKFILLS)) throw new UsageError(`backfill what? ${Object.keys(BACKFILLS).join(' or ')}`)
+  if (kind === undefined || !(kind in BACKFILLS)) {
+    throw new UsageError(`backfill what? ${Object.keys(BACKFILLS).join(' or ')}`)
+  }
   const k = kind as BackfillKind
   const sourceName = { inventory: 'sl-inventory-source', products: 'sl-product-source' }[k]
   const { values } = parseArgs({ args: argv, options: { 'source-url': { type: 'string' } } })
@@ -189,9 +222,10 @@ async function backfillCmd (c: CliConfig, kind: string | undefined, argv: string
     }
   }))
   if (tty) process.stderr.write('\n')
+  const reread = `${result.records.toLocaleString('en-US')} ${BACKFILLS[k].noun} re-read from SL`
   out(result.pushed
-    ? `${result.records.toLocaleString('en-US')} ${BACKFILLS[k].noun} re-read from SL and pushed to Clarity in ${(result.ms / 1000).toFixed(1)} s`
-    : `${result.records.toLocaleString('en-US')} ${BACKFILLS[k].noun} re-read from SL; the Clarity sink is not running: they go to Clarity when it starts`)
+    ? `${reread} and pushed to Clarity in ${(result.ms / 1000).toFixed(1)} s`
+    : `${reread}; the Clarity sink is not running: they go to Clarity when it starts`)
   return 0
 }
 
@@ -199,8 +233,9 @@ async function start (c: CliConfig): Promise<number> {
   await infra(c, 'up')
   await topology(c, 'apply')
   const ingest = `http://127.0.0.1:${SERVICE_PORTS['clarity-ingest']}/webhooks/clarity`
-  for (const s of sandboxes(c)) if (s.external !== undefined) out(`${s.name}: using ${s.external} (sandbox not started)`)
-  for (const e of await sandboxUp(c, { CLARITY_WEBHOOK_URLS: c.CLARITY_WEBHOOK_URLS?.join(',') ?? ingest })) out(`${e.name} sandbox: ${e.detail}, ${e.address}`)
+  sayExternalSandboxes(c)
+  const webhooks = { CLARITY_WEBHOOK_URLS: c.CLARITY_WEBHOOK_URLS?.join(',') ?? ingest }
+  for (const e of await sandboxUp(c, webhooks)) out(`${e.name} sandbox: ${e.detail}, ${e.address}`)
   const [sl, clarity] = sandboxes(c)
   const env = {
     KAFKA_BROKERS: c.brokers.join(','), SCHEMA_REGISTRY_URL: c.registryUrl,
@@ -208,7 +243,9 @@ async function start (c: CliConfig): Promise<number> {
   }
   for (const e of await servicesUp(c, env)) out(`${e.name}: ${e.detail}, ${e.address}`)
   if (clarity!.external === undefined && c.DEMO_RATE > 0) {
-    await fetch(`${sandboxUrl(clarity!)}/sandbox/load`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rate: c.DEMO_RATE }) })
+    await fetch(`${sandboxUrl(clarity!)}/sandbox/load`, {
+      method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rate: c.DEMO_RATE })
+    })
     out(`demo load: ${c.DEMO_RATE} storefront orders per second`)
   }
   out('')

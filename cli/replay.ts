@@ -8,9 +8,14 @@ export type ReplayTarget =
   | { kind: 'offsets', offsets: Offsets[] }
   | { kind: 'time', timeMs: number }
 
-export function parseTarget (args: { 'to-earliest'?: boolean, 'to-offset'?: string, 'to-time'?: string }): ReplayTarget {
-  const given = [args['to-earliest'] === true, args['to-offset'] !== undefined, args['to-time'] !== undefined].filter(Boolean).length
-  if (given !== 1) throw new Error('give exactly one of --to-earliest, --to-offset <partition:offset,…>, --to-time <ISO time>')
+export function parseTarget (
+  args: { 'to-earliest'?: boolean, 'to-offset'?: string, 'to-time'?: string }
+): ReplayTarget {
+  const given = [args['to-earliest'] === true, args['to-offset'] !== undefined, args['to-time'] !== undefined]
+    .filter(Boolean).length
+  if (given !== 1) {
+    throw new Error('give exactly one of --to-earliest, --to-offset <partition:offset,…>, --to-time <ISO time>')
+  }
   if (args['to-earliest'] === true) return { kind: 'earliest' }
   if (args['to-offset'] !== undefined) {
     const offsets = args['to-offset'].split(',').map((pair) => {
@@ -33,21 +38,29 @@ export async function planReplay (admin: Admin, topic: string, target: ReplayTar
       return marks.map((m) => ({ partition: m.partition, offset: m.low }))
     case 'time':
       // No record at or after the time: the group goes to the end and reads only what comes.
-      return (await admin.offsetsAtTime(topic, target.timeMs)).map((o) => ({ partition: o.partition, offset: o.offset === '-1' ? end(marks, o.partition) : o.offset }))
+      return (await admin.offsetsAtTime(topic, target.timeMs)).map((o) => ({
+        partition: o.partition, offset: o.offset === '-1' ? end(marks, o.partition) : o.offset
+      }))
     case 'offsets':
       for (const o of target.offsets) {
-        if (!marks.some((e) => e.partition === o.partition)) throw new Error(`topic ${topic} has no partition ${o.partition}`)
+        if (!marks.some((e) => e.partition === o.partition)) {
+          throw new Error(`topic ${topic} has no partition ${o.partition}`)
+        }
       }
       return target.offsets
   }
 }
 
-const end = (marks: Watermarks[], partition: number): string => marks.find((m) => m.partition === partition)?.high ?? '0'
+const end = (marks: Watermarks[], partition: number): string =>
+  marks.find((m) => m.partition === partition)?.high ?? '0'
 
-export async function replay (admin: Admin, o: { group: string, topic: string, target: ReplayTarget, dryRun: boolean }): Promise<{ before: Offsets[], after: Offsets[] }> {
+export async function replay (
+  admin: Admin, o: { group: string, topic: string, target: ReplayTarget, dryRun: boolean }
+): Promise<{ before: Offsets[], after: Offsets[] }> {
   const g = await admin.describeGroup(o.group)
   if (g.state !== 'Empty' && g.state !== 'Dead') {
-    throw new Error(`group ${o.group} is active (${g.state}, ${g.members} member(s)): stop its instances, then replay; Kafka refuses to move an active group`)
+    throw new Error(`group ${o.group} is active (${g.state}, ${g.members} member(s)): stop its instances, ` +
+      'then replay; Kafka refuses to move an active group')
   }
   const after = await planReplay(admin, o.topic, o.target)
   const before = await admin.groupOffsets(o.group, o.topic)

@@ -3,15 +3,29 @@
 // Loaded and checked once at start; a mistake stops the service with every problem listed.
 import { MappingError, readMappingFile } from './mapping.ts'
 
-export const PRODUCT_FIELDS = ['Name', 'ShortDescription', 'Description', 'PriceBase', 'PriceSale', 'Weight', 'UnitOfMeasure', 'TaxCode'] as const
-export const ITEM_FIELDS = ['InvtID', 'Descr', 'ClassID', 'StkUnit', 'StkBasePrc', 'StdCost', 'Weight', 'TaxCat'] as const
+export const PRODUCT_FIELDS = [
+  'Name', 'ShortDescription', 'Description', 'PriceBase', 'PriceSale', 'Weight', 'UnitOfMeasure', 'TaxCode'
+] as const
+export const ITEM_FIELDS = [
+  'InvtID', 'Descr', 'ClassID', 'StkUnit', 'StkBasePrc', 'StdCost', 'Weight', 'TaxCat'
+] as const
 export type ProductField = typeof PRODUCT_FIELDS[number]
 export type ItemField = typeof ITEM_FIELDS[number]
 
 export interface CatalogueMapping {
   version: string
-  inventory: { locations: Record<string, string>, closedLocations: string[], available: 'QtyAvail' | 'QtyOnHand', safetyStock: Record<string, number> & { default: number } }
-  products: { fields: Partial<Record<ProductField, ItemField>>, taxCodes: Record<string, string>, discontinued: string[], hidden: string[] }
+  inventory: {
+    locations: Record<string, string>
+    closedLocations: string[]
+    available: 'QtyAvail' | 'QtyOnHand'
+    safetyStock: Record<string, number> & { default: number }
+  }
+  products: {
+    fields: Partial<Record<ProductField, ItemField>>
+    taxCodes: Record<string, string>
+    discontinued: string[]
+    hidden: string[]
+  }
 }
 
 const STATUS = ['AC', 'IN', 'NP', 'OH']
@@ -22,29 +36,54 @@ export function checkCatalogueMapping (m: unknown, file: string): CatalogueMappi
   const isTable = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
   if (typeof x.version !== 'string') p.push('version must be text')
   const inv = x.inventory ?? {}
-  if (!isTable(inv.locations) || Object.keys(inv.locations).length === 0) p.push('inventory.locations must list at least one SiteID: LocationKey')
-  else {
-    for (const [k, v] of Object.entries(inv.locations)) if (typeof v !== 'string' || v === '') p.push(`inventory.locations.${k} must be a Clarity LocationKey`)
-    // Two sites into one location would need their levels added up; say so rather than let one overwrite the other.
+  if (!isTable(inv.locations) || Object.keys(inv.locations).length === 0) {
+    p.push('inventory.locations must list at least one SiteID: LocationKey')
+  } else {
+    for (const [k, v] of Object.entries(inv.locations)) {
+      if (typeof v !== 'string' || v === '') p.push(`inventory.locations.${k} must be a Clarity LocationKey`)
+    }
+    // Two sites into one location would need their levels added up; say so rather than let
+    // one overwrite the other.
     const seen = new Map<string, string>()
     for (const [k, v] of Object.entries(inv.locations)) {
-      if (seen.has(String(v))) p.push(`inventory.locations: ${seen.get(String(v))} and ${k} both feed ${String(v)}; each location takes one site`)
+      if (seen.has(String(v))) {
+        p.push(
+          `inventory.locations: ${seen.get(String(v))} and ${k} both feed ${String(v)}; each location takes one site`
+        )
+      }
       seen.set(String(v), k)
     }
   }
   const closed = inv.closedLocations ?? []
-  if (!Array.isArray(closed) || closed.some((l: unknown) => typeof l !== 'string' || l === '')) p.push('inventory.closedLocations must be a list of Clarity LocationKeys')
-  else for (const l of closed) if (Object.values(inv.locations ?? {}).includes(l)) p.push(`inventory.closedLocations: ${String(l)} is fed by a site; a location is either fed or closed`)
+  if (!Array.isArray(closed) || closed.some((l: unknown) => typeof l !== 'string' || l === '')) {
+    p.push('inventory.closedLocations must be a list of Clarity LocationKeys')
+  } else {
+    for (const l of closed) {
+      if (Object.values(inv.locations ?? {}).includes(l)) {
+        p.push(`inventory.closedLocations: ${String(l)} is fed by a site; a location is either fed or closed`)
+      }
+    }
+  }
   if (!['QtyAvail', 'QtyOnHand'].includes(inv.available)) p.push('inventory.available must be QtyAvail or QtyOnHand')
   const safety = inv.safetyStock ?? { default: 0 }
   if (!isTable(safety)) p.push('inventory.safetyStock must be a table of SiteID: units')
-  else for (const [k, v] of Object.entries(safety)) if (typeof v !== 'number' || v < 0 || !Number.isFinite(v)) p.push(`inventory.safetyStock.${k} must be a number of units >= 0`)
+  else {
+    for (const [k, v] of Object.entries(safety)) {
+      if (typeof v !== 'number' || v < 0 || !Number.isFinite(v)) {
+        p.push(`inventory.safetyStock.${k} must be a number of units >= 0`)
+      }
+    }
+  }
   const pr = x.products ?? {}
   if (!isTable(pr.fields)) p.push('products.fields must be a table of Clarity field: SL field')
   else {
     for (const [k, v] of Object.entries(pr.fields)) {
-      if (!PRODUCT_FIELDS.includes(k as ProductField)) p.push(`products.fields.${k}: Clarity products have no field ${k}; known: ${PRODUCT_FIELDS.join(', ')}`)
-      if (!ITEM_FIELDS.includes(v as ItemField)) p.push(`products.fields.${k}: SL items have no field ${String(v)}; known: ${ITEM_FIELDS.join(', ')}`)
+      if (!PRODUCT_FIELDS.includes(k as ProductField)) {
+        p.push(`products.fields.${k}: Clarity products have no field ${k}; known: ${PRODUCT_FIELDS.join(', ')}`)
+      }
+      if (!ITEM_FIELDS.includes(v as ItemField)) {
+        p.push(`products.fields.${k}: SL items have no field ${String(v)}; known: ${ITEM_FIELDS.join(', ')}`)
+      }
     }
     if (pr.fields.Name === undefined) p.push('products.fields.Name is required (Clarity needs a name)')
   }
@@ -52,14 +91,24 @@ export function checkCatalogueMapping (m: unknown, file: string): CatalogueMappi
   for (const k of ['discontinued', 'hidden']) {
     const v = pr[k] ?? []
     if (!Array.isArray(v)) p.push(`products.${k} must be a list of TranStatusCode values`)
-    else for (const c of v) if (!STATUS.includes(c)) p.push(`products.${k}: ${String(c)} is not a TranStatusCode (${STATUS.join(', ')})`)
+    else {
+      for (const c of v) {
+        if (!STATUS.includes(c)) p.push(`products.${k}: ${String(c)} is not a TranStatusCode (${STATUS.join(', ')})`)
+      }
+    }
   }
   if (p.length > 0) throw new MappingError(file, p)
   return {
     version: x.version,
-    inventory: { locations: inv.locations, closedLocations: closed, available: inv.available, safetyStock: { default: 0, ...safety } },
-    products: { fields: pr.fields, taxCodes: pr.taxCodes ?? {}, discontinued: pr.discontinued ?? [], hidden: pr.hidden ?? [] }
+    inventory: {
+      locations: inv.locations, closedLocations: closed, available: inv.available,
+      safetyStock: { default: 0, ...safety }
+    },
+    products: {
+      fields: pr.fields, taxCodes: pr.taxCodes ?? {}, discontinued: pr.discontinued ?? [], hidden: pr.hidden ?? []
+    }
   }
 }
 
-export const loadCatalogueMapping = (file: string): CatalogueMapping => checkCatalogueMapping(readMappingFile(file), file)
+export const loadCatalogueMapping = (file: string): CatalogueMapping =>
+  checkCatalogueMapping(readMappingFile(file), file)

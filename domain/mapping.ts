@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs'
 import { parse } from 'yaml'
 
 export type Operator = 'over' | 'under' | 'atLeast' | 'equals' | 'in' | 'notIn'
-export const FACTS = ['baseTotal', 'total', 'currency', 'shipCountry', 'shipState', 'customer', 'lines', 'guest'] as const
+export const FACTS = [
+  'baseTotal', 'total', 'currency', 'shipCountry', 'shipState', 'customer', 'lines', 'guest'
+] as const
 export type Fact = typeof FACTS[number]
 
 export interface Rule {
@@ -38,14 +40,19 @@ export function checkMapping (m: unknown, file: string): OrderMapping {
   const x = (m ?? {}) as Record<string, any>
   const str = (v: unknown, where: string): void => { if (typeof v !== 'string') p.push(`${where} must be text`) }
   const table = (v: unknown, where: string): void => {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) { p.push(`${where} must be a table of key: value`); return }
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+      p.push(`${where} must be a table of key: value`)
+      return
+    }
     for (const [k, val] of Object.entries(v)) str(val, `${where}.${k}`)
   }
   str(x.version, 'version')
   str(x.order?.type, 'order.type')
   str(x.order?.site, 'order.site')
   str(x.order?.customerOrderNumber, 'order.customerOrderNumber')
-  if (typeof x.order?.customerOrderNumber === 'string' && !x.order.customerOrderNumber.includes('{ID}')) p.push('order.customerOrderNumber must contain {ID}, so each Clarity order has its own number')
+  if (typeof x.order?.customerOrderNumber === 'string' && !x.order.customerOrderNumber.includes('{ID}')) {
+    p.push('order.customerOrderNumber must contain {ID}, so each Clarity order has its own number')
+  }
   table(x.order?.sitesByCountry ?? {}, 'order.sitesByCountry')
   str(x.customers?.guest, 'customers.guest')
   table(x.skus ?? {}, 'skus')
@@ -54,7 +61,9 @@ export function checkMapping (m: unknown, file: string): OrderMapping {
   table(x.tax, 'tax')
   if (typeof x.tax?.default !== 'string') p.push('tax.default is required ("" for none)')
   str(x.currency?.base, 'currency.base')
-  for (const [k, v] of Object.entries(x.currency?.rates ?? {})) if (typeof v !== 'number' || v <= 0) p.push(`currency.rates.${k} must be a number above 0`)
+  for (const [k, v] of Object.entries(x.currency?.rates ?? {})) {
+    if (typeof v !== 'number' || v <= 0) p.push(`currency.rates.${k} must be a number above 0`)
+  }
   const rules = x.rules ?? []
   if (!Array.isArray(rules)) p.push('rules must be a list')
   else {
@@ -63,12 +72,20 @@ export function checkMapping (m: unknown, file: string): OrderMapping {
       if (typeof r?.name !== 'string') p.push(`${where}: name is required`)
       for (const [fact, cond] of Object.entries(r?.when ?? {})) {
         if (!FACTS.includes(fact as Fact)) p.push(`${where}: unknown fact "${fact}"; known: ${FACTS.join(', ')}`)
-        for (const op of Object.keys(cond as object ?? {})) if (!OPERATORS.includes(op as Operator)) p.push(`${where}: unknown comparison "${op}"; known: ${OPERATORS.join(', ')}`)
+        for (const op of Object.keys(cond as object ?? {})) {
+          if (!OPERATORS.includes(op as Operator)) {
+            p.push(`${where}: unknown comparison "${op}"; known: ${OPERATORS.join(', ')}`)
+          }
+        }
       }
       if (r?.when === undefined || Object.keys(r.when).length === 0) p.push(`${where}: "when" is required`)
       const then = r?.then ?? {}
-      if (then.flag === undefined && then.set === undefined && then.hold === undefined) p.push(`${where}: "then" needs flag, set or hold`)
-      for (const k of Object.keys(then.set ?? {})) if (!SETTABLE.includes(k)) p.push(`${where}: can set ${SETTABLE.join(', ')}, not ${k}`)
+      if (then.flag === undefined && then.set === undefined && then.hold === undefined) {
+        p.push(`${where}: "then" needs flag, set or hold`)
+      }
+      for (const k of Object.keys(then.set ?? {})) {
+        if (!SETTABLE.includes(k)) p.push(`${where}: can set ${SETTABLE.join(', ')}, not ${k}`)
+      }
     })
   }
   if (p.length > 0) throw new MappingError(file, p)

@@ -41,13 +41,16 @@ export const registryAddress = (o: InfraOptions): string => `http://127.0.0.1:${
  * them (for ever on the compacted topics): a registry that forgot them, or handed them
  * out again in another order, would leave those records unreadable or misread.
  */
-export const REGISTRY_TOPICS = { journal: '_bridge.registry.journal', snapshots: '_bridge.registry.snapshots', events: '_bridge.registry.events' }
+export const REGISTRY_TOPICS = {
+  journal: '_bridge.registry.journal', snapshots: '_bridge.registry.snapshots', events: '_bridge.registry.events'
+}
 const REGISTRY_STORAGE = 'kafkasql'
 
 /** Runs Maven, showing each finished download as one line so a first run shows progress. */
 function mvn (args: string[], o: InfraOptions, what: string): void {
   if (spawnSync('mvn', ['--version'], { stdio: 'ignore' }).status !== 0) {
-    throw new Error('Maven (mvn) is needed to fetch the broker and registry jars; install it, or set KAFKA_BROKERS and SCHEMA_REGISTRY_URL to a running cluster')
+    throw new Error('Maven (mvn) is needed to fetch the broker and registry jars; ' +
+      'install it, or set KAFKA_BROKERS and SCHEMA_REGISTRY_URL to a running cluster')
   }
   o.say(`fetching ${what} from Maven Central (first run only; later runs use the cache)…`)
   const r = spawnSync('mvn', ['-B', ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
@@ -64,8 +67,10 @@ function ensureKafkaJars (o: InfraOptions): string {
   if (existsSync(join(kafkaLibs, '.complete'))) return kafkaLibs
   const tmp = `${kafkaLibs}.partial`
   rmSync(tmp, { recursive: true, force: true })
-  mvn(['-f', join(projectRoot, 'infra/kafka/pom.xml'), `${MAVEN_DEPENDENCY_PLUGIN}:copy-dependencies`,
-    `-Dkafka.version=${KAFKA_VERSION}`, '-DincludeScope=runtime', `-DoutputDirectory=${tmp}`], o, `Apache Kafka ${KAFKA_VERSION}`)
+  mvn([
+    '-f', join(projectRoot, 'infra/kafka/pom.xml'), `${MAVEN_DEPENDENCY_PLUGIN}:copy-dependencies`,
+    `-Dkafka.version=${KAFKA_VERSION}`, '-DincludeScope=runtime', `-DoutputDirectory=${tmp}`
+  ], o, `Apache Kafka ${KAFKA_VERSION}`)
   writeFileSync(join(tmp, '.complete'), new Date().toISOString())
   rmSync(kafkaLibs, { recursive: true, force: true })
   mkdirSync(dirname(kafkaLibs), { recursive: true })
@@ -126,24 +131,33 @@ export async function startKafka (o: InfraOptions): Promise<Endpoint> {
     elsewhere: 'set KAFKA_BROKERS to use that cluster, or BRIDGE_KAFKA_PORT to move ours',
     command: () => {
       const java = findJava(17, o.env)
-      if (java === undefined) throw new Error('Kafka needs Java 17 or newer; none was found (JAVA_HOME, PATH, /usr/lib/jvm)')
+      if (java === undefined) {
+        throw new Error('Kafka needs Java 17 or newer; none was found (JAVA_HOME, PATH, /usr/lib/jvm)')
+      }
       const libs = ensureKafkaJars(o)
       const dataDir = join(kafkaRun, 'data')
       mkdirSync(dataDir, { recursive: true })
       const props = join(kafkaRun, 'server.properties')
       writeFileSync(props, serverProperties(o, dataDir))
       if (!existsSync(join(dataDir, 'meta.properties'))) {
-        const id = spawnSync(java.bin, ['-cp', `${libs}/*`, 'kafka.tools.StorageTool', 'random-uuid'], { encoding: 'utf8' }).stdout.trim().split('\n').pop() ?? ''
-        const fmt = spawnSync(java.bin, ['-cp', `${libs}/*`, 'kafka.tools.StorageTool', 'format', '-t', id, '-c', props, '--ignore-formatted'], { encoding: 'utf8' })
+        const storageTool = (...args: string[]) =>
+          spawnSync(java.bin, ['-cp', `${libs}/*`, 'kafka.tools.StorageTool', ...args], { encoding: 'utf8' })
+        const id = storageTool('random-uuid').stdout.trim().split('\n').pop() ?? ''
+        const fmt = storageTool('format', '-t', id, '-c', props, '--ignore-formatted')
         if (fmt.status !== 0) throw new Error(`formatting Kafka storage failed: ${fmt.stderr}`)
       }
       o.say(`starting Kafka ${KAFKA_VERSION} (KRaft) on ${kafkaAddress(o)} with Java ${java.major}…`)
       return {
         bin: java.bin,
-        args: ['-Xms256m', '-Xmx768m', '-XX:+UseG1GC', `-Dlog4j2.configurationFile=${join(projectRoot, 'infra/kafka/log4j2.properties')}`, '-cp', `${libs}/*`, 'kafka.Kafka', props]
+        args: [
+          '-Xms256m', '-Xmx768m', '-XX:+UseG1GC',
+          `-Dlog4j2.configurationFile=${join(projectRoot, 'infra/kafka/log4j2.properties')}`,
+          '-cp', `${libs}/*`, 'kafka.Kafka', props
+        ]
       }
     },
-    ready: async () => existsSync(log) && readFileSync(log, 'utf8').includes('Kafka Server started') && await portOpen(o.kafkaPort)
+    ready: async () =>
+      existsSync(log) && readFileSync(log, 'utf8').includes('Kafka Server started') && await portOpen(o.kafkaPort)
   })
 }
 
@@ -152,7 +166,8 @@ export async function startRegistry (o: InfraOptions): Promise<Endpoint> {
   const storage = o.registryBrokers ?? [kafkaAddress(o)]
   const marker = join(registryRun, 'storage')
   if (readPid(registryRun) === undefined && o.registryBrokers === undefined && !await portOpen(o.kafkaPort)) {
-    throw new Error(`the embedded registry keeps its schemas in the embedded Kafka, which is not running on ${kafkaAddress(o)}: start it first (\`bridge infra up\` starts both)`)
+    throw new Error('the embedded registry keeps its schemas in the embedded Kafka, ' +
+      `which is not running on ${kafkaAddress(o)}: start it first (\`bridge infra up\` starts both)`)
   }
   const up = await ensureRunning({
     name: 'registry', dir: registryRun, port: o.registryPort, address: registryAddress(o),
@@ -160,12 +175,15 @@ export async function startRegistry (o: InfraOptions): Promise<Endpoint> {
     command: () => {
       const java = findJava(21, o.env)
       if (java === undefined) {
-        throw new Error(`Apicurio Registry ${APICURIO_VERSION} needs Java 21 or newer; none was found (JAVA_HOME, PATH, /usr/lib/jvm). Install one, or set SCHEMA_REGISTRY_URL to a running registry`)
+        throw new Error(`Apicurio Registry ${APICURIO_VERSION} needs Java 21 or newer; ` +
+          'none was found (JAVA_HOME, PATH, /usr/lib/jvm). ' +
+          'Install one, or set SCHEMA_REGISTRY_URL to a running registry')
       }
       const dir = ensureApicurio(o)
       mkdirSync(registryRun, { recursive: true })
       writeFileSync(marker, `${REGISTRY_STORAGE} ${storage.join(',')}\n`)
-      o.say(`starting Apicurio Registry ${APICURIO_VERSION} on ${registryAddress(o)} with Java ${java.major}, its schemas kept in Kafka at ${storage.join(',')}…`)
+      o.say(`starting Apicurio Registry ${APICURIO_VERSION} on ${registryAddress(o)} with Java ${java.major}, ` +
+        `its schemas kept in Kafka at ${storage.join(',')}…`)
       return {
         bin: java.bin,
         args: [
@@ -190,18 +208,25 @@ export async function startRegistry (o: InfraOptions): Promise<Endpoint> {
     // as if it held no schema, and a service starting then would register new ids.
     ready: async () => {
       try {
-        return (await fetch(`http://127.0.0.1:${o.registryPort + 10}/health/ready`)).ok && (await fetch(`${registryAddress(o)}/subjects`)).ok
+        return (await fetch(`http://127.0.0.1:${o.registryPort + 10}/health/ready`)).ok &&
+          (await fetch(`${registryAddress(o)}/subjects`)).ok
       } catch { return false }
     }
   })
-  if (up.detail === 'already running' && !(existsSync(marker) && readFileSync(marker, 'utf8').startsWith(REGISTRY_STORAGE))) {
-    o.say('the running registry keeps its schemas in memory and forgets them when it stops: restart it (`bridge infra down`, then `up`) to keep them in Kafka')
+  const inKafka = existsSync(marker) && readFileSync(marker, 'utf8').startsWith(REGISTRY_STORAGE)
+  if (up.detail === 'already running' && !inKafka) {
+    o.say('the running registry keeps its schemas in memory and forgets them when it stops: ' +
+      'restart it (`bridge infra down`, then `up`) to keep them in Kafka')
   }
   return up
 }
 
-export const stopRegistry = async (o: InfraOptions): Promise<void> => { await stopProcess('registry', paths(o).registryRun, o.say) }
-export const stopKafka = async (o: InfraOptions): Promise<void> => { await stopProcess('kafka', paths(o).kafkaRun, o.say) }
+export const stopRegistry = async (o: InfraOptions): Promise<void> => {
+  await stopProcess('registry', paths(o).registryRun, o.say)
+}
+export const stopKafka = async (o: InfraOptions): Promise<void> => {
+  await stopProcess('kafka', paths(o).kafkaRun, o.say)
+}
 
 /** The registry first: it writes to the broker until it stops. */
 export async function stopInfra (o: InfraOptions): Promise<void> {
@@ -214,8 +239,14 @@ export async function infraStatus (o: InfraOptions): Promise<Endpoint[]> {
   const k = readPid(kafkaRun)
   const r = readPid(registryRun)
   return [
-    { name: 'kafka', running: k !== undefined && await portOpen(o.kafkaPort), pid: k, address: kafkaAddress(o), detail: `embedded Kafka ${KAFKA_VERSION}` },
-    { name: 'registry', running: r !== undefined && await portOpen(o.registryPort), pid: r, address: registryAddress(o), detail: `embedded Apicurio Registry ${APICURIO_VERSION}` }
+    {
+      name: 'kafka', running: k !== undefined && await portOpen(o.kafkaPort), pid: k,
+      address: kafkaAddress(o), detail: `embedded Kafka ${KAFKA_VERSION}`
+    },
+    {
+      name: 'registry', running: r !== undefined && await portOpen(o.registryPort), pid: r,
+      address: registryAddress(o), detail: `embedded Apicurio Registry ${APICURIO_VERSION}`
+    }
   ]
 }
 

@@ -7,7 +7,10 @@ import '../patches/avsc.ts'
 import type { Tap } from '../patches/avsc.ts'
 
 const { Type, types } = avro
-const generic = types.LogicalType.prototype as unknown as { _read: (tap: Tap) => unknown, _write: (tap: Tap, val: unknown) => void }
+const generic = types.LogicalType.prototype as unknown as {
+  _read: (tap: Tap) => unknown
+  _write: (tap: Tap, val: unknown) => void
+}
 export type AvroType = avro.Type
 
 class DecimalType extends types.LogicalType {
@@ -43,7 +46,9 @@ class DecimalType extends types.LogicalType {
       return b
     }
     const n = toUnscaled(val, this.scale)
-    if (n.toString().replace('-', '').length > this.precision) throw new Error(`${String(val)} exceeds decimal(${this.precision},${this.scale})`)
+    if (n.toString().replace('-', '').length > this.precision) {
+      throw new Error(`${String(val)} exceeds decimal(${this.precision},${this.scale})`)
+    }
     const bytes: number[] = []
     let v = n
     do {
@@ -205,10 +210,13 @@ export function withoutFields (schema: object, unread: Record<string, string[]>)
   const prune = (t: unknown): unknown => {
     if (Array.isArray(t)) return t.map(prune)
     if (t === null || typeof t !== 'object') return t
-    const o = t as { type?: unknown, name?: string, fields?: Array<{ name: string, type: unknown }>, items?: unknown, values?: unknown }
+    const o = t as {
+      type?: unknown, name?: string, fields?: Array<{ name: string, type: unknown }>, items?: unknown, values?: unknown
+    }
     if (o.type === 'record' && o.fields !== undefined) {
       const skip = unread[(o.name ?? '').split('.').pop()!] ?? []
-      return { ...o, fields: o.fields.filter((f) => !skip.includes(f.name)).map((f) => ({ ...f, type: prune(f.type) })) }
+      const fields = o.fields.filter((f) => !skip.includes(f.name)).map((f) => ({ ...f, type: prune(f.type) }))
+      return { ...o, fields }
     }
     if (o.type === 'array') return { ...o, items: prune(o.items) }
     if (o.type === 'map') return { ...o, values: prune(o.values) }

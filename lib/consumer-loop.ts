@@ -179,77 +179,119 @@ export interface DeadLetterer { service: string, logger: Logger, metrics: Metric
  * the reason's headers, counted in bridge_dead_lettered_total{topic,code} and said in a
  * warning with the code and the reason; never the payload, which may be personal data.
  */
-export function deadLettered (record: InRecord, err: BridgeError, by: DeadLetterer, said: string, fields: Record<string, unknown> = {}, now = Date.now()): OutRecord {
+export function deadLettered (
+  record: InRecord, err: BridgeError, by: DeadLetterer, said: string,
+  fields: Record<string, unknown> = {}, now = Date.now()
+): OutRecord {
   by.metrics.deadLettered.inc({ topic: record.topic, code: err.code })
   by.logger.warn({ ...fields, code: err.code, reason: err.message }, said)
   return deadLetter(record, by.service, err, now)
 }
 
 /** Exponential backoff with full jitter, capped; a server's Retry-After wins when longer. */
-export function backoffMs (attempt: number, b: { initialMs: number, maxMs: number }, retryAfterMs = 0, rand = Math.random): number {
+export function backoffMs (
+  attempt: number, b: { initialMs: number, maxMs: number }, retryAfterMs = 0, rand = Math.random
+): number {
   const ceiling = Math.min(b.maxMs, b.initialMs * 2 ** Math.min(attempt, 20))
   return Math.max(retryAfterMs, Math.round(ceiling / 2 + rand() * ceiling / 2))
+}
+
+/** What the loop runs a chunk with: handleBatch over up to batchSize records, or handle over one. */
+function chunkHandler (o: LoopOptions): { run: BatchHandler, size: number } {
+  const handle = o.handle
+  if ((handle === undefined) === (o.handleBatch === undefined)) {
+    throw new Error('runLoop takes exactly one of handle and handleBatch')
+  }
+  const size = o.handleBatch === undefined ? 1 : Math.max(1, o.batchSize ?? 500)
+  const run: BatchHandler = o.handleBatch ?? (async (records) => ({ out: await handle!(records[0]!) }))
+  return { run, size }
+}
+
+/** Waits ms, heartbeating; false once the consumer is stopping or the partition was revoked. */
+async function wait (ms: number, ctl: BatchControl, now: () => number): Promise<boolean> {
+  const until = now() + ms
+  while (now() < until) {
+    if (!ctl.active()) return false
+    await new Promise((resolve) => setTimeout(resolve, Math.min(1000, until - now())))
+    await ctl.heartbeat()
+  }
+  return ctl.active()
+}
+
+interface BatchOutputs {
+  /** Outputs to send before the next commit. */
+  add: (records: OutRecord[]) => void
+  /** The records up to offset are done, to be committed at the next flush. */
+  done: (offset: string) => void
+  /** Starts sending the waiting outputs once there are SEND_AHEAD of them. */
+  sendAhead: () => void
+  /** Sends every waiting output, then commits what is done. */
+  flush: () => Promise<void>
+  /** When the last flush ended, by now(). */
+  lastFlush: () => number
+}
+
+/**
+ * A batch's outputs and progress. Outputs go out while the next chunk is worked on; the
+ * producer keeps their order, and nothing is committed before every send up to it is
+ * acknowledged.
+ */
+function batchOutputs (o: LoopOptions, batch: Batch, ctl: BatchControl, now: () => number): BatchOutputs {
+  let pending: OutRecord[] = []
+  let done: string | undefined
+  let lastFlush = now()
+  let sending: Promise<void> = Promise.resolve()
+
+  function startSend (): void {
+    if (pending.length === 0) return
+    const out = pending
+    pending = []
+    sending = sending.then(async () => {
+      await o.producer.send(out)
+      countOut(o.metrics, out)
+    })
+    // A failed send is thrown at the next flush; until then it must not count as unhandled.
+    sending.catch(() => {})
+  }
+
+  async function flush (): Promise<void> {
+    startSend()
+    await sending
+    if (done !== undefined) {
+      await ctl.commit(done)
+      const lag = Math.max(0, Number(batch.highWatermark) - Number(done) - 1)
+      o.metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, lag)
+    }
+    done = undefined
+    lastFlush = now()
+  }
+
+  return {
+    add: (records) => { pending.push(...records) },
+    done: (offset) => { done = offset },
+    sendAhead: () => { if (pending.length >= SEND_AHEAD) startSend() },
+    flush,
+    lastFlush: () => lastFlush
+  }
 }
 
 export async function runLoop (o: LoopOptions): Promise<void> {
   const backoff = o.backoff ?? { initialMs: 200, maxMs: 30000 }
   const flushEveryMs = o.flushEveryMs ?? 1000
   const now = o.now ?? Date.now
-  const handle = o.handle
-  if ((handle === undefined) === (o.handleBatch === undefined)) throw new Error('runLoop takes exactly one of handle and handleBatch')
-  const size = o.handleBatch === undefined ? 1 : Math.max(1, o.batchSize ?? 500)
-  const run: BatchHandler = o.handleBatch ?? (async (records) => ({ out: await handle!(records[0]!) }))
+  const { run, size } = chunkHandler(o)
   // Shared by all partitions: while one partition backs off from an outage, the
   // others wait too instead of hammering the same unavailable system.
   let openUntil = 0
   let consecutiveFailures = 0
   let fatalError: BridgeError | undefined
 
-  async function wait (ms: number, ctl: BatchControl): Promise<boolean> {
-    const until = now() + ms
-    while (now() < until) {
-      if (!ctl.active()) return false
-      await new Promise((resolve) => setTimeout(resolve, Math.min(1000, until - now())))
-      await ctl.heartbeat()
-    }
-    return ctl.active()
-  }
-
   async function onBatch (batch: Batch, ctl: BatchControl): Promise<void> {
     const log = o.logger.child({ topic: batch.topic, partition: batch.partition })
-    let pending: OutRecord[] = []
-    let done: string | undefined
-    let lastFlush = now()
-    // Outputs go out while the next chunk is worked on; the producer keeps their order,
-    // and nothing is committed before every send up to it is acknowledged.
-    let sending: Promise<void> = Promise.resolve()
-
-    function startSend (): void {
-      if (pending.length === 0) return
-      const out = pending
-      pending = []
-      sending = sending.then(async () => {
-        await o.producer.send(out)
-        countOut(o.metrics, out)
-      })
-      // A failed send is thrown at the next flush; until then it must not count as unhandled.
-      sending.catch(() => {})
-    }
-
-    async function flush (): Promise<void> {
-      startSend()
-      await sending
-      if (done !== undefined) {
-        await ctl.commit(done)
-        o.metrics.lag.set({ topic: batch.topic, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - Number(done) - 1))
-      }
-      done = undefined
-      lastFlush = now()
-    }
-
+    const out = batchOutputs(o, batch, ctl, now)
     const by: DeadLetterer = { service: o.service, logger: log, metrics: o.metrics }
     const reject = (record: InRecord, err: BridgeError): void => {
-      pending.push(deadLettered(record, err, by, 'dead-lettering a poison record', { offset: record.offset }, now()))
+      out.add([deadLettered(record, err, by, 'dead-lettering a poison record', { offset: record.offset }, now())])
     }
 
     for (let i = 0; i < batch.records.length; i += size) {
@@ -259,12 +301,12 @@ export async function runLoop (o: LoopOptions): Promise<void> {
       o.metrics.messagesIn.inc({ topic: batch.topic }, chunk.length)
       for (let attempt = 0; ; attempt++) {
         if (openUntil > now()) {
-          await flush()
-          if (!(await wait(openUntil - now(), ctl))) return
+          await out.flush()
+          if (!(await wait(openUntil - now(), ctl, now))) return
         }
         try {
           const res = await run(chunk)
-          if (res?.out !== undefined) pending.push(...res.out)
+          if (res?.out !== undefined) out.add(res.out)
           for (const r of res?.rejected ?? []) reject(r.record, r.error)
           consecutiveFailures = 0
           break
@@ -284,28 +326,35 @@ export async function runLoop (o: LoopOptions): Promise<void> {
             return
           }
           // Keep what is done: a long outage should not re-run the records before this one.
-          await flush()
+          await out.flush()
           if (err.local) {
             const delay = backoffMs(attempt, backoff, err.retryAfterMs)
-            log.info({ offset: chunk[0]!.offset, code: err.code, reason: err.message, attempt, delayMs: delay }, 'waiting')
-            if (!(await wait(delay, ctl))) return
+            log.info({
+              offset: chunk[0]!.offset, code: err.code, reason: err.message, attempt, delayMs: delay
+            }, 'waiting')
+            if (!(await wait(delay, ctl, now))) return
             continue
           }
           const delay = backoffMs(consecutiveFailures++, backoff, err.retryAfterMs)
           openUntil = Math.max(openUntil, now() + delay)
-          log.warn({ offset: chunk[0]!.offset, code: err.code, reason: err.message, attempt, delayMs: delay }, 'retrying')
+          log.warn({
+            offset: chunk[0]!.offset, code: err.code, reason: err.message, attempt, delayMs: delay
+          }, 'retrying')
         }
       }
-      done = chunk.at(-1)!.offset
-      o.metrics.processing.observe({ topic: batch.topic }, Number(process.hrtime.bigint() - started) / 1e9 / chunk.length)
+      out.done(chunk.at(-1)!.offset)
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9
+      o.metrics.processing.observe({ topic: batch.topic }, seconds / chunk.length)
       // Slow handlers (HTTP sinks) still commit progress regularly inside one batch.
-      if (now() - lastFlush >= flushEveryMs) await flush()
-      else if (pending.length >= SEND_AHEAD) startSend()
+      if (now() - out.lastFlush() >= flushEveryMs) await out.flush()
+      else out.sendAhead()
     }
-    await flush()
+    await out.flush()
   }
 
-  await o.consumer.run({ topics: o.topics, fromBeginning: o.fromBeginning ?? false, concurrency: o.concurrency ?? 1, onBatch })
+  await o.consumer.run({
+    topics: o.topics, fromBeginning: o.fromBeginning ?? false, concurrency: o.concurrency ?? 1, onBatch
+  })
 }
 
 /** A record read back from a dead-letter topic, as the dead-letter.avsc envelope. */

@@ -11,7 +11,9 @@ export interface Cursor { name: string, position: string, updatedAt: number }
  * Reads a topic from its start to the end it has now, once, with a throwaway group,
  * handing every record to `each`: how a service rebuilds a table from a compacted topic.
  */
-export async function readToEnd (kafka: KafkaClient, topic: string, each: (r: InRecord) => Promise<void> | void): Promise<void> {
+export async function readToEnd (
+  kafka: KafkaClient, topic: string, each: (r: InRecord) => Promise<void> | void
+): Promise<void> {
   const admin = await kafka.admin()
   const ends = await admin.watermarks(topic)
   await admin.disconnect()
@@ -25,7 +27,8 @@ export async function readToEnd (kafka: KafkaClient, topic: string, each: (r: In
       onBatch: async (batch) => {
         for (const r of batch.records) {
           await each(r)
-          if (BigInt(r.offset) + 1n >= BigInt(ends.find((e) => e.partition === r.partition)?.high ?? 0)) reached.set(r.partition, true)
+          const end = ends.find((e) => e.partition === r.partition)?.high ?? 0
+          if (BigInt(r.offset) + 1n >= BigInt(end)) reached.set(r.partition, true)
         }
         if ([...reached.values()].every(Boolean)) resolve()
       }
@@ -35,7 +38,9 @@ export async function readToEnd (kafka: KafkaClient, topic: string, each: (r: In
 }
 
 /** Reads the topic to its end once and answers the latest position of `name`. */
-export async function readCursor (kafka: KafkaClient, topic: string, serde: Serde<Cursor>, name: string): Promise<string | undefined> {
+export async function readCursor (
+  kafka: KafkaClient, topic: string, serde: Serde<Cursor>, name: string
+): Promise<string | undefined> {
   return (await readCursors(kafka, topic, serde, (n) => n === name)).at(-1)?.position
 }
 
@@ -44,7 +49,9 @@ export async function readCursor (kafka: KafkaClient, topic: string, serde: Serd
  * accepts, the one written last at the end. The order is the topic's: bridge.cursors has
  * one partition, and compaction keeps each key's latest record in place.
  */
-export async function readCursors (kafka: KafkaClient, topic: string, serde: Serde<Cursor>, wanted: (name: string) => boolean): Promise<Cursor[]> {
+export async function readCursors (
+  kafka: KafkaClient, topic: string, serde: Serde<Cursor>, wanted: (name: string) => boolean
+): Promise<Cursor[]> {
   const latest = new Map<string, Cursor>()
   await readToEnd(kafka, topic, async (r) => {
     const name = r.key?.toString()
@@ -55,5 +62,6 @@ export async function readCursors (kafka: KafkaClient, topic: string, serde: Ser
   return [...latest.values()]
 }
 
-export const cursorRecord = (topic: string, serde: Serde<Cursor>, name: string, position: string, now = Date.now()): OutRecord =>
-  ({ topic, key: name, value: serde.encode({ name, position, updatedAt: now }) })
+export const cursorRecord = (
+  topic: string, serde: Serde<Cursor>, name: string, position: string, now = Date.now()
+): OutRecord => ({ topic, key: name, value: serde.encode({ name, position, updatedAt: now }) })

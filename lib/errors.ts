@@ -11,17 +11,25 @@ export type ErrorKind = 'retriable' | 'poison' | 'fatal'
 // not compile.
 export const codes = {
   // The kit
-  DECODE_FAILED: { kind: 'poison', doc: 'the message is not Avro in the Confluent wire format, or does not match its writer schema' },
+  DECODE_FAILED: {
+    kind: 'poison', doc: 'the message is not Avro in the Confluent wire format, or does not match its writer schema'
+  },
   UNKNOWN_SCHEMA_ID: { kind: 'poison', doc: 'the writer schema id is not in the registry' },
   INCOMPATIBLE_SCHEMA: { kind: 'poison', doc: 'the writer schema cannot be read with the reader schema' },
   ENCODE_FAILED: { kind: 'poison', doc: 'the produced record does not match its schema' },
   INVALID_RECORD: { kind: 'poison', doc: 'the record fails a business rule' },
   KAFKA_UNAVAILABLE: { kind: 'retriable', doc: 'the broker is unreachable or not ready' },
   REGISTRY_UNAVAILABLE: { kind: 'retriable', doc: 'the schema registry is unreachable or answered 5xx' },
-  UPSTREAM_UNAVAILABLE: { kind: 'retriable', doc: 'an external system answered 429/5xx, timed out or refused the connection' },
+  UPSTREAM_UNAVAILABLE: {
+    kind: 'retriable', doc: 'an external system answered 429/5xx, timed out or refused the connection'
+  },
   CONFIG_INVALID: { kind: 'fatal', doc: 'the configuration is invalid' },
-  SCHEMA_ID_LOST: { kind: 'fatal', doc: 'a schema id this service writes with is gone from the registry or names another schema' },
-  CONTRACT_MISMATCH: { kind: 'fatal', doc: 'a schema or an external contract does not match what this version expects' },
+  SCHEMA_ID_LOST: {
+    kind: 'fatal', doc: 'a schema id this service writes with is gone from the registry or names another schema'
+  },
+  CONTRACT_MISMATCH: {
+    kind: 'fatal', doc: 'a schema or an external contract does not match what this version expects'
+  },
   UNAUTHORIZED: { kind: 'fatal', doc: 'an external system refused our credentials' },
   BUG: { kind: 'fatal', doc: 'an unexpected exception; a defect to fix' },
   // Webhooks and what Clarity sends
@@ -33,8 +41,12 @@ export const codes = {
   TOO_MANY_LINES: { kind: 'poison', doc: 'an order with more lines than an SL sales order holds' },
   BAD_QUANTITY: { kind: 'poison', doc: 'an order line whose quantity is not above 0' },
   BAD_CUSTOMER_KEY: { kind: 'poison', doc: 'an order whose account key cannot be an SL CustID' },
-  TOTALS_DO_NOT_RECONCILE: { kind: 'poison', doc: 'lines, freight, tax and discounts do not add up to the order total' },
-  NO_CURRENCY_RATE: { kind: 'poison', doc: 'the order mapping has no rate from the order currency into the base currency' },
+  TOTALS_DO_NOT_RECONCILE: {
+    kind: 'poison', doc: 'lines, freight, tax and discounts do not add up to the order total'
+  },
+  NO_CURRENCY_RATE: {
+    kind: 'poison', doc: 'the order mapping has no rate from the order currency into the base currency'
+  },
   AMOUNT_TOO_LARGE: { kind: 'poison', doc: 'an amount beyond what SL keeps exact to the cent' },
   AMOUNT_NOT_IN_CENTS: { kind: 'poison', doc: 'an amount with a fraction of a cent' },
   NOT_OUR_ORDER: { kind: 'poison', doc: 'an SL order whose CustOrdNbr this mapping did not make' },
@@ -42,7 +54,9 @@ export const codes = {
   // Customers
   FIELD_TOO_LONG: { kind: 'poison', doc: 'a value longer than its SL field allows' },
   UNKNOWN_COUNTRY: { kind: 'poison', doc: 'a country code that is not ISO 3166' },
-  DUPLICATE_EMAIL: { kind: 'poison', doc: 'several SL customers have the account\'s e-mail: which to link is for a person to say' },
+  DUPLICATE_EMAIL: {
+    kind: 'poison', doc: 'several SL customers have the account\'s e-mail: which to link is for a person to say'
+  },
   CUSTID_TAKEN: { kind: 'poison', doc: 'the CustId the customer mapping chose belongs to another SL customer' },
   INVALID_CUSTOMER: { kind: 'poison', doc: 'an SL customer row lacks a field or has one of the wrong type' },
   // Stock and catalogue
@@ -56,7 +70,8 @@ export const codes = {
 /** What an external system refused, by its status: SL_422, CLARITY_400 (see lib/clients/http.ts). */
 export type RejectedCode = `${'SL' | 'CLARITY'}_${number}`
 export type Code = keyof typeof codes | RejectedCode
-type CodeOf<K extends ErrorKind> = { [C in keyof typeof codes]: (typeof codes)[C]['kind'] extends K ? C : never }[keyof typeof codes]
+type CodeOf<K extends ErrorKind> =
+  { [C in keyof typeof codes]: (typeof codes)[C]['kind'] extends K ? C : never }[keyof typeof codes]
 
 export class BridgeError extends Error {
   readonly kind: ErrorKind
@@ -64,7 +79,10 @@ export class BridgeError extends Error {
   /** Retriable for this record only (it waits for something of its own): other partitions carry on. */
   readonly local: boolean
 
-  constructor (readonly code: Code, kind: ErrorKind, message: string, opts: { cause?: unknown, retryAfterMs?: number, local?: boolean } = {}) {
+  constructor (
+    readonly code: Code, kind: ErrorKind, message: string,
+    opts: { cause?: unknown, retryAfterMs?: number, local?: boolean } = {}
+  ) {
     super(message, { cause: opts.cause })
     this.name = 'BridgeError'
     this.kind = kind
@@ -73,12 +91,17 @@ export class BridgeError extends Error {
   }
 }
 
-export const bridgeError = (code: keyof typeof codes, message: string, opts?: { cause?: unknown, retryAfterMs?: number }): BridgeError =>
-  new BridgeError(code, codes[code].kind, message, opts)
+export const bridgeError = (
+  code: keyof typeof codes, message: string, opts?: { cause?: unknown, retryAfterMs?: number }
+): BridgeError => new BridgeError(code, codes[code].kind, message, opts)
 
-export const poison = (code: CodeOf<'poison'> | RejectedCode, message: string, cause?: unknown): BridgeError => new BridgeError(code, 'poison', message, { cause })
-export const retriable = (code: CodeOf<'retriable'>, message: string, opts?: { cause?: unknown, retryAfterMs?: number, local?: boolean }): BridgeError => new BridgeError(code, 'retriable', message, opts)
-export const fatal = (code: CodeOf<'fatal'>, message: string, cause?: unknown): BridgeError => new BridgeError(code, 'fatal', message, { cause })
+export const poison = (code: CodeOf<'poison'> | RejectedCode, message: string, cause?: unknown): BridgeError =>
+  new BridgeError(code, 'poison', message, { cause })
+export const retriable = (
+  code: CodeOf<'retriable'>, message: string, opts?: { cause?: unknown, retryAfterMs?: number, local?: boolean }
+): BridgeError => new BridgeError(code, 'retriable', message, opts)
+export const fatal = (code: CodeOf<'fatal'>, message: string, cause?: unknown): BridgeError =>
+  new BridgeError(code, 'fatal', message, { cause })
 
 // kafkajs marks its own errors retriable or not; anything else we did not anticipate is a bug.
 export function classify (err: unknown): BridgeError {

@@ -57,7 +57,9 @@ export interface ChangeFeedOptions<C> {
   round?: (step: () => Promise<FeedRead<C> | undefined>, feed: FeedPosition<C>) => Promise<boolean>
 }
 
-export async function startChangeFeed<C> (o: ChangeFeedOptions<C>): Promise<FeedPosition<C> & { stop: () => Promise<void> }> {
+export async function startChangeFeed<C> (
+  o: ChangeFeedOptions<C>
+): Promise<FeedPosition<C> & { stop: () => Promise<void> }> {
   const { kit } = o
   const cursors = await kit.serde<Cursor>(o.cursors)
   let at = o.from
@@ -177,7 +179,9 @@ export function databaseOf (feed: string, name: string): FeedDatabase | undefine
  * database is not known (a cursor from before) is taken to be this database's: only a
  * rowversion below it shows otherwise.
  */
-export function staleBecause (belongs: FeedDatabase | undefined, position: number, sl: SlStatus): ResetReason | undefined {
+export function staleBecause (
+  belongs: FeedDatabase | undefined, position: number, sl: SlStatus
+): ResetReason | undefined {
   if (belongs !== undefined && belongs.DatabaseId !== sl.DatabaseId) return 'database'
   if (belongs !== undefined && belongs.CpnyID !== sl.CpnyID) return 'company'
   // @@DBTS is at least every rowversion handed out, ours included, unless SL went back.
@@ -194,7 +198,12 @@ const SAID: Record<ResetReason, string> = {
 function resetCounter (kit: Kit): Counter<'feed' | 'reason'> {
   const name = 'bridge_feed_resets_total'
   return kit.metrics.registry.getSingleMetric(name) as Counter<'feed' | 'reason'> | undefined ??
-    new Counter({ name, help: 'Times a feed read SL again from the start: SL restored (restore), or another database or company', labelNames: ['feed', 'reason'], registers: [kit.metrics.registry] })
+    new Counter({
+      name,
+      help: 'Times a feed read SL again from the start: SL restored (restore), or another database or company',
+      labelNames: ['feed', 'reason'],
+      registers: [kit.metrics.registry]
+    })
 }
 
 async function startFeed<T> (o: FeedOptions<T>): Promise<Feed> {
@@ -207,7 +216,8 @@ async function startFeed<T> (o: FeedOptions<T>): Promise<Feed> {
   // At 0 from the start, so an alert on any increase has a series to watch.
   for (const reason of REASONS) resets.inc({ feed: o.cursor, reason }, 0)
   // The one written last is where the feed was, whichever database that was.
-  const last = (await readCursors(kit.kafka, o.cursors.name, cursors, (n) => n === o.cursor || n.startsWith(`${o.cursor}|`))).at(-1)
+  const ours = (n: string): boolean => n === o.cursor || n.startsWith(`${o.cursor}|`)
+  const last = (await readCursors(kit.kafka, o.cursors.name, cursors, ours)).at(-1)
   let name = last?.name ?? o.cursor
   let db = last === undefined ? undefined : databaseOf(o.cursor, last.name)
   let produced = 0
@@ -216,7 +226,10 @@ async function startFeed<T> (o: FeedOptions<T>): Promise<Feed> {
   let checkDue = true
   let checkedAt = 0
   const startOver = (reason: ResetReason, sl: SlStatus, feed: FeedPosition<number>): void => {
-    reset = { reason, at: new Date().toISOString(), from: { CpnyID: db?.CpnyID ?? null, DatabaseId: db?.DatabaseId ?? null, position: feed.at() }, to: sl }
+    reset = {
+      reason, at: new Date().toISOString(),
+      from: { CpnyID: db?.CpnyID ?? null, DatabaseId: db?.DatabaseId ?? null, position: feed.at() }, to: sl
+    }
     resets.inc({ feed: o.cursor, reason })
     kit.logger.error({ feed: o.cursor, reason, from: reset.from, to: reset.to }, SAID[reason])
     feed.moveTo(0)
@@ -230,7 +243,12 @@ async function startFeed<T> (o: FeedOptions<T>): Promise<Feed> {
     checkedAt = Date.now()
     const why = staleBecause(db, feed.at(), sl)
     if (why !== undefined) startOver(why, sl, feed)
-    else if (db === undefined && last !== undefined) kit.logger.info({ feed: o.cursor, position: feed.at(), CpnyID: sl.CpnyID, DatabaseId: sl.DatabaseId }, 'carrying on from the cursor of before, now kept under SL\'s company and database')
+    else if (db === undefined && last !== undefined) {
+      kit.logger.info(
+        { feed: o.cursor, position: feed.at(), CpnyID: sl.CpnyID, DatabaseId: sl.DatabaseId },
+        'carrying on from the cursor of before, now kept under SL\'s company and database'
+      )
+    }
     db = { CpnyID: sl.CpnyID, DatabaseId: sl.DatabaseId }
     const now = cursorName(o.cursor, db)
     if (why !== undefined || now !== name) {
@@ -245,7 +263,8 @@ async function startFeed<T> (o: FeedOptions<T>): Promise<Feed> {
     cursorName: () => name, position: String, from: Number(last?.position ?? 0),
     read: async (since) => {
       const page = await o.read(since, limit)
-      return { rows: page.Items, next: page.Items.length > 0 ? page.NextTstamp : since, more: page.Items.length >= limit }
+      const next = page.Items.length > 0 ? page.NextTstamp : since
+      return { rows: page.Items, next, more: page.Items.length >= limit }
     },
     records: (row) => {
       const r = o.toRecord(row)
@@ -272,7 +291,10 @@ async function startFeed<T> (o: FeedOptions<T>): Promise<Feed> {
   })
   return {
     stop: feed.stop,
-    status: () => ({ cursor: name, position: feed.at(), produced, caughtUp, CpnyID: db?.CpnyID ?? null, DatabaseId: db?.DatabaseId ?? null, reset: reset ?? null }),
+    status: () => ({
+      cursor: name, position: feed.at(), produced, caughtUp,
+      CpnyID: db?.CpnyID ?? null, DatabaseId: db?.DatabaseId ?? null, reset: reset ?? null
+    }),
     rewind: () => {
       feed.moveTo(0)
       produced = 0
@@ -282,7 +304,9 @@ async function startFeed<T> (o: FeedOptions<T>): Promise<Feed> {
   }
 }
 
-export type FeedServiceOptions<T> = Omit<FeedOptions<T>, 'kit' | 'service'> & { service: Service, config: KitConfig, exit?: (code: number) => never }
+export type FeedServiceOptions<T> = Omit<FeedOptions<T>, 'kit' | 'service'> & {
+  service: Service, config: KitConfig, exit?: (code: number) => never
+}
 
 /**
  * A whole source service: the kit with no consumer loop, one feed, and its status
@@ -296,7 +320,8 @@ export async function startFeedService<T> (o: FeedServiceOptions<T>): Promise<Ru
   const running = await startService({
     service: o.service, config: o.config, exit: o.exit, inputs: [],
     routes: (app) => {
-      app.get('/feed', async (_req, reply) => feed === undefined ? reply.code(503).send({ error: 'starting' }) : feed.status())
+      app.get('/feed', async (_req, reply) =>
+        feed === undefined ? reply.code(503).send({ error: 'starting' }) : feed.status())
       app.post('/feed/rewind', async (_req, reply) => {
         if (feed === undefined) return reply.code(503).send({ error: 'starting' })
         feed.rewind()

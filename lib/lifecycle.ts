@@ -9,7 +9,9 @@ export interface Lifecycle {
   stop: (code: number, reason?: string) => Promise<never>
 }
 
-export function createLifecycle (logger: Logger, exit: (code: number) => never = process.exit, trapSignals = true): Lifecycle {
+export function createLifecycle (
+  logger: Logger, exit: (code: number) => never = process.exit, trapSignals = true
+): Lifecycle {
   const steps: Array<{ name: string, fn: () => Promise<void> }> = []
   let stopping: Promise<never> | undefined
 

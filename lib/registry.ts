@@ -6,7 +6,8 @@ import { parseSchema, type AvroType } from './avro.ts'
 import { call } from './clients/http.ts'
 import { bridgeError, BridgeError, fatal } from './errors.ts'
 
-const { SchemaRegistry, SchemaType, COMPATIBILITY } = registryPkg as unknown as typeof import('@kafkajs/confluent-schema-registry')
+const { SchemaRegistry, SchemaType, COMPATIBILITY } =
+  registryPkg as unknown as typeof import('@kafkajs/confluent-schema-registry')
 
 export interface Registry {
   /** Register `schema` under `subject` (BACKWARD compatible); answers its id. */
@@ -52,7 +53,9 @@ export function createRegistry (url: string): Registry {
       // No status and not the client's own error class: the registry did not answer at all.
       const unanswered = status === undefined && name?.startsWith('ConfluentSchemaRegistry') !== true
       if (unanswered || (status !== undefined && status >= 500)) {
-        throw bridgeError('REGISTRY_UNAVAILABLE', `schema registry at ${url}: ${(err as Error).message}`, { cause: err })
+        throw bridgeError('REGISTRY_UNAVAILABLE', `schema registry at ${url}: ${(err as Error).message}`, {
+          cause: err
+        })
       }
       throw err
     }
@@ -63,14 +66,20 @@ export function createRegistry (url: string): Registry {
     calls++
     let a
     try {
-      a = await call('schema registry', `${base}/schemas/ids/${id}`, { timeoutMs: 10000, headers: { accept: 'application/vnd.schemaregistry.v1+json' } })
+      a = await call('schema registry', `${base}/schemas/ids/${id}`, {
+        timeoutMs: 10000, headers: { accept: 'application/vnd.schemaregistry.v1+json' }
+      })
     } catch (err) {
-      if (err instanceof BridgeError && err.kind === 'retriable') throw bridgeError('REGISTRY_UNAVAILABLE', `schema registry at ${url}: ${err.message}`, { cause: err })
+      if (err instanceof BridgeError && err.kind === 'retriable') {
+        throw bridgeError('REGISTRY_UNAVAILABLE', `schema registry at ${url}: ${err.message}`, { cause: err })
+      }
       throw err
     }
     if (a.status === 404) return undefined
     const text = (a.body as { schema?: unknown } | undefined)?.schema
-    if (a.status !== 200 || typeof text !== 'string') throw fatal('CONTRACT_MISMATCH', `schema registry at ${url} answered ${a.status} for schema id ${id}`)
+    if (a.status !== 200 || typeof text !== 'string') {
+      throw fatal('CONTRACT_MISMATCH', `schema registry at ${url} answered ${a.status} for schema id ${id}`)
+    }
     return text
   }
 
@@ -96,10 +105,14 @@ export function createRegistry (url: string): Registry {
     },
     async lookup (subject, schema) {
       try {
-        return await wrap(() => client.getRegistryIdBySchema(subject, { type: SchemaType.AVRO, schema: JSON.stringify(schema) }))
+        return await wrap(() => client.getRegistryIdBySchema(subject, {
+          type: SchemaType.AVRO, schema: JSON.stringify(schema)
+        }))
       } catch (err) {
         // The client turns the registry's 404 into its own error class, without the status.
-        if ((err as { status?: number }).status === 404 || (err as Error).name === 'ConfluentSchemaRegistryError') return undefined
+        if ((err as { status?: number }).status === 404 || (err as Error).name === 'ConfluentSchemaRegistryError') {
+          return undefined
+        }
         throw err
       }
     },
@@ -114,9 +127,13 @@ export function createRegistry (url: string): Registry {
     async checkWriters () {
       for (const [id, { subject, schema }] of registered) {
         const text = await fetchText(id)
-        const why = text === undefined ? 'is no longer in the registry' : sameSchema(text, schema) ? undefined : 'now names a different schema'
+        const why = text === undefined
+          ? 'is no longer in the registry'
+          : sameSchema(text, schema) ? undefined : 'now names a different schema'
         if (why === undefined) continue
-        throw fatal('SCHEMA_ID_LOST', `${subject}: schema id ${id}, which this service writes with, ${why} (was the registry reset or restored?); records written now could not be read. Restart the service once the registry holds its schemas again`)
+        throw fatal('SCHEMA_ID_LOST', `${subject}: schema id ${id}, which this service writes with, ${why} ` +
+          '(was the registry reset or restored?); records written now could not be read. ' +
+          'Restart the service once the registry holds its schemas again')
       }
     },
     requests: () => calls
@@ -129,7 +146,9 @@ export function createRegistry (url: string): Registry {
  * `readAs` when given: a narrower view of `schema` (see withoutFields) for a reader that
  * uses only some fields.
  */
-export async function createSerde<T> (registry: Registry, subject: string, schema: object, readAs?: object): Promise<Serde<T>> {
+export async function createSerde<T> (
+  registry: Registry, subject: string, schema: object, readAs?: object
+): Promise<Serde<T>> {
   const writer = parseSchema(schema)
   const reader = readAs === undefined ? writer : parseSchema(readAs)
   const writerId = await registry.register(subject, schema)
@@ -146,7 +165,10 @@ export async function createSerde<T> (registry: Registry, subject: string, schem
     try {
       resolver = reader.createResolver(other)
     } catch (err) {
-      throw bridgeError('INCOMPATIBLE_SCHEMA', `writer schema ${id} cannot be read as ${subject}: ${(err as Error).message}`, { cause: err })
+      const why = (err as Error).message
+      throw bridgeError('INCOMPATIBLE_SCHEMA', `writer schema ${id} cannot be read as ${subject}: ${why}`, {
+        cause: err
+      })
     }
     resolvers.set(id, resolver)
     return resolver
@@ -171,14 +193,19 @@ export async function createSerde<T> (registry: Registry, subject: string, schem
       } catch (err) {
         const paths: string[] = []
         writer.isValid(value, { errorHook: (p) => paths.push(p.join('.') || '(root)') })
-        throw bridgeError('ENCODE_FAILED', `${subject}: invalid value at ${paths.join(', ') || (err as Error).message}`, { cause: err })
+        const where = paths.join(', ') || (err as Error).message
+        throw bridgeError('ENCODE_FAILED', `${subject}: invalid value at ${where}`, { cause: err })
       }
     },
     async decode (buf) {
-      if (buf.length < 5 || buf[0] !== 0) throw bridgeError('DECODE_FAILED', `${subject}: not in the Confluent wire format (no magic byte)`)
+      if (buf.length < 5 || buf[0] !== 0) {
+        throw bridgeError('DECODE_FAILED', `${subject}: not in the Confluent wire format (no magic byte)`)
+      }
       const resolver = await resolverFor(buf.readUInt32BE(1))
       try {
-        const { value, offset } = reader.decode(buf, 5, resolver === reader ? undefined : resolver as ReturnType<AvroType['createResolver']>)
+        const { value, offset } = reader.decode(
+          buf, 5, resolver === reader ? undefined : resolver as ReturnType<AvroType['createResolver']>
+        )
         if (offset < 0) throw new Error('truncated buffer')
         if (offset < buf.length) throw new Error('trailing data')
         return value as T

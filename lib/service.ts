@@ -71,7 +71,10 @@ interface OneByOne {
   batchSize?: never
 }
 
-/** A pure, CPU-bound handler: the `exportName` (a HandlerFactory) of `module`, built from the config, on `workers` worker threads (0: this thread). */
+/**
+ * A pure, CPU-bound handler: the `exportName` (a HandlerFactory) of `module`, built from
+ * the config, on `workers` worker threads (0: this thread).
+ */
 interface OnWorkers {
   workerHandler: { module: string, exportName: string, workers: number }
   handler?: never
@@ -115,11 +118,19 @@ export async function startService (o: StartOptions): Promise<Running> {
   const exit = o.exit ?? ((code: number) => process.exit(code))
   const lifecycle = createLifecycle(logger, exit, o.exit === undefined)
   const metrics = createMetrics(name)
-  const kafka = createKafka({ brokers: o.config.KAFKA_BROKERS, clientId: name, logger, sessionTimeoutMs: o.config.KAFKA_SESSION_TIMEOUT_MS, lingerMs: o.config.KAFKA_LINGER_MS })
+  const kafka = createKafka({
+    brokers: o.config.KAFKA_BROKERS,
+    clientId: name,
+    logger,
+    sessionTimeoutMs: o.config.KAFKA_SESSION_TIMEOUT_MS,
+    lingerMs: o.config.KAFKA_LINGER_MS
+  })
   const registry = createRegistry(o.config.SCHEMA_REGISTRY_URL)
   const producer = await kafka.producer()
   lifecycle.onStop('producer', () => producer.disconnect())
-  const kit: Kit = { logger, kafka, registry, producer, metrics, lifecycle, serde: topicSerdes(registry, o.config.SCHEMA_DIR) }
+  const kit: Kit = {
+    logger, kafka, registry, producer, metrics, lifecycle, serde: topicSerdes(registry, o.config.SCHEMA_DIR)
+  }
   watchWriterIds(kit, o.config.REGISTRY_CHECK_MS ?? 30000)
 
   const ready: Probe[] = [{ name: 'producer', ok: () => true }]
@@ -132,7 +143,8 @@ export async function startService (o: StartOptions): Promise<Running> {
   const missing = needed.filter((t) => !existing.has(t))
   if (missing.length > 0) {
     await producer.disconnect()
-    throw fatal('CONTRACT_MISMATCH', `${name}: topic(s) ${missing.join(', ')} do not exist; run \`npx bridge topology apply\` (with the same BRIDGE_TOPIC_PREFIX) first`)
+    throw fatal('CONTRACT_MISMATCH', `${name}: topic(s) ${missing.join(', ')} do not exist; ` +
+      'run `npx bridge topology apply` (with the same BRIDGE_TOPIC_PREFIX) first')
   }
   if (loopInputs.length > 0) {
     const { handle, handleBatch, batchSize } = await handlersOf(o, kit)
@@ -142,7 +154,8 @@ export async function startService (o: StartOptions): Promise<Running> {
     lifecycle.onStop('consumer', () => c.disconnect())
     const onFatal = (err: BridgeError): void => { void lifecycle.stop(1, `${err.code}: ${err.message}`) }
     void runLoop({
-      service: name, consumer: c, producer, topics: loopInputs.map((t) => t.name), handle, handleBatch, batchSize, logger, metrics, onFatal,
+      service: name, consumer: c, producer, topics: loopInputs.map((t) => t.name),
+      handle, handleBatch, batchSize, logger, metrics, onFatal,
       fromBeginning: o.fromBeginning ?? true, backoff: o.backoff,
       // Every partition in parallel: order holds within a partition, which is what keys need.
       concurrency: o.concurrency ?? Math.max(1, ...loopInputs.map((t) => t.partitions))
@@ -165,7 +178,9 @@ export async function startService (o: StartOptions): Promise<Running> {
 }
 
 /** The loop's handler for the service's way of handling records. */
-async function handlersOf (o: StartOptions, kit: Kit): Promise<{ handle?: Handler, handleBatch?: BatchHandler, batchSize?: number }> {
+async function handlersOf (
+  o: StartOptions, kit: Kit
+): Promise<{ handle?: Handler, handleBatch?: BatchHandler, batchSize?: number }> {
   if (o.handler !== undefined) {
     const handle = await o.handler(kit)
     const keys = o.keyConcurrency ?? 1
@@ -175,8 +190,12 @@ async function handlersOf (o: StartOptions, kit: Kit): Promise<{ handle?: Handle
   if (o.batchHandler !== undefined) return { handleBatch: await o.batchHandler(kit), batchSize: o.batchSize }
   const wh = o.workerHandler
   if (wh === undefined) return {}
-  if (!(wh.workers > 0)) return { handle: await buildHandler(wh.module, wh.exportName, { config: o.config, serde: kit.serde }) }
-  const pool = await handlerInWorkers({ module: wh.module, exportName: wh.exportName, config: o.config, count: wh.workers, serde: kit.serde })
+  if (!(wh.workers > 0)) {
+    return { handle: await buildHandler(wh.module, wh.exportName, { config: o.config, serde: kit.serde }) }
+  }
+  const pool = await handlerInWorkers({
+    module: wh.module, exportName: wh.exportName, config: o.config, count: wh.workers, serde: kit.serde
+  })
   // Stopped after the consumer (steps run in reverse): no chunk is left without its worker.
   kit.lifecycle.onStop('workers', pool.close)
   return { handleBatch: pool.handleBatch, batchSize: WORKER_CHUNK }
@@ -196,7 +215,10 @@ function watchWriterIds (kit: Kit, everyMs: number): void {
     kit.registry.checkWriters().catch((raw: unknown) => {
       const err = classify(raw)
       if (err.kind === 'fatal') { void kit.lifecycle.stop(1, `${err.code}: ${err.message}`); return }
-      kit.logger.warn({ code: err.code, reason: err.message }, 'could not check the schema ids with the registry; trying again later')
+      kit.logger.warn(
+        { code: err.code, reason: err.message },
+        'could not check the schema ids with the registry; trying again later'
+      )
     }).finally(() => { running = false })
   }, everyMs)
   timer.unref()

@@ -14,24 +14,41 @@ import { topicSerdes, type TopicSerdes } from './serdes.ts'
 export type HandlerFactory<C> = (env: { config: C, serde: TopicSerdes }) => Promise<Handler>
 
 /** Builds the handler a module exports under `exportName` (a HandlerFactory). */
-export async function buildHandler<C> (module: string, exportName: string, env: { config: C, serde: TopicSerdes }): Promise<Handler> {
+export async function buildHandler<C> (
+  module: string, exportName: string, env: { config: C, serde: TopicSerdes }
+): Promise<Handler> {
   return await (await import(module) as Record<string, HandlerFactory<C>>)[exportName]!(env)
 }
 
 export interface WorkerHandler { handleBatch: BatchHandler, close: () => Promise<void> }
 
 type Bytes = Buffer | string | null
-/** No part smaller, and a smaller chunk stays on this thread: each message wakes a thread, tens of µs on a busy machine. */
+/**
+ * No part smaller, and a smaller chunk stays on this thread: each message wakes a thread,
+ * tens of µs on a busy machine.
+ */
 const MIN_PART = 50
-/** Records the loop hands over at once: one part per worker (parts of MIN_PART at least), sent together. */
+/**
+ * Records the loop hands over at once: one part per worker (parts of MIN_PART at least),
+ * sent together.
+ */
 export const WORKER_CHUNK = 500
 interface Packed { bytes: ArrayBuffer, lens: Int32Array }
 type Failure = [kind: ErrorKind, code: Code, message: string, retryAfterMs: number | undefined, local: boolean]
-type OutMeta = [topic: string, headers: Record<string, string> | undefined, partition: number | undefined, timestamp: number | undefined]
+type OutMeta = [
+  topic: string, headers: Record<string, string> | undefined,
+  partition: number | undefined, timestamp: number | undefined
+]
 /** Records of one partition (as the loop hands them over); headers only when any has some. */
-interface Request { id: number, topic: string, partition: number, offsets: string[], timestamps: Float64Array, headers: Array<Record<string, string>> | undefined, keys: Packed, values: Packed }
+interface Request {
+  id: number, topic: string, partition: number, offsets: string[], timestamps: Float64Array
+  headers: Array<Record<string, string>> | undefined, keys: Packed, values: Packed
+}
 /** Outputs in order: their topic alone when all are plain records of one topic (the usual case). */
-interface Reply { id: number, outs: OutMeta[] | string, rejected: Array<[index: number, failure: Failure]>, keys: Packed, values: Packed, failure?: Failure }
+interface Reply {
+  id: number, outs: OutMeta[] | string, rejected: Array<[index: number, failure: Failure]>
+  keys: Packed, values: Packed, failure?: Failure
+}
 
 // Kafka's buffers are views of whole fetch responses, which a message would copy in full:
 // every key and value goes into one fresh buffer, handed over without a copy.
@@ -63,9 +80,30 @@ function hasAny (h: Record<string, string>): boolean {
 const failureOf = (e: BridgeError): Failure => [e.kind, e.code, e.message, e.retryAfterMs, e.local]
 const errorOf = (f: Failure): BridgeError => new BridgeError(f[1], f[0], f[2], { retryAfterMs: f[3], local: f[4] })
 
-/** The handler record by record, as the loop runs it: poison kept per record, anything else fails the chunk. */
-async function oneByOne<C> (module: string, exportName: string, env: { config: C, serde: TopicSerdes }): Promise<BatchHandler> {
+/**
+ * The handler record by record, as the loop runs it: poison kept per record, anything
+ * else fails the chunk.
+ */
+async function oneByOne<C> (
+  module: string, exportName: string, env: { config: C, serde: TopicSerdes }
+): Promise<BatchHandler> {
   return byKey(await buildHandler(module, exportName, env), 1)
+}
+
+/** A part's reply into the chunk's result: its outputs in order, then its refusals. */
+function applyReply (reply: Reply, records: InRecord[], result: BatchResult): void {
+  const keys = unpack(reply.keys)
+  const values = unpack(reply.values)
+  const outs = reply.outs
+  if (typeof outs === 'string') {
+    for (let k = 0; k < keys.length; k++) result.out!.push({ topic: outs, key: keys[k]!, value: values[k]! })
+  } else {
+    for (let k = 0; k < keys.length; k++) {
+      const [topic, headers, partition, timestamp] = outs[k]!
+      result.out!.push({ topic, key: keys[k]!, value: values[k]!, headers, partition, timestamp })
+    }
+  }
+  for (const [j, f] of reply.rejected) result.rejected!.push({ record: records[j]!, error: errorOf(f) })
 }
 
 /**
@@ -76,7 +114,9 @@ async function oneByOne<C> (module: string, exportName: string, env: { config: C
  * few records per fetch (hundreds of orders a second) the two wake-ups of a worker round
  * trip cost more than the records.
  */
-export async function handlerInWorkers<C> (o: { module: string, exportName: string, config: C, count: number, serde: TopicSerdes }): Promise<WorkerHandler> {
+export async function handlerInWorkers<C> (
+  o: { module: string, exportName: string, config: C, count: number, serde: TopicSerdes }
+): Promise<WorkerHandler> {
   const inThread = await oneByOne(o.module, o.exportName, { config: o.config, serde: o.serde })
   const pending = new Map<number, { worker: number, resolve: (r: Reply) => void, reject: (e: unknown) => void }>()
   const busy: number[] = []
@@ -86,7 +126,9 @@ export async function handlerInWorkers<C> (o: { module: string, exportName: stri
   const started: Worker[] = []
   const starting = await Promise.allSettled(Array.from({ length: o.count }, async (_, i) => {
     const w = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
-      workerData: { entry: import.meta.url, bridgeHandler: { module: o.module, exportName: o.exportName, config: o.config } }
+      workerData: {
+        entry: import.meta.url, bridgeHandler: { module: o.module, exportName: o.exportName, config: o.config }
+      }
     })
     started.push(w)
     busy[i] = 0
@@ -95,12 +137,15 @@ export async function handlerInWorkers<C> (o: { module: string, exportName: stri
       // Never chosen again: a message to a stopped worker would wait for ever.
       busy[i] = Infinity
       stopped ??= why
-      for (const [id, p] of pending) if (p.worker === i) { pending.delete(id); p.reject(fatal('BUG', `a handler worker stopped: ${why}`)) }
+      for (const [id, p] of pending) {
+        if (p.worker === i) { pending.delete(id); p.reject(fatal('BUG', `a handler worker stopped: ${why}`)) }
+      }
     }
     w.on('error', (err) => lost(err.message))
     w.on('exit', (code) => lost(`exit code ${code}`))
     await new Promise<void>((resolve, reject) => {
-      w.once('message', (m: { ready?: true, failure?: Failure }) => m.ready === true ? resolve() : reject(errorOf(m.failure!)))
+      w.once('message', (m: { ready?: true, failure?: Failure }) =>
+        m.ready === true ? resolve() : reject(errorOf(m.failure!)))
       w.once('error', reject)
     })
     w.on('message', (r: Reply) => {
@@ -142,19 +187,7 @@ export async function handlerInWorkers<C> (o: { module: string, exportName: stri
     })
     if (reply.failure !== undefined) throw errorOf(reply.failure)
     // Applied by the caller in part order, once every part has answered.
-    return () => {
-      const keys = unpack(reply.keys)
-      const values = unpack(reply.values)
-      const outs = reply.outs
-      if (typeof outs === 'string') for (let k = 0; k < keys.length; k++) result.out!.push({ topic: outs, key: keys[k]!, value: values[k]! })
-      else {
-        for (let k = 0; k < keys.length; k++) {
-          const [topic, headers, partition, timestamp] = outs[k]!
-          result.out!.push({ topic, key: keys[k]!, value: values[k]!, headers, partition, timestamp })
-        }
-      }
-      for (const [j, f] of reply.rejected) result.rejected!.push({ record: records[j]!, error: errorOf(f) })
-    }
+    return () => { applyReply(reply, records, result) }
   }
 
   return {
@@ -177,11 +210,14 @@ export async function handlerInWorkers<C> (o: { module: string, exportName: stri
 }
 
 async function serveInWorker (): Promise<void> {
-  const { module, exportName, config } = (workerData as { bridgeHandler: { module: string, exportName: string, config: { SCHEMA_REGISTRY_URL: string, SCHEMA_DIR?: string } } }).bridgeHandler
+  const { module, exportName, config } = (workerData as {
+    bridgeHandler: { module: string, exportName: string, config: { SCHEMA_REGISTRY_URL: string, SCHEMA_DIR?: string } }
+  }).bridgeHandler
   const port = parentPort!
   let handle: BatchHandler
   try {
-    handle = await oneByOne(module, exportName, { config, serde: topicSerdes(createRegistry(config.SCHEMA_REGISTRY_URL), config.SCHEMA_DIR) })
+    const serde = topicSerdes(createRegistry(config.SCHEMA_REGISTRY_URL), config.SCHEMA_DIR)
+    handle = await oneByOne(module, exportName, { config, serde })
   } catch (err) {
     port.postMessage({ failure: failureOf(classify(err)) })
     return
@@ -190,18 +226,24 @@ async function serveInWorker (): Promise<void> {
     void (async () => {
       const keys = unpack(req.keys)
       const values = unpack(req.values)
-      const records = req.offsets.map((offset, j): InRecord => ({ topic: req.topic, partition: req.partition, offset, timestamp: req.timestamps[j]!, headers: req.headers?.[j] ?? {}, key: keys[j]!, value: values[j]! }))
+      const records = req.offsets.map((offset, j): InRecord => ({
+        topic: req.topic, partition: req.partition, offset, timestamp: req.timestamps[j]!,
+        headers: req.headers?.[j] ?? {}, key: keys[j]!, value: values[j]!
+      }))
       let res: BatchResult | undefined
       try {
         res = await handle(records)
       } catch (err) {
-        const reply: Reply = { id: req.id, outs: [], rejected: [], keys: pack([]), values: pack([]), failure: failureOf(classify(err)) }
+        const reply: Reply = {
+          id: req.id, outs: [], rejected: [], keys: pack([]), values: pack([]), failure: failureOf(classify(err))
+        }
         port.postMessage(reply)
         return
       }
       const out = res?.out ?? []
       const topic = out[0]?.topic ?? ''
-      const plain = out.every((x) => x.topic === topic && x.headers === undefined && x.partition === undefined && x.timestamp === undefined)
+      const plain = out.every((x) =>
+        x.topic === topic && x.headers === undefined && x.partition === undefined && x.timestamp === undefined)
       const reply: Reply = {
         id: req.id,
         outs: plain ? topic : out.map((x): OutMeta => [x.topic, x.headers, x.partition, x.timestamp]),
@@ -215,4 +257,6 @@ async function serveInWorker (): Promise<void> {
   port.postMessage({ ready: true })
 }
 
-if (!isMainThread && (workerData as { bridgeHandler?: unknown } | undefined)?.bridgeHandler !== undefined) await serveInWorker()
+if (!isMainThread && (workerData as { bridgeHandler?: unknown } | undefined)?.bridgeHandler !== undefined) {
+  await serveInWorker()
+}

@@ -73,9 +73,12 @@ utils.Tap.prototype.readString = function (this: Tap): string | undefined {
           case 7: return chars(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5], b[p + 6])
           case 8: return chars(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5], b[p + 6], b[p + 7])
           case 9: return chars(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5], b[p + 6], b[p + 7], b[p + 8])
-          case 10: return chars(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5], b[p + 6], b[p + 7], b[p + 8], b[p + 9])
-          case 11: return chars(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5], b[p + 6], b[p + 7], b[p + 8], b[p + 9], b[p + 10])
-          default: return chars(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5], b[p + 6], b[p + 7], b[p + 8], b[p + 9], b[p + 10], b[p + 11])
+          case 10: return chars(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5],
+            b[p + 6], b[p + 7], b[p + 8], b[p + 9])
+          case 11: return chars(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5],
+            b[p + 6], b[p + 7], b[p + 8], b[p + 9], b[p + 10])
+          default: return chars(b[p], b[p + 1], b[p + 2], b[p + 3], b[p + 4], b[p + 5],
+            b[p + 6], b[p + 7], b[p + 8], b[p + 9], b[p + 10], b[p + 11])
         }
       }
     }

@@ -2,7 +2,8 @@
 // Upstream: none filed
 // Gain: the same sums 2.2× faster, on every produced batch
 // Tested: test/unit/kit.test.ts, "checksums as CRC-32C does"
-// Remove: if kafkajs is replaced; re-check if a kafkajs after 2.2.4 changes this file (the exact pin in package.json holds it)
+// Remove: if kafkajs is replaced; re-check if a kafkajs after 2.2.4 changes this file (the
+//   exact pin in package.json holds it)
 //
 // Every produced batch is checksummed (CRC-32C) over all its bytes; kafkajs does it a
 // byte at a time. This goes eight bytes a step (slicing-by-8, the eight tables in one array).
@@ -27,8 +28,10 @@ export function crc32c (buf: Uint8Array): number {
   while (i < end8) {
     const lo = crc ^ (buf[i]! | (buf[i + 1]! << 8) | (buf[i + 2]! << 16) | (buf[i + 3]! << 24))
     const hi = buf[i + 4]! | (buf[i + 5]! << 8) | (buf[i + 6]! << 16) | (buf[i + 7]! << 24)
-    crc = T[1792 + (lo & 0xff)]! ^ T[1536 + ((lo >>> 8) & 0xff)]! ^ T[1280 + ((lo >>> 16) & 0xff)]! ^ T[1024 + (lo >>> 24)]! ^
-      T[768 + (hi & 0xff)]! ^ T[512 + ((hi >>> 8) & 0xff)]! ^ T[256 + ((hi >>> 16) & 0xff)]! ^ T[hi >>> 24]!
+    crc = T[1792 + (lo & 0xff)]! ^ T[1536 + ((lo >>> 8) & 0xff)]! ^
+      T[1280 + ((lo >>> 16) & 0xff)]! ^ T[1024 + (lo >>> 24)]! ^
+      T[768 + (hi & 0xff)]! ^ T[512 + ((hi >>> 8) & 0xff)]! ^
+      T[256 + ((hi >>> 16) & 0xff)]! ^ T[hi >>> 24]!
     i += 8
   }
   for (; i < buf.length; i++) crc = T[(crc ^ buf[i]!) & 0xff]! ^ (crc >>> 8)

@@ -2,7 +2,8 @@
 // Upstream: none filed
 // Gain: a tenth of a producing thread's time went to zero-filling buffers that are written over at once
 // Tested: test/unit/kit.test.ts, "encodes the same bytes as kafkajs" and "writes varints … as kafkajs does"
-// Remove: if kafkajs is replaced; re-check if a kafkajs after 2.2.4 changes this file (the exact pin in package.json holds it)
+// Remove: if kafkajs is replaced; re-check if a kafkajs after 2.2.4 changes this file (the
+//   exact pin in package.json holds it)
 //
 // kafkajs encodes every request, record batch and record into a fresh Encoder whose
 // buffer is zero-filled when made and again each time it doubles. Every byte an

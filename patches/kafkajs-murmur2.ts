@@ -2,7 +2,8 @@
 // Upstream: none filed
 // Gain: no Long objects (a dozen allocations per four bytes of key) on every keyed send
 // Tested: test/unit/kit.test.ts, "partitions keys as kafkajs does"
-// Remove: if kafkajs is replaced; re-check if a kafkajs after 2.2.4 changes this file (the exact pin in package.json holds it)
+// Remove: if kafkajs is replaced; re-check if a kafkajs after 2.2.4 changes this file (the
+//   exact pin in package.json holds it)
 //
 // kafkajs' murmur2 (which partition a key goes to) runs on Long objects; 32-bit
 // multiplication gives the same hash.

@@ -10,7 +10,12 @@
 // many in flight) needs checking again later.
 import type { Internals } from './kafkajs.ts'
 
-interface RequestQueue { pending: unknown[], throttledUntil: number, throttleCheckTimeoutId: NodeJS.Timeout | null, checkPendingRequests: () => void }
+interface RequestQueue {
+  pending: unknown[]
+  throttledUntil: number
+  throttleCheckTimeoutId: NodeJS.Timeout | null
+  checkPendingRequests: () => void
+}
 
 function scheduleCheckPendingRequests (this: RequestQueue): void {
   if (this.throttleCheckTimeoutId !== null || this.pending.length === 0) return
@@ -22,5 +27,6 @@ function scheduleCheckPendingRequests (this: RequestQueue): void {
 }
 
 export function install ({ load }: Internals): void {
-  load<{ prototype: { scheduleCheckPendingRequests: unknown } }>('network/requestQueue/index.js').prototype.scheduleCheckPendingRequests = scheduleCheckPendingRequests
+  const queue = load<{ prototype: { scheduleCheckPendingRequests: unknown } }>('network/requestQueue/index.js')
+  queue.prototype.scheduleCheckPendingRequests = scheduleCheckPendingRequests
 }

@@ -1,8 +1,8 @@
 // kafkajs (2.2.4, no longer maintained) as the kit runs it: the library with the patches
 // in this folder (README.md lists them). Most replace files of kafkajs in the require
 // cache before the files that use them load, so kafkajs must be imported from here,
-// never from 'kafkajs' directly (lib/kafka.ts does; the benchmarks also load a stock
-// copy as their baseline).
+// never from 'kafkajs' directly (lib/kafka.ts and its parts do; the benchmarks also load
+// a stock copy as their baseline).
 import { createRequire } from 'node:module'
 import type KafkaJS from 'kafkajs'
 import * as checksum from './kafkajs-crc32c.ts'
@@ -38,9 +38,12 @@ const PATCHES = [grouping, encoder, checksum, partitioner, recordDecoder, produc
 
 function fix (): void {
   const cache = require.cache
-  if ((cache[path('producer/groupMessagesPerPartition.js')]?.exports as { [FIXED]?: boolean } | undefined)?.[FIXED] === true) return // this process has it already
-  if (cache[path('producer/sendMessages.js')] !== undefined || cache[path('protocol/recordBatch/v0/index.js')] !== undefined) {
-    throw new Error("kafkajs was loaded before patches/kafkajs.ts could fix it: import kafkajs from patches/kafkajs.ts, not from 'kafkajs'")
+  const loaded = cache[path('producer/groupMessagesPerPartition.js')]?.exports as { [FIXED]?: boolean } | undefined
+  if (loaded?.[FIXED] === true) return // this process has it already
+  if (cache[path('producer/sendMessages.js')] !== undefined ||
+    cache[path('protocol/recordBatch/v0/index.js')] !== undefined) {
+    throw new Error('kafkajs was loaded before patches/kafkajs.ts could fix it: ' +
+      "import kafkajs from patches/kafkajs.ts, not from 'kafkajs'")
   }
   const internals: Internals = {
     load: <T>(file: string) => require(path(file)) as T,

@@ -29,7 +29,9 @@ export function clients (): { kafka: KafkaClient, registry: Registry } {
 }
 
 /** Polls until `fn` answers something other than undefined/false. Never a fixed sleep. */
-export async function waitFor<T> (what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60000): Promise<T> {
+export async function waitFor<T> (
+  what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 60000
+): Promise<T> {
   const until = Date.now() + timeoutMs
   let last: unknown
   while (Date.now() < until) {
@@ -63,7 +65,9 @@ export async function recordCount (admin: Admin, topic: string): Promise<number>
 }
 
 /** Reads `count` records of a topic from the beginning with a throwaway group. */
-export async function readRecords (kafka: KafkaClient, topic: string, count: number, timeoutMs = 60000): Promise<InRecord[]> {
+export async function readRecords (
+  kafka: KafkaClient, topic: string, count: number, timeoutMs = 60000
+): Promise<InRecord[]> {
   const consumer = await kafka.consumer(unique('reader'))
   const seen: InRecord[] = []
   void consumer.run({

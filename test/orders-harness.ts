@@ -53,7 +53,14 @@ const quiet = createLogger('flow', 'silent')
 /** What startFlow runs unless told otherwise: the order flow. */
 export const ORDER_SERVICES = ['clarity-ingest', 'order-mapper', 'sl-order-sink', 'sl-shipper-source', 'clarity-order-sink']
 
-export interface FlowOptions { brokers: string[], registryUrl: string, only?: string[], pollMs?: number, logLevel?: string, slSettings?: Record<string, number | boolean> }
+export interface FlowOptions {
+  brokers: string[]
+  registryUrl: string
+  only?: string[]
+  pollMs?: number
+  logLevel?: string
+  slSettings?: Record<string, number | boolean>
+}
 
 export async function startFlow (opts: FlowOptions): Promise<Flow> {
   const e = { brokers: opts.brokers, registryUrl: opts.registryUrl }
@@ -72,7 +79,8 @@ export async function startFlow (opts: FlowOptions): Promise<Flow> {
     HTTP_PORT: 0, BRIDGE_TOPIC_PREFIX: prefix,
     SL_BASE_URL: slUrl, SL_API_USER: 'bridge', SL_API_PASSWORD: 'bridge-dev', SL_CPNY_ID: 'DEMO', SL_TIMEOUT_MS: 2000, SL_POLL_INTERVAL_MS: 100, SL_IN_FLIGHT: 16, CLARITY_IN_FLIGHT: 16,
     CLARITY_BASE_URL: clarityUrl, CLARITY_CLIENT_ID: 'bridge', CLARITY_CLIENT_SECRET: 'bridge-dev', CLARITY_WEBHOOK_SECRET: [WEBHOOK_SECRET],
-    CLARITY_POLL_INTERVAL_MS: opts.pollMs ?? 0, CLARITY_POLL_LOOKBACK_MS: 3600000, WEBHOOK_MAX_BYTES: 8 * 1024 * 1024, WEBHOOK_TOLERANCE_SEC: 300,
+    CLARITY_POLL_INTERVAL_MS: opts.pollMs ?? 0, CLARITY_POLL_LOOKBACK_MS: 3600000, WEBHOOK_MAX_BYTES: 8 * 1024 * 1024,
+    WEBHOOK_TOLERANCE_SEC: 300,
     ORDER_MAPPING_FILE: join(projectRoot, 'mappings/orders.yaml'), MAPPER_WORKERS: 1,
     CATALOGUE_MAPPING_FILE: join(projectRoot, 'mappings/catalogue.yaml'), SL_INVENTORY_POLL_MS: 100, INVENTORY_BATCH_SIZE: 500, SL_PRODUCT_POLL_MS: 100, SL_CUSTOMER_POLL_MS: 100,
     CUSTOMER_MAPPING_FILE: join(projectRoot, 'mappings/customers.yaml'), CUSTOMER_WAIT_MS: 60000
@@ -113,7 +121,9 @@ export async function startFlow (opts: FlowOptions): Promise<Flow> {
   }
 }
 
-export function signed (body: string, secret = WEBHOOK_SECRET, t = Math.floor(Date.now() / 1000)): Record<string, string> {
+export function signed (
+  body: string, secret = WEBHOOK_SECRET, t = Math.floor(Date.now() / 1000)
+): Record<string, string> {
   return { 'content-type': 'application/json', 'Clarity-Signature': `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}` }
 }
 
@@ -129,7 +139,8 @@ export async function place (f: Flow, body: unknown): Promise<number> {
   return r.json().ID as number
 }
 
-export const slOrders = (f: Flow, custOrdNbr: string) => Object.values(f.sl.state().orders).filter((o) => o.CustOrdNbr === custOrdNbr)
+export const slOrders = (f: Flow, custOrdNbr: string) =>
+  Object.values(f.sl.state().orders).filter((o) => o.CustOrdNbr === custOrdNbr)
 export const clarityOrder = (f: Flow, id: number) => f.clarity.state().orders[String(id)]!
 
 /** Stocks an item in both systems so the test does not depend on the seed's random levels. */

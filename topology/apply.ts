@@ -15,11 +15,17 @@ export function desiredTopics (topics: Topic[]): TopicSpec[] {
 export const loadSchema = (schemaDir: string, t: Topic): object =>
   JSON.parse(readFileSync(`${schemaDir}/${t.schema}.avsc`, 'utf8')) as object
 
-export async function applyTopology (o: { admin: Admin, registry: Registry, topics: Topic[], schemaDir: string }): Promise<string[]> {
+export async function applyTopology (
+  o: { admin: Admin, registry: Registry, topics: Topic[], schemaDir: string }
+): Promise<string[]> {
   const changes: string[] = []
   const wanted = desiredTopics(o.topics)
   const created = new Set(await o.admin.createTopics(wanted))
-  for (const t of wanted) if (created.has(t.name)) changes.push(`created topic ${t.name} (${t.partitions} partitions, ${t.configs['cleanup.policy']})`)
+  for (const t of wanted) {
+    if (created.has(t.name)) {
+      changes.push(`created topic ${t.name} (${t.partitions} partitions, ${t.configs['cleanup.policy']})`)
+    }
+  }
 
   const existing = wanted.filter((t) => !created.has(t.name))
   for (const actual of await o.admin.describeTopics(existing.map((t) => t.name))) {

@@ -13,10 +13,15 @@ export function renderDiagram (topics: Topic[], services: Service[]): string {
     for (const t of s.produces) lines.push(`  s_${id(s.name)} --> t_${id(t.name)}`)
     for (const sys of s.calls) lines.push(`  s_${id(s.name)} <-.-> ${sys}`)
   }
-  const table = ['| topic | partitions | key | cleanup | schema subject | produced by | consumed by | dead letters |', '|---|---|---|---|---|---|---|---|']
+  const table = [
+    '| topic | partitions | key | cleanup | schema subject | produced by | consumed by | dead letters |',
+    '|---|---|---|---|---|---|---|---|'
+  ]
   for (const t of topics) {
-    const by = (f: (s: Service) => Topic[]): string => services.filter((s) => f(s).some((x) => x.name === t.name)).map((s) => s.name).join(', ') || '—'
-    table.push(`| \`${t.name}\` | ${t.partitions} | ${t.key} | ${t.cleanup} | \`${t.name}-value\` | ${by((s) => s.produces)} | ${by((s) => s.consumes)} | ${t.deadLetters ? `\`${t.name}.dlq\`` : '—'} |`)
+    const by = (f: (s: Service) => Topic[]): string =>
+      services.filter((s) => f(s).some((x) => x.name === t.name)).map((s) => s.name).join(', ') || '—'
+    table.push(`| \`${t.name}\` | ${t.partitions} | ${t.key} | ${t.cleanup} | \`${t.name}-value\` | ` +
+      `${by((s) => s.produces)} | ${by((s) => s.consumes)} | ${t.deadLetters ? `\`${t.name}.dlq\`` : '—'} |`)
   }
   return [
     '# Topology',

@@ -45,7 +45,8 @@ export const topics = {
   },
   shipmentsChanges: {
     name: 'shipments.changes', doc: 'SL shipper states, with tracking', partitions: 6,
-    key: 'CustOrdNbr (the Clarity order ID)', schema: 'shipments.changes', cleanup: 'delete', retentionMs: 14 * day, deadLetters: true
+    key: 'CustOrdNbr (the Clarity order ID)', schema: 'shipments.changes', cleanup: 'delete',
+    retentionMs: 14 * day, deadLetters: true
   },
   inventoryChanges: {
     name: 'inventory.changes', doc: 'Latest stock level per item and site', partitions: 6,
@@ -71,7 +72,8 @@ export const topics = {
   // compaction would free nothing, and alone it would keep every id for ever. Three days
   // outlast the signature tolerance and the hours Clarity goes on retrying.
   webhooksSeen: {
-    name: 'bridge.webhooks-seen', doc: 'Clarity webhook event ids already taken, so a redelivery has no second effect', partitions: 1,
+    name: 'bridge.webhooks-seen',
+    doc: 'Clarity webhook event ids already taken, so a redelivery has no second effect', partitions: 1,
     key: 'Clarity event id', schema: 'bridge.webhooks-seen', cleanup: 'delete', retentionMs: 3 * day, deadLetters: false
   }
 } as const satisfies Record<string, Topic>
@@ -79,7 +81,9 @@ export const topics = {
 export const services = {
   clarityIngest: {
     name: 'clarity-ingest', doc: 'Clarity webhooks and the ModifiedSince pollers → orders.raw, customers.raw',
-    consumes: [topics.cursors, topics.webhooksSeen], produces: [topics.ordersRaw, topics.customersRaw, topics.cursors, topics.webhooksSeen], calls: ['clarity']
+    consumes: [topics.cursors, topics.webhooksSeen],
+    produces: [topics.ordersRaw, topics.customersRaw, topics.cursors, topics.webhooksSeen],
+    calls: ['clarity']
   },
   orderMapper: {
     name: 'order-mapper', doc: 'Declarative mapping of Clarity orders to SL sales orders',
@@ -154,7 +158,9 @@ export type Topology = { topics: typeof topics, services: typeof services }
  */
 export function prefixed (prefix: string): Topology {
   if (prefix === '') return { topics, services }
-  const t = Object.fromEntries(Object.entries(topics).map(([k, v]) => [k, { ...v, name: `${prefix}${v.name}` }])) as unknown as typeof topics
+  const t = Object.fromEntries(
+    Object.entries(topics).map(([k, v]) => [k, { ...v, name: `${prefix}${v.name}` }])
+  ) as unknown as typeof topics
   const byName = new Map(Object.values(topics).map((v, i) => [v.name, Object.values(t)[i]!]))
   const s = Object.fromEntries(Object.entries(services).map(([k, v]) => [k, {
     ...v,

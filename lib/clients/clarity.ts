@@ -11,8 +11,14 @@ export class ClarityRejected extends Rejected {
   }
 }
 
-export interface Page<T> { TotalPages: number, CurrentPage: number, TotalCount: number, CurrentCount: number, Results: T[] }
+export interface Page<T> {
+  TotalPages: number, CurrentPage: number, TotalCount: number, CurrentCount: number, Results: T[]
+}
 export type ClarityRow = Record<string, unknown>
+interface UpdateManyAnswer { ActionSucceeded: boolean, Messages: string[], Result: number }
+
+const pageQuery = (modifiedSince: string, page: number, size: number): string =>
+  `ModifiedSince=${encodeURIComponent(modifiedSince)}&Paging.Size=${size}&Paging.StartIndex=${page}`
 
 export function createClarityClient (c: ClarityConfig) {
   const base = c.baseUrl.replace(/\/$/, '')
@@ -23,7 +29,9 @@ export function createClarityClient (c: ClarityConfig) {
     const a = await call('Clarity', `${base}/oauth/token`, {
       method: 'POST', timeoutMs,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret }).toString()
+      body: new URLSearchParams({
+        grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret
+      }).toString()
     })
     if (a.status !== 200) throw fatal('UNAUTHORIZED', `Clarity refused our client credentials (${a.status})`)
     const b = a.body as { access_token: string, expires_in: number }
@@ -37,7 +45,11 @@ export function createClarityClient (c: ClarityConfig) {
       const bearer = token !== undefined && token.until > Date.now() ? token.value : await fetchToken()
       const a = await call('Clarity', `${base}${path}`, {
         method, timeoutMs,
-        headers: { authorization: `Bearer ${bearer}`, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${bearer}`,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' })
+        },
         body: body === undefined ? undefined : JSON.stringify(body)
       })
       if (a.status !== 401) return a
@@ -47,22 +59,26 @@ export function createClarityClient (c: ClarityConfig) {
   }
   async function ok<T> (method: string, path: string, body?: unknown): Promise<T> {
     const a = await req(method, path, body)
-    if (a.status >= 400) throw new ClarityRejected(a.status, (a.body as { Messages?: string[] })?.Messages ?? [String(a.body)])
+    if (a.status >= 400) {
+      throw new ClarityRejected(a.status, (a.body as { Messages?: string[] })?.Messages ?? [String(a.body)])
+    }
     return a.body as T
   }
   return {
     order: (id: number) => ok<ClarityRow>('GET', `/Ordering/SalesOrder/ID/${id}`),
     orders: (modifiedSince: string, page: number, size = 100) =>
-      ok<Page<ClarityRow>>('GET', `/Ordering/SalesOrders?ModifiedSince=${encodeURIComponent(modifiedSince)}&Paging.Size=${size}&Paging.StartIndex=${page}`),
-    confirm: (id: number, erpOrderNumber: string) => ok('PATCH', `/Ordering/SalesOrder/Confirm/${id}`, { ErpOrderNumber: erpOrderNumber }),
+      ok<Page<ClarityRow>>('GET', `/Ordering/SalesOrders?${pageQuery(modifiedSince, page, size)}`),
+    confirm: (id: number, erpOrderNumber: string) =>
+      ok('PATCH', `/Ordering/SalesOrder/Confirm/${id}`, { ErpOrderNumber: erpOrderNumber }),
     hold: (id: number, reason: string) => ok('PATCH', `/Ordering/SalesOrder/Hold/${id}`, { Reason: reason }),
     ship: (id: number, shipment: ClarityRow) => ok('PATCH', `/Ordering/SalesOrder/Ship/${id}`, shipment),
     void: (id: number) => ok('PATCH', `/Ordering/SalesOrder/Void/${id}`),
     upsertProduct: (p: object) => ok<ClarityRow>('POST', '/Products/Product/Upsert', p),
     upsertAccount: (a: object) => ok<ClarityRow>('POST', '/Accounts/Account/Upsert', a),
     accounts: (modifiedSince: string, page: number, size = 100) =>
-      ok<Page<ClarityRow>>('GET', `/Accounts/Accounts?ModifiedSince=${encodeURIComponent(modifiedSince)}&Paging.Size=${size}&Paging.StartIndex=${page}`),
-    updateStock: (rows: object[]) => ok<{ ActionSucceeded: boolean, Messages: string[], Result: number }>('POST', '/Inventory/ProductInventoryLocationSections/UpdateMany', rows)
+      ok<Page<ClarityRow>>('GET', `/Accounts/Accounts?${pageQuery(modifiedSince, page, size)}`),
+    updateStock: (rows: object[]) =>
+      ok<UpdateManyAnswer>('POST', '/Inventory/ProductInventoryLocationSections/UpdateMany', rows)
   }
 }
 

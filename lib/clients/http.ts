@@ -13,7 +13,9 @@ export class Rejected extends Error {
 
 /** A refusal is deterministic for the record: poison, in the system's own words; anything else goes on up. */
 export function rejectedAsPoison (err: unknown, what?: string): never {
-  if (err instanceof Rejected) throw poison(`${err.system}_${err.status}`, what === undefined ? err.message : `${what}: ${err.message}`, err)
+  if (err instanceof Rejected) {
+    throw poison(`${err.system}_${err.status}`, what === undefined ? err.message : `${what}: ${err.message}`, err)
+  }
   throw err
 }
 
@@ -72,14 +74,18 @@ export async function call (system: string, url: string, init: CallInit): Promis
     const e = err as Error & { code?: string }
     // A request undici refuses to send (a bad header, say) is our defect, not an outage.
     if (e.code === 'UND_ERR_INVALID_ARG') throw err
-    const why = e.code !== undefined && TIMEOUT_CODES.has(e.code) ? `no answer within ${init.timeoutMs} ms` : (e.code ?? e.message)
+    const why = e.code !== undefined && TIMEOUT_CODES.has(e.code)
+      ? `no answer within ${init.timeoutMs} ms`
+      : (e.code ?? e.message)
     throw retriable('UPSTREAM_UNAVAILABLE', `${system} ${method} ${path.split('?')[0]}: ${why}`, { cause: err })
   }
   let body: unknown = text
   try { body = text === '' ? undefined : JSON.parse(text) } catch { /* not JSON: keep the text */ }
   if (status === 429 || status >= 500) {
     const h = headers['retry-after']
-    throw retriable('UPSTREAM_UNAVAILABLE', `${system} ${method} ${path.split('?')[0]} answered ${status}`, { retryAfterMs: retryAfterMs(typeof h === 'string' ? h : null) })
+    throw retriable('UPSTREAM_UNAVAILABLE', `${system} ${method} ${path.split('?')[0]} answered ${status}`, {
+      retryAfterMs: retryAfterMs(typeof h === 'string' ? h : null)
+    })
   }
   return { status, body, headers }
 }

@@ -5,10 +5,15 @@ import { call, Rejected, type HttpAnswer } from './http.ts'
 export interface SlConfig { baseUrl: string, user: string, password: string, cpnyId: string, timeoutMs?: number }
 export interface Violation { key: string, message: string, messageNbr: number }
 export type SlRow = Record<string, unknown>
+/** A page of a change feed: the rows after a rowversion, and where the next page starts. */
+interface FeedPage { Items: SlRow[], NextTstamp: number }
 /** GET /api/Status: the company, the database, and its current rowversion (@@DBTS). */
 export interface SlStatus { CpnyID: string, DatabaseId: string, Tstamp: number }
 
-/** SL pads char(n) fields with spaces; the bridge compares and forwards them trimmed. In place: for answers just parsed. */
+/**
+ * SL pads char(n) fields with spaces; the bridge compares and forwards them trimmed. In
+ * place: for answers just parsed.
+ */
 export function trimRow<T> (v: T): T {
   if (typeof v === 'string') return v.trimEnd() as T
   if (typeof v !== 'object' || v === null) return v
@@ -33,11 +38,19 @@ export class SlRejected extends Rejected {
   }
 }
 
-export interface SlSettings { SL_BASE_URL?: string, SL_API_USER: string, SL_API_PASSWORD: string, SL_CPNY_ID: string, SL_TIMEOUT_MS?: number }
+export interface SlSettings {
+  SL_BASE_URL?: string, SL_API_USER: string, SL_API_PASSWORD: string, SL_CPNY_ID: string, SL_TIMEOUT_MS?: number
+}
 
 /** The client a service's SL settings describe; no SL_BASE_URL: the SL sandbox on its default port. */
 export const slClientOf = (c: SlSettings) =>
-  createSlClient({ baseUrl: c.SL_BASE_URL ?? 'http://127.0.0.1:7301', user: c.SL_API_USER, password: c.SL_API_PASSWORD, cpnyId: c.SL_CPNY_ID, timeoutMs: c.SL_TIMEOUT_MS })
+  createSlClient({
+    baseUrl: c.SL_BASE_URL ?? 'http://127.0.0.1:7301',
+    user: c.SL_API_USER,
+    password: c.SL_API_PASSWORD,
+    cpnyId: c.SL_CPNY_ID,
+    timeoutMs: c.SL_TIMEOUT_MS
+  })
 
 export function createSlClient (c: SlConfig) {
   const auth = `Basic ${Buffer.from(`${c.user}:${c.password}`).toString('base64')}`
@@ -46,10 +59,18 @@ export function createSlClient (c: SlConfig) {
     const a = await call('SL', `${base}${path}`, {
       method,
       timeoutMs: c.timeoutMs ?? 15000,
-      headers: { authorization: auth, 'x-sl-cpnyid': c.cpnyId, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: auth,
+        'x-sl-cpnyid': c.cpnyId,
+        accept: 'application/json',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' })
+      },
       body: body === undefined ? undefined : JSON.stringify(body)
     })
-    if (a.status === 401) throw fatal('UNAUTHORIZED', `SL refused our credentials for company ${c.cpnyId}: ${describeViolations(violationsOf(a.body))}`)
+    if (a.status === 401) {
+      const why = describeViolations(violationsOf(a.body))
+      throw fatal('UNAUTHORIZED', `SL refused our credentials for company ${c.cpnyId}: ${why}`)
+    }
     return a
   }
   /** 2xx → the trimmed body; 4xx → SlRejected (the caller decides whether that is poison). */
@@ -63,7 +84,10 @@ export function createSlClient (c: SlConfig) {
   // does not honour the contract, and a source cannot tell a restored SL from a quiet one.
   async function status (): Promise<SlStatus> {
     const s = await ok<SlRow>('GET', '/api/Status').catch((err: unknown) => {
-      if (err instanceof SlRejected) throw fatal('CONTRACT_MISMATCH', `SL GET /api/Status answered ${err.status}; the contract requires it (${describeViolations(err.violations)})`)
+      if (err instanceof SlRejected) {
+        const why = describeViolations(err.violations)
+        throw fatal('CONTRACT_MISMATCH', `SL GET /api/Status answered ${err.status}; the contract requires it (${why})`)
+      }
       throw err
     })
     const bad = [
@@ -76,14 +100,20 @@ export function createSlClient (c: SlConfig) {
   }
   return {
     status,
-    findOrders: async (custOrdNbr: string) => (await ok<{ Items: SlRow[] }>('GET', `/api/SalesOrder?CustOrdNbr=${q(custOrdNbr)}`)).Items,
+    findOrders: async (custOrdNbr: string) =>
+      (await ok<{ Items: SlRow[] }>('GET', `/api/SalesOrder?CustOrdNbr=${q(custOrdNbr)}`)).Items,
     createOrder: (order: SlRow) => ok<SlRow>('POST', '/api/SalesOrder', order),
     updateOrder: (ordNbr: string, change: SlRow) => ok<SlRow>('PUT', `/api/SalesOrder/${q(ordNbr)}`, change),
-    shippers: (since: number, limit = 500) => ok<{ Items: SlRow[], NextTstamp: number }>('GET', `/api/Shipper?SinceTstamp=${since}&Limit=${limit}`),
-    inventory: (since: number, limit = 500) => ok<{ Items: SlRow[], NextTstamp: number }>('GET', `/api/Inventory?SinceTstamp=${since}&Limit=${limit}`),
-    products: (since: number, limit = 500) => ok<{ Items: SlRow[], NextTstamp: number }>('GET', `/api/Product?SinceTstamp=${since}&Limit=${limit}`),
-    customers: (since: number, limit = 500) => ok<{ Items: SlRow[], NextTstamp: number }>('GET', `/api/Customer?SinceTstamp=${since}&Limit=${limit}`),
-    customersByEmail: async (email: string) => (await ok<{ Items: SlRow[] }>('GET', `/api/Customer?EMailAddr=${q(email)}`)).Items,
+    shippers: (since: number, limit = 500) =>
+      ok<FeedPage>('GET', `/api/Shipper?SinceTstamp=${since}&Limit=${limit}`),
+    inventory: (since: number, limit = 500) =>
+      ok<FeedPage>('GET', `/api/Inventory?SinceTstamp=${since}&Limit=${limit}`),
+    products: (since: number, limit = 500) =>
+      ok<FeedPage>('GET', `/api/Product?SinceTstamp=${since}&Limit=${limit}`),
+    customers: (since: number, limit = 500) =>
+      ok<FeedPage>('GET', `/api/Customer?SinceTstamp=${since}&Limit=${limit}`),
+    customersByEmail: async (email: string) =>
+      (await ok<{ Items: SlRow[] }>('GET', `/api/Customer?EMailAddr=${q(email)}`)).Items,
     customer: (custId: string) => ok<SlRow>('GET', `/api/Customer/${q(custId)}`),
     createCustomer: (c: SlRow) => ok<SlRow>('POST', '/api/Customer', c),
     updateCustomer: (custId: string, c: SlRow) => ok<SlRow>('PUT', `/api/Customer/${q(custId)}`, c)

@@ -60,7 +60,8 @@ describe('schemas', () => {
       const paths: string[] = []
       const ok = type.isValid(value, { errorHook: (p) => paths.push(p.join('.')) })
       expect(ok, `${name}/${file} is invalid at ${paths.join(', ')}`).toBe(true)
-      expect(type.fromBuffer(type.toBuffer(value))).toEqual(type.fromBuffer(type.toBuffer(type.fromBuffer(type.toBuffer(value)))))
+      expect(type.fromBuffer(type.toBuffer(value)))
+        .toEqual(type.fromBuffer(type.toBuffer(type.fromBuffer(type.toBuffer(value)))))
     }
   })
 
@@ -93,5 +94,7 @@ function shared (a: unknown, b: unknown): [unknown, unknown] {
   if (!plain(a) || !plain(b)) return [a, b]
   const keys = Object.keys(a).filter((k) => k in b)
   const pairs = keys.map((k) => shared(a[k], b[k]))
-  return [Object.fromEntries(keys.map((k, i) => [k, pairs[i]![0]])), Object.fromEntries(keys.map((k, i) => [k, pairs[i]![1]]))]
+  return [
+    Object.fromEntries(keys.map((k, i) => [k, pairs[i]![0]])), Object.fromEntries(keys.map((k, i) => [k, pairs[i]![1]]))
+  ]
 }

@@ -45,9 +45,11 @@ async function upsertAccount (body: object): Promise<void> {
 describe('clarity-ingest', () => {
   it('a row Clarity lists with a time from the future moves neither the accounts cursor nor the account\'s newest state', async () => {
     const { topics } = prefixed(f.prefix)
-    const accounts = await createSerde<CustomerEvent>(b.registry, subjectOf(topics.customersRaw), readSchema(topics.customersRaw))
+    const accounts = await createSerde<CustomerEvent>(b.registry, subjectOf(topics.customersRaw),
+      readSchema(topics.customersRaw))
     const cursors = await createSerde<Cursor>(b.registry, subjectOf(topics.cursors), readSchema(topics.cursors))
-    const states = async () => Promise.all((await records(topics.customersRaw.name)).map(async (r) => (await accounts.decode(r.value!))))
+    const states = async () => Promise.all((await records(topics.customersRaw.name))
+      .map(async (r) => (await accounts.decode(r.value!))))
     await waitFor('the first poll of every account', async () => (await states()).some((s) => s.account.ID === 812))
     // Clarity's clock, or a bad row, says account 813 changed a century from now.
     const future = Date.parse('2126-01-01T00:00:00Z')
@@ -102,7 +104,8 @@ describe('clarity-ingest', () => {
 
   it('a cursor kept in the future (by an earlier version) is not resumed from: a genuine change after the restart still arrives', async () => {
     const { topics } = prefixed(f.prefix)
-    const accounts = await createSerde<CustomerEvent>(b.registry, subjectOf(topics.customersRaw), readSchema(topics.customersRaw))
+    const accounts = await createSerde<CustomerEvent>(b.registry, subjectOf(topics.customersRaw),
+      readSchema(topics.customersRaw))
     const cursors = await createSerde<Cursor>(b.registry, subjectOf(topics.cursors), readSchema(topics.cursors))
     await f.services['clarity-ingest']!.stop()
     await b.producer.send([cursorRecord(topics.cursors.name, cursors, 'clarity-ingest.accounts', '2126-01-01T00:00:00.000Z')])

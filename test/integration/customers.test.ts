@@ -129,8 +129,11 @@ describe('customers both ways', () => {
     await settled()
     expect(f.sl.state().customers.C000123).toMatchObject({ Name: 'Ana Núñez', EMailAddr: 'ana@example.com' })
     expect(account(812)).toMatchObject({ Name: 'Ana Núñez', PrimaryContact: { Email1: 'ana@example.com' } })
-    const serde = await createSerde<CustomerEvent>(b.registry, subjectOf(topics.customersRaw), readSchema(topics.customersRaw))
-    const states = await Promise.all((await readRecords(b.kafka, topics.customersRaw.name, await recordCount(b.admin, topics.customersRaw.name))).map(async (x) => await serde.decode(x.value!)))
+    const serde = await createSerde<CustomerEvent>(b.registry, subjectOf(topics.customersRaw),
+      readSchema(topics.customersRaw))
+    const states = await Promise.all((await readRecords(
+      b.kafka, topics.customersRaw.name, await recordCount(b.admin, topics.customersRaw.name)
+    )).map(async (x) => await serde.decode(x.value!)))
     expect(states.filter((s) => s.eventId === evId || s.account.Name === 'Forged Name')).toEqual([])
   })
 

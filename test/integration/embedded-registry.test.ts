@@ -52,7 +52,8 @@ async function readBack (registry: Registry): Promise<void> {
   for (const t of declared) {
     const serde: Serde<Value> = await createSerde(registry, subjectOf(t), readSchema(t))
     const records = await readRecords(kafka, t.name, written.get(t.name)!.length)
-    expect(await Promise.all(records.map(async (r) => await serde.decode(r.value!))), t.name).toEqual(written.get(t.name))
+    expect(await Promise.all(records.map(async (r) => await serde.decode(r.value!))), t.name)
+      .toEqual(written.get(t.name))
   }
 }
 
@@ -118,7 +119,9 @@ describe('the embedded registry across restarts', () => {
     let exited: number | undefined
     const service = { name: unique('lost'), doc: 'test', consumes: [], produces: [cursors], calls: [] }
     const config = { KAFKA_BROKERS: [kafkaAddress(o)], SCHEMA_REGISTRY_URL: registryAddress(o), LOG_LEVEL: 'silent', REGISTRY_CHECK_MS: 200 }
-    const running = await startService({ service, config, inputs: [], exit: ((code: number) => { exited = code }) as never })
+    const running = await startService({
+      service, config, inputs: [], exit: ((code: number) => { exited = code }) as never
+    })
     await running.kit.serde(cursors)
     await running.kit.registry.checkWriters()
 

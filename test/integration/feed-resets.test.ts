@@ -138,7 +138,8 @@ beforeAll(async () => {
   stock(f, 'WIDGET-RED-L')
   const { topics } = prefixed(f.prefix)
   const serde = topicSerdes(b.registry)
-  const decoders = new Map(await Promise.all(CASES.map(async (c) => [c.topic(topics).name, await serde<Record<string, unknown>>(c.topic(topics))] as const)))
+  const decoders = new Map(await Promise.all(CASES.map(async (c) =>
+    [c.topic(topics).name, await serde<Record<string, unknown>>(c.topic(topics))] as const)))
   tail = await b.kafka.consumer(unique('tail'))
   void tail.run({
     topics: [...decoders.keys()], fromBeginning: true, concurrency: 4,

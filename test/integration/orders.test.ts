@@ -30,7 +30,8 @@ describe('order to fulfilment', () => {
     expect(so).toMatchObject({
       SOTypeID: 'SO', CustID: 'C000123', CustOrdNbr: String(id), CuryID: 'USD', ShipViaID: 'UPS2DAY', TaxID00: 'TXSTATE',
       ShipName: 'Ana Núñez', ShipAddr1: '500 Congress Ave', ShipAddr2: 'Suite 210', ShipCity: 'Austin', ShipState: 'TX', ShipZip: '78701', ShipCountry: 'USA',
-      CuryTotFrt: c.Totals.Shipping, CuryTotTax: c.Totals.Tax, CuryWholeOrdDisc: c.Totals.Discounts, CuryTotOrd: c.Totals.Total
+      CuryTotFrt: c.Totals.Shipping, CuryTotTax: c.Totals.Tax, CuryWholeOrdDisc: c.Totals.Discounts,
+      CuryTotOrd: c.Totals.Total
     })
     expect(so!.Lines.map((l) => [l.InvtID, l.SiteID, l.QtyOrd])).toEqual([['WIDGET-RED-L', 'MAIN', 2], ['VALVE-BRASS-050', 'MAIN', 1]])
     expect(c.ErpOrderNumber).toBe(so!.OrdNbr)

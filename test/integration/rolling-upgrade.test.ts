@@ -75,7 +75,10 @@ it('orders written by the newer ingest and by the older one both reach SL exactl
   // Each order's first record came from the ingest that took its order.created.
   const raw = await readRecords(b.kafka, t('orders.raw'), await recordCount(b.admin, t('orders.raw')))
   const firstWriter = new Map<number, number>()
-  for (const r of raw) { const id = Number(r.key!.toString()); if (!firstWriter.has(id)) firstWriter.set(id, writerId(r.value)) }
+  for (const r of raw) {
+    const id = Number(r.key!.toString())
+    if (!firstWriter.has(id)) firstWriter.set(id, writerId(r.value))
+  }
   const oldId = firstWriter.get(before)!
   for (const id of during) expect(firstWriter.get(id), `writer schema of order ${id}`).not.toBe(oldId)
   expect(firstWriter.get(after)).toBe(oldId)

@@ -42,7 +42,10 @@ const schemas = [...new Set(allTopics.map((t) => t.schema))]
 describe.each(schemas)('%s across a compatible change', (name) => {
   const current = readSchema(testTopic('x', name)) as RecordSchema
   // What a reader on `schema` sees of a value: the canonical decoded form.
-  const seen = (schema: object, v: Value): Value => { const t = parseSchema(schema); return t.fromBuffer(t.toBuffer(v)) as Value }
+  const seen = (schema: object, v: Value): Value => {
+    const t = parseSchema(schema)
+    return t.fromBuffer(t.toBuffer(v)) as Value
+  }
 
   it('a field added with a default: the old reader reads the new records and the new reader the old, every value equal', async () => {
     const subject = subjectOf(testTopic(unique(`evo.${name}`), name))

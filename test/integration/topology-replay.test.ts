@@ -37,10 +37,11 @@ describe('topology apply', () => {
 
     // Drift is put back: more partitions and a new retention are applied in place.
     const grown = declared.map((t, i) => i === 0 ? { ...t, partitions: 4, retentionMs: 172800000 } : t)
-    expect(await applyTopology({ admin: b.admin, registry: b.registry, topics: grown, schemaDir })).toEqual(expect.arrayContaining([
-      `topic ${base}.orders: partitions 3 → 4`,
-      `topic ${base}.orders: retention.ms=172800000`
-    ]))
+    expect(await applyTopology({ admin: b.admin, registry: b.registry, topics: grown, schemaDir }))
+      .toEqual(expect.arrayContaining([
+        `topic ${base}.orders: partitions 3 → 4`,
+        `topic ${base}.orders: retention.ms=172800000`
+      ]))
   })
 
   it('the registry refuses an incompatible schema change and accepts a compatible one', async () => {
@@ -78,7 +79,8 @@ describe('topology apply', () => {
 
   it('several clients registering a new subject at once all get its id (instances starting together)', async () => {
     const t = testTopic(unique('together'), 'orders.status')
-    const ids = await Promise.all(Array.from({ length: 6 }, () => createRegistry(env().registryUrl).register(subjectOf(t), readSchema(t))))
+    const ids = await Promise.all(Array.from({ length: 6 }, () =>
+      createRegistry(env().registryUrl).register(subjectOf(t), readSchema(t))))
     expect(new Set(ids).size).toBe(1)
     expect(ids[0]).toBeGreaterThan(0)
   })
@@ -104,7 +106,8 @@ describe('replay', () => {
         return async (rec) => { seen.push((await s.decode(rec.value!)).clarityOrderId as number); return [] }
       }
     })
-    const committed = async (): Promise<string | undefined> => (await b.admin.groupOffsets(group, topic.name))[0]?.offset
+    const committed = async (): Promise<string | undefined> =>
+      (await b.admin.groupOffsets(group, topic.name))[0]?.offset
 
     let svc = await start()
     await waitFor('all 10 read and committed', async () => seen.length === 10 && await committed() === '10')

@@ -13,7 +13,8 @@ const b = useBroker()
 const module = new URL('../workers/thread-handler.ts', import.meta.url).href
 const status = (id: number) => ({ clarityOrderId: id, CustOrdNbr: String(id), status: 'CREATED', OrdNbr: `SO${id}`, reason: null, at: 1795774503000 })
 const statusType = parseSchema(readSchema(testTopic('x', 'orders.status')))
-const idOf = (buf: Buffer | null): number => (statusType.fromBuffer((buf as Buffer).subarray(5)) as { clarityOrderId: number }).clarityOrderId
+const idOf = (buf: Buffer | null): number =>
+  (statusType.fromBuffer((buf as Buffer).subarray(5)) as { clarityOrderId: number }).clarityOrderId
 
 async function setup (name: string, ids: number[]) {
   const IN = testTopic(unique(`${name}.in`), 'orders.status', 3)
@@ -49,7 +50,8 @@ describe('a handler on worker threads', () => {
     // Keys land on the same partition number on both topics: each output partition is in input order.
     const partitionOf = new Map(outs.map((r) => [idOf(r.value), r.partition]))
     for (const p of [0, 1, 2]) {
-      expect(outs.filter((r) => r.partition === p).map((r) => idOf(r.value))).toEqual(ids.filter((id) => partitionOf.get(id) === p))
+      expect(outs.filter((r) => r.partition === p).map((r) => idOf(r.value)))
+        .toEqual(ids.filter((id) => partitionOf.get(id) === p))
     }
     expect(outs.every((r) => r.headers['handled.by'] === 'worker')).toBe(true)
     expect(outs.every((r) => r.headers.trace === (idOf(r.value) % 7 === 0 ? `t${idOf(r.value)}` : undefined))).toBe(true)
@@ -79,7 +81,10 @@ describe('a handler on worker threads', () => {
     const [dl] = await readRecords(b.kafka, `${IN.name}.dlq`, 1)
     expect(outs.map((r) => r.headers['handled.by'])).toEqual(['main', 'main', 'main', 'main'])
     const partitionOf = new Map(outs.map((r) => [idOf(r.value), r.partition]))
-    for (const p of [0, 1, 2]) expect(outs.filter((r) => r.partition === p).map((r) => idOf(r.value))).toEqual([1, 2, 3, 4].filter((id) => partitionOf.get(id) === p))
+    for (const p of [0, 1, 2]) {
+      expect(outs.filter((r) => r.partition === p).map((r) => idOf(r.value)))
+        .toEqual([1, 2, 3, 4].filter((id) => partitionOf.get(id) === p))
+    }
     expect(dl!.headers[DLQ_HEADERS.code]).toBe('INVALID_RECORD')
   })
 })

@@ -51,13 +51,15 @@ const unused = new Set(entries)
 const rows = Object.entries(report.files).sort(([a], [b]) => a.localeCompare(b)).map(([file, f]) => {
   const counted = f.mutants.filter((m) => COUNTED.includes(m.status))
   const detected = counted.filter((m) => DETECTED.includes(m.status)).length
-  const alive = counted.filter((m) => !DETECTED.includes(m.status)).sort((a, b) => a.location.start.line - b.location.start.line)
+  const alive = counted.filter((m) => !DETECTED.includes(m.status))
+    .sort((a, b) => a.location.start.line - b.location.start.line)
   // A listed entry stands for one survivor with the same code and change, the nearest to its line:
   // lines move when the file is edited, the code and the change do not.
   const equivalent = new Set<Mutant>()
   for (const e of entries.filter((x) => x.file === file)) {
     const candidates = alive.filter((m) => !equivalent.has(m) && m.mutatorName === e.mutator && shown(m.replacement ?? '') === e.replacement && originalOf(f.source, m.location) === e.original)
-    const nearest = candidates.sort((a, b) => Math.abs(a.location.start.line - e.line) - Math.abs(b.location.start.line - e.line))[0]
+    const distance = (m: (typeof candidates)[number]): number => Math.abs(m.location.start.line - e.line)
+    const nearest = candidates.sort((a, b) => distance(a) - distance(b))[0]
     if (nearest !== undefined) { equivalent.add(nearest); unused.delete(e) }
   }
   const score = (n: number, of: number): number => of === 0 ? 100 : 100 * n / of

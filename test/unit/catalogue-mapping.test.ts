@@ -11,7 +11,11 @@ const good = (): Record<string, any> => ({
   products: { fields: { Name: 'Descr', PriceBase: 'StkBasePrc' }, taxCodes: { NONTAX: 'EXEMPT' }, discontinued: ['IN'], hidden: ['IN', 'OH'] }
 })
 const problemsOf = problemsWith(checkCatalogueMapping, 'catalogue.yaml')
-const changed = (change: (m: Record<string, any>) => void): Record<string, any> => { const m = good(); change(m); return m }
+const changed = (change: (m: Record<string, any>) => void): Record<string, any> => {
+  const m = good()
+  change(m)
+  return m
+}
 
 describe('checkCatalogueMapping', () => {
   it('takes a good mapping as it is', () => {
@@ -21,7 +25,8 @@ describe('checkCatalogueMapping', () => {
 
   it('fills what a mapping may leave out', () => {
     const m = checkCatalogueMapping(changed((m) => {
-      delete m.inventory.closedLocations; delete m.inventory.safetyStock; delete m.products.taxCodes; delete m.products.discontinued; delete m.products.hidden
+      delete m.inventory.closedLocations; delete m.inventory.safetyStock; delete m.products.taxCodes
+      delete m.products.discontinued; delete m.products.hidden
     }), 'catalogue.yaml')
     expect(m.inventory).toEqual({ locations: { MAIN: 'AUS', EAST: 'NWK' }, closedLocations: [], available: 'QtyAvail', safetyStock: { default: 0 } })
     expect(m.products).toEqual({ fields: { Name: 'Descr', PriceBase: 'StkBasePrc' }, taxCodes: {}, discontinued: [], hidden: [] })

@@ -12,7 +12,11 @@ import { problemsWith } from './mapping-problems.ts'
 const FILE = join(projectRoot, 'mappings/orders.yaml')
 const shippedYaml = (): Record<string, any> => parse(readFileSync(FILE, 'utf8')) as Record<string, any>
 const problemsOf = problemsWith(checkMapping, 'orders.yaml')
-const changed = (change: (m: Record<string, any>) => void): Record<string, any> => { const m = shippedYaml(); change(m); return m }
+const changed = (change: (m: Record<string, any>) => void): Record<string, any> => {
+  const m = shippedYaml()
+  change(m)
+  return m
+}
 
 describe('checkMapping', () => {
   it('takes the shipped file as it is, with every operator and every settable field', () => {

@@ -6,7 +6,9 @@ import type { InRecord } from '../../lib/kafka.ts'
 import type { Kit } from '../../lib/service.ts'
 import type { Topic } from '../../topology/topology.ts'
 
-export function echo (input: Topic, out: Topic, effect: (value: Record<string, unknown>, rec: InRecord) => Promise<void> = async () => {}) {
+export function echo (
+  input: Topic, out: Topic, effect: (value: Record<string, unknown>, rec: InRecord) => Promise<void> = async () => {}
+) {
   return async (kit: Kit): Promise<Handler> => {
     const inSerde = await kit.serde<Record<string, unknown>>(input)
     const outSerde = await kit.serde<Record<string, unknown>>(out)

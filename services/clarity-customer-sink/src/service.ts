@@ -8,7 +8,10 @@
 import { Counter } from 'prom-client'
 import { clarityClientOf } from '../../../lib/clients/clarity.ts'
 import { rejectedAsPoison } from '../../../lib/clients/http.ts'
-import { accountOf, agrees, loadCustomerMapping, sharedOfAccount, type ClarityAccount, type CustomerEvent, type Shared, type SlCustomer } from '../../../domain/customers.ts'
+import {
+  accountOf, agrees, loadCustomerMapping, sharedOfAccount, type ClarityAccount, type CustomerEvent, type Shared,
+  type SlCustomer
+} from '../../../domain/customers.ts'
 import { readToEnd } from '../../../lib/cursor.ts'
 import { classify } from '../../../lib/errors.ts'
 import { startService, type Running } from '../../../lib/service.ts'
@@ -43,7 +46,12 @@ export async function startClarityCustomerSink (c: Config, exit?: (code: number)
         // A record that does not decode is the loop's to dead-letter, not the table's.
         if (r.value !== null) learn((await accounts.decode(r.value).catch(() => undefined))?.account)
       })
-      const writes = new Counter({ name: 'bridge_account_writes_total', help: 'SL customer changes: upserted to Clarity, or skipped (Clarity has it, or not published)', labelNames: ['action'], registers: [kit.metrics.registry] })
+      const writes = new Counter({
+        name: 'bridge_account_writes_total',
+        help: 'SL customer changes: upserted to Clarity, or skipped (Clarity has it, or not published)',
+        labelNames: ['action'],
+        registers: [kit.metrics.registry]
+      })
       return async (rec) => {
         if (rec.value === null) return []
         if (rec.topic === topics.customersRaw.name) {
@@ -57,8 +65,12 @@ export async function startClarityCustomerSink (c: Config, exit?: (code: number)
         const have = known.get(cust.CustId)
         // Clarity changed after this state of the customer: the later change wins and goes to SL.
         if (have !== undefined && have.at > cust.LUpd_DateTime) { writes.inc({ action: 'older' }); return [] }
-        if (after !== undefined && have !== undefined && agrees(after, have.shared) && agrees(have.shared, after)) { writes.inc({ action: 'skipped' }); return [] }
-        await clarity.upsertAccount(body).catch((err: unknown) => rejectedAsPoison(err, `account for customer ${cust.CustId}`))
+        if (after !== undefined && have !== undefined && agrees(after, have.shared) && agrees(have.shared, after)) {
+          writes.inc({ action: 'skipped' })
+          return []
+        }
+        await clarity.upsertAccount(body)
+          .catch((err: unknown) => rejectedAsPoison(err, `account for customer ${cust.CustId}`))
         if (after !== undefined) known.set(cust.CustId, { shared: after, at: cust.LUpd_DateTime })
         writes.inc({ action: 'upserted' })
         return []

@@ -44,7 +44,10 @@ export interface ListingPollerOptions {
   take: (row: FeedRow, id: string) => OutRecord[]
 }
 
-/** Where a poller is: the cursor kept (`since`), and within a round the page to read, when the round began, the latest time seen. */
+/**
+ * Where a poller is: the cursor kept (`since`), and within a round the page to read, when
+ * the round began, the latest time seen.
+ */
 interface Listing { since: string, page: number, began: number, latest: string }
 
 const eventId = (row: FeedRow): string => `poll:${String(row.ID)}:${Date.parse(String(row.UpdatedDate))}`
@@ -55,7 +58,8 @@ export async function startListingPoller (o: ListingPollerOptions): Promise<void
   let since = await readCursor(kit.kafka, o.cursors.name, await kit.serde<Cursor>(o.cursors), o.cursor) ?? o.from
   if (Date.parse(since) > Date.now() + CLOCK_SKEW_MS) {
     // Kept by a version without the rule above, or under a clock since set right.
-    kit.logger.warn({ poller: o.name, code: 'CURSOR_IN_FUTURE' }, 'the stored cursor is later than now: reading again from the first-start position')
+    kit.logger.warn({ poller: o.name, code: 'CURSOR_IN_FUTURE' },
+      'the stored cursor is later than now: reading again from the first-start position')
     since = o.from
   }
   await startChangeFeed<Listing>({

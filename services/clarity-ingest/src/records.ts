@@ -30,7 +30,9 @@ export function ingestRecords (o: RecordsOptions) {
     /** Throws poison for what is not Clarity's SalesOrder. */
     order (ev: TakenFor, row: unknown): OutRecord[] {
       const order = toOrderRecord(row)
-      const value = o.orders.encode({ eventId: ev.id, eventType: ev.type, source: ev.source, receivedAt: Date.now(), order })
+      const value = o.orders.encode({
+        eventId: ev.id, eventType: ev.type, source: ev.source, receivedAt: Date.now(), order
+      })
       return [{ topic: o.topics.orders, key: String(order.ID), value, headers: { 'clarity.event.id': ev.id } }]
     },
     /** None for a state older than one already taken; throws poison for what is not Clarity's Account. */
@@ -39,12 +41,15 @@ export function ingestRecords (o: RecordsOptions) {
       let account = toAccountRecord(row)
       if (account.UpdatedDate > now + CLOCK_SKEW_MS) {
         // Here it would outrank every later state of the account; downstream, every change in SL.
-        o.logger.warn({ eventId: ev.id, account: account.ID, code: 'UPDATED_IN_FUTURE' }, 'account.UpdatedDate is later than now: taken as now')
+        o.logger.warn({ eventId: ev.id, account: account.ID, code: 'UPDATED_IN_FUTURE' },
+          'account.UpdatedDate is later than now: taken as now')
         account = { ...account, UpdatedDate: now }
       }
       if ((accountSeen.get(account.ID) ?? -1) > account.UpdatedDate) return []
       accountSeen.set(account.ID, account.UpdatedDate)
-      const value = o.accounts.encode({ eventId: ev.id, eventType: ev.type, source: ev.source, receivedAt: now, account })
+      const value = o.accounts.encode({
+        eventId: ev.id, eventType: ev.type, source: ev.source, receivedAt: now, account
+      })
       return [{ topic: o.topics.customers, key: String(account.ID), value, headers: { 'clarity.event.id': ev.id } }]
     }
   }

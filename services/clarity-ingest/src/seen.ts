@@ -14,7 +14,10 @@ export interface SeenOptions {
   kafka: KafkaClient
   topic: string
   serde: Serde<WebhookSeen>
-  /** The follower's consumer group starts with this; each start gets a group of its own, so each instance reads every partition. */
+  /**
+   * The follower's consumer group starts with this; each start gets a group of its own, so
+   * each instance reads every partition.
+   */
   group: string
   windowMs: number
   max: number
@@ -39,7 +42,8 @@ export function seenIds (o: SeenOptions) {
       if (!expired && ids.size <= o.max) break
       if (!expired && !warned) {
         warned = true
-        o.logger.warn({ max: o.max, windowMs: o.windowMs }, 'seen webhook ids at their limit: the oldest are forgotten before the window ends')
+        o.logger.warn({ max: o.max, windowMs: o.windowMs },
+          'seen webhook ids at their limit: the oldest are forgotten before the window ends')
       }
       ids.delete(first)
     }
@@ -60,8 +64,10 @@ export function seenIds (o: SeenOptions) {
     },
     add (id: string): void { remember(id, Date.now(), Date.now()) },
     size: (): number => ids.size,
-    record: (eventId: string, eventType: string, entityId: number, acceptedAt = Date.now()): OutRecord =>
-      ({ topic: o.topic, key: eventId, value: o.serde.encode({ eventId, eventType, entityId, acceptedAt }), timestamp: acceptedAt }),
+    record: (eventId: string, eventType: string, entityId: number, acceptedAt = Date.now()): OutRecord => ({
+      topic: o.topic, key: eventId, value: o.serde.encode({ eventId, eventType, entityId, acceptedAt }),
+      timestamp: acceptedAt
+    }),
     tombstone: (eventId: string): OutRecord => ({ topic: o.topic, key: eventId, value: null }),
 
     /**
@@ -75,7 +81,9 @@ export function seenIds (o: SeenOptions) {
       const behind = new Map(ends.filter((e) => e.high !== e.low).map((e) => [e.partition, BigInt(e.high)]))
       // Fetches that wait for a few hundred ids or a quarter of a second: one answer per id
       // would cost every instance a wake-up per order taken anywhere.
-      const consumer = await o.kafka.consumer(`${o.group}-${randomBytes(6).toString('hex')}`, { minBytes: 16 * 1024, maxWaitMs: 250 })
+      const consumer = await o.kafka.consumer(`${o.group}-${randomBytes(6).toString('hex')}`, {
+        minBytes: 16 * 1024, maxWaitMs: 250
+      })
       let loaded = false
       await new Promise<void>((resolve, reject) => {
         const done = (): void => { loaded = true; resolve() }

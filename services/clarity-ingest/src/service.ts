@@ -24,7 +24,10 @@ export async function startClarityIngest (c: Config, exit?: (code: number) => ne
   const running = await startService({
     service, config: c, exit, inputs: [],
     routes: (app, kit) => {
-      webhookRoutes(app, { config: c, service: service.name, logger: kit.logger, metrics: kit.metrics, clarity, take: async (out) => { await kit.producer.send(out) }, ready })
+      webhookRoutes(app, {
+        config: c, service: service.name, logger: kit.logger, metrics: kit.metrics, clarity,
+        take: async (out) => { await kit.producer.send(out) }, ready
+      })
     }
   })
 
@@ -34,23 +37,27 @@ export async function startClarityIngest (c: Config, exit?: (code: number) => ne
     orders: await kit.serde(topics.ordersRaw), accounts: await kit.serde(topics.customersRaw), logger: kit.logger
   })
   const seen = seenIds({
-    kafka: kit.kafka, topic: topics.webhooksSeen.name, serde: await kit.serde<WebhookSeen>(topics.webhooksSeen), group: `${service.name}-seen`,
-    windowMs: topics.webhooksSeen.retentionMs, max: SEEN_MAX, logger: kit.logger
+    kafka: kit.kafka, topic: topics.webhooksSeen.name, serde: await kit.serde<WebhookSeen>(topics.webhooksSeen),
+    group: `${service.name}-seen`, windowMs: topics.webhooksSeen.retentionMs, max: SEEN_MAX, logger: kit.logger
   })
-  kit.lifecycle.onStop('seen ids', await seen.follow((err) => { void kit.lifecycle.stop(1, `following ${topics.webhooksSeen.name}: ${err.message}`) }))
+  kit.lifecycle.onStop('seen ids', await seen.follow((err) => {
+    void kit.lifecycle.stop(1, `following ${topics.webhooksSeen.name}: ${err.message}`)
+  }))
   markReady({ seen, records })
 
   if (c.CLARITY_POLL_INTERVAL_MS > 0) {
     const common = { kit, service: service.name, cursors: topics.cursors, intervalMs: c.CLARITY_POLL_INTERVAL_MS }
     await startListingPoller({
-      ...common, name: 'clarity-orders', cursor: 'clarity-ingest.orders', topic: topics.ordersRaw.name, list: clarity.orders,
+      ...common, name: 'clarity-orders', cursor: 'clarity-ingest.orders', topic: topics.ordersRaw.name,
+      list: clarity.orders,
       from: new Date(Date.now() - c.CLARITY_POLL_LOOKBACK_MS).toISOString(),
       take: (row, id) => records.order({ id, type: 'order.polled', source: 'POLL' }, row)
     })
     // Every account on a first start: an account nobody edits would otherwise never reach
     // SL, and its orders would wait for a customer that is not coming.
     await startListingPoller({
-      ...common, name: 'clarity-accounts', cursor: 'clarity-ingest.accounts', topic: topics.customersRaw.name, list: clarity.accounts,
+      ...common, name: 'clarity-accounts', cursor: 'clarity-ingest.accounts', topic: topics.customersRaw.name,
+      list: clarity.accounts,
       from: new Date(0).toISOString(),
       take: (row, id) => records.account({ id, type: 'customer.polled', source: 'POLL' }, row)
     })

@@ -5,7 +5,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 
 export type Verdict = 'ok' | 'missing' | 'malformed' | 'stale' | 'mismatch'
 
-export function verifySignature (header: string | undefined, raw: Buffer, secrets: string[], nowSec: number, toleranceSec = 300): Verdict {
+export function verifySignature (
+  header: string | undefined, raw: Buffer, secrets: string[], nowSec: number, toleranceSec = 300
+): Verdict {
   if (header === undefined || header === '') return 'missing'
   let t: number | undefined
   const sigs: Buffer[] = []

@@ -72,13 +72,17 @@ class Reader {
 function address (r: Reader, v: unknown, ap: string) {
   const a = r.obj(v, ap)
   return {
-    Company: r.optStr(a, 'Company', ap), Street1: r.str(a, 'Street1', ap), Street2: r.optStr(a, 'Street2', ap), Street3: r.optStr(a, 'Street3', ap),
-    City: r.str(a, 'City', ap), RegionCode: r.optStr(a, 'RegionCode', ap), CountryCode: r.str(a, 'CountryCode', ap), PostalCode: r.optStr(a, 'PostalCode', ap)
+    Company: r.optStr(a, 'Company', ap), Street1: r.str(a, 'Street1', ap), Street2: r.optStr(a, 'Street2', ap),
+    Street3: r.optStr(a, 'Street3', ap), City: r.str(a, 'City', ap), RegionCode: r.optStr(a, 'RegionCode', ap),
+    CountryCode: r.str(a, 'CountryCode', ap), PostalCode: r.optStr(a, 'PostalCode', ap)
   }
 }
 
 function person (r: Reader, c: J, path: string) {
-  return { FirstName: r.optStr(c, 'FirstName', path), LastName: r.optStr(c, 'LastName', path), Email1: r.optStr(c, 'Email1', path), Phone1: r.optStr(c, 'Phone1', path) }
+  return {
+    FirstName: r.optStr(c, 'FirstName', path), LastName: r.optStr(c, 'LastName', path),
+    Email1: r.optStr(c, 'Email1', path), Phone1: r.optStr(c, 'Phone1', path)
+  }
 }
 
 function contact (r: Reader, v: unknown, path: string) {
@@ -87,7 +91,10 @@ function contact (r: Reader, v: unknown, path: string) {
 }
 
 const invalid = (r: Reader, what: string): void => {
-  if (r.problems.length > 0) throw poison('INVALID_PAYLOAD', `the ${what}: ${r.problems.slice(0, 10).join('; ')}${r.problems.length > 10 ? ` (and ${r.problems.length - 10} more)` : ''}`)
+  if (r.problems.length > 0) {
+    const more = r.problems.length > 10 ? ` (and ${r.problems.length - 10} more)` : ''
+    throw poison('INVALID_PAYLOAD', `the ${what}: ${r.problems.slice(0, 10).join('; ')}${more}`)
+  }
 }
 
 export function toAccountRecord (json: unknown) {
@@ -106,7 +113,9 @@ export function toAccountRecord (json: unknown) {
     UpdatedDate: r.time(a, 'UpdatedDate', 'account'),
     PrimaryContact: {
       ...person(r, c, 'account.PrimaryContact'),
-      Address: c.Address === undefined || c.Address === null ? null : address(r, c.Address, 'account.PrimaryContact.Address')
+      Address: c.Address === undefined || c.Address === null
+        ? null
+        : address(r, c.Address, 'account.PrimaryContact.Address')
     }
   }
   invalid(r, 'account does not match Clarity\'s Account')
@@ -136,7 +145,8 @@ export function toOrderRecord (json: unknown) {
     PurchaseOrderNumber: r.optStr(o, 'PurchaseOrderNumber', 'order'),
     SellingCurrencyKey: r.str(o, 'SellingCurrencyKey', 'order'),
     Totals: {
-      SubTotal: r.dec(t, 'SubTotal', tp), Shipping: r.dec(t, 'Shipping', tp, '0'), Handling: r.dec(t, 'Handling', tp, '0'), Fees: r.dec(t, 'Fees', tp, '0'),
+      SubTotal: r.dec(t, 'SubTotal', tp), Shipping: r.dec(t, 'Shipping', tp, '0'),
+      Handling: r.dec(t, 'Handling', tp, '0'), Fees: r.dec(t, 'Fees', tp, '0'),
       Discounts: r.dec(t, 'Discounts', tp, '0'), Tax: r.dec(t, 'Tax', tp, '0'), Total: r.dec(t, 'Total', tp)
     },
     BillingContact: contact(r, o.BillingContact, 'order.BillingContact'),
@@ -145,9 +155,11 @@ export function toOrderRecord (json: unknown) {
       const p = `order.SalesItems[${i}]`
       const it = r.obj(v, p)
       return {
-        ID: r.int(it, 'ID', p), Sku: r.str(it, 'Sku', p), ProductKey: r.optStr(it, 'ProductKey', p), Name: r.str(it, 'Name', p), Quantity: r.dec(it, 'Quantity', p),
-        UnitOfMeasure: r.optStr(it, 'UnitOfMeasure', p), UnitCorePrice: r.dec(it, 'UnitCorePrice', p, '0'), UnitSoldPrice: r.dec(it, 'UnitSoldPrice', p),
-        ExtendedTaxAmount: r.dec(it, 'ExtendedTaxAmount', p, '0'), ProductTaxCode: r.optStr(it, 'ProductTaxCode', p), Discounts: discounts(r, r.list(it, 'Discounts', p), `${p}.Discounts`)
+        ID: r.int(it, 'ID', p), Sku: r.str(it, 'Sku', p), ProductKey: r.optStr(it, 'ProductKey', p),
+        Name: r.str(it, 'Name', p), Quantity: r.dec(it, 'Quantity', p), UnitOfMeasure: r.optStr(it, 'UnitOfMeasure', p),
+        UnitCorePrice: r.dec(it, 'UnitCorePrice', p, '0'), UnitSoldPrice: r.dec(it, 'UnitSoldPrice', p),
+        ExtendedTaxAmount: r.dec(it, 'ExtendedTaxAmount', p, '0'), ProductTaxCode: r.optStr(it, 'ProductTaxCode', p),
+        Discounts: discounts(r, r.list(it, 'Discounts', p), `${p}.Discounts`)
       }
     }),
     Discounts: discounts(r, r.list(o, 'Discounts', 'order'), 'order.Discounts'),
@@ -155,8 +167,9 @@ export function toOrderRecord (json: unknown) {
       const p = `order.Payments[${i}]`
       const x = r.obj(v, p)
       return {
-        ID: r.int(x, 'ID', p), Amount: r.dec(x, 'Amount', p), StatusKey: r.str(x, 'StatusKey', p), TransactionNumber: r.optStr(x, 'TransactionNumber', p),
-        CardTypeKey: r.optStr(x, 'CardTypeKey', p), ReceivedDate: r.optTime(x, 'ReceivedDate', p)
+        ID: r.int(x, 'ID', p), Amount: r.dec(x, 'Amount', p), StatusKey: r.str(x, 'StatusKey', p),
+        TransactionNumber: r.optStr(x, 'TransactionNumber', p), CardTypeKey: r.optStr(x, 'CardTypeKey', p),
+        ReceivedDate: r.optTime(x, 'ReceivedDate', p)
       }
     }),
     ShippingMethodKey: r.optStr(o, 'ShippingMethodKey', 'order')

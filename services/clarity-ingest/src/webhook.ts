@@ -19,7 +19,10 @@ import type { SeenIds } from './seen.ts'
 import { verifySignature } from './signature.ts'
 import { toAccountRecord } from './transform.ts'
 
-/** The listing that confirms an account event starts this much before the event's time: the two may be rounded differently. */
+/**
+ * The listing that confirms an account event starts this much before the event's time: the
+ * two may be rounded differently.
+ */
 const LISTING_MARGIN_MS = 5000
 
 export type SeenTable = Pick<SeenIds, 'has' | 'add' | 'size' | 'record' | 'tombstone'>
@@ -50,39 +53,67 @@ function eventOf (raw: Buffer): Event | BridgeError {
   } catch (err) {
     return poison('INVALID_JSON', `the webhook body is not JSON: ${(err as Error).message}`)
   }
-  if (typeof ev !== 'object' || ev === null || typeof ev.id !== 'string' || typeof ev.type !== 'string' || typeof ev.data !== 'object' || ev.data === null) {
+  if (typeof ev !== 'object' || ev === null || typeof ev.id !== 'string' || typeof ev.type !== 'string' ||
+    typeof ev.data !== 'object' || ev.data === null) {
     return poison('INVALID_PAYLOAD', 'the webhook needs id (text), type (text) and data (an object)')
   }
   return { id: ev.id, type: ev.type, data: ev.data }
 }
 
-export function webhookRoutes (app: FastifyInstance, d: WebhookDeps): void {
-  const { config: c, logger } = d
-  const webhooks = new Counter({ name: 'bridge_webhooks_total', help: 'Clarity webhooks by outcome', labelNames: ['result'], registers: [d.metrics.registry] })
-  let seen: SeenTable | undefined
-  d.ready.then((t) => { seen = t.seen }, () => {})
+/** The webhooks counted by outcome; beside them, a gauge of the seen ids remembered. */
+function webhookMetrics (registry: Metrics['registry'], seenSize: () => number): Counter<'result'> {
+  const webhooks = new Counter({
+    name: 'bridge_webhooks_total',
+    help: 'Clarity webhooks by outcome',
+    labelNames: ['result'],
+    registers: [registry]
+  })
   void new Gauge({
     name: 'bridge_webhook_seen_ids',
     help: 'Webhook event ids remembered, from every instance',
-    registers: [d.metrics.registry],
-    collect () { this.set(seen?.size() ?? 0) }
+    registers: [registry],
+    collect () { this.set(seenSize()) }
   })
+  return webhooks
+}
+
+/**
+ * The account as Clarity holds it now, if Clarity lists it among the accounts changed
+ * since the event's UpdatedDate (never later than now): the contract has no route that
+ * reads one account. Not listed: the event speaks of a change Clarity does not know.
+ */
+async function listedAccount (
+  clarity: WebhookDeps['clarity'], id: number, claimedAt: number
+): Promise<ClarityRow | undefined> {
+  const since = new Date(Math.min(claimedAt, Date.now()) - LISTING_MARGIN_MS).toISOString()
+  for (let page = 1; ; page++) {
+    const p = await clarity.accounts(since, page, 100)
+    const row = p.Results.find((r) => r.ID === id)
+    if (row !== undefined || page >= p.TotalPages) return row
+  }
+}
+
+/** The order an order event names, as Clarity holds it now. */
+async function currentOrder (clarity: WebhookDeps['clarity'], e: Event): Promise<{ id: number, row: unknown }> {
+  const id = (e.data as { ID?: unknown }).ID
+  if (!Number.isInteger(id)) throw poison('INVALID_PAYLOAD', `${e.type}: data.ID must be the order's id`)
+  try {
+    return { id: id as number, row: await clarity.order(id as number) }
+  } catch (err) {
+    if (err instanceof ClarityRejected) {
+      throw poison('ORDER_NOT_FOUND', `${e.type}: Clarity has no order ${String(id)} (${err.message})`)
+    }
+    throw err
+  }
+}
+
+export function webhookRoutes (app: FastifyInstance, d: WebhookDeps): void {
+  const { config: c, logger } = d
+  let seen: SeenTable | undefined
+  d.ready.then((t) => { seen = t.seen }, () => {})
+  const webhooks = webhookMetrics(d.metrics.registry, () => seen?.size() ?? 0)
   // Events being taken: a retry that overtakes its first attempt waits for it.
   const taking = new Map<string, Promise<void>>()
-
-  /**
-   * The account as Clarity holds it now, if Clarity lists it among the accounts changed
-   * since the event's UpdatedDate (never later than now): the contract has no route that
-   * reads one account. Not listed: the event speaks of a change Clarity does not know.
-   */
-  async function listedAccount (id: number, claimedAt: number): Promise<ClarityRow | undefined> {
-    const since = new Date(Math.min(claimedAt, Date.now()) - LISTING_MARGIN_MS).toISOString()
-    for (let page = 1; ; page++) {
-      const p = await d.clarity.accounts(since, page, 100)
-      const row = p.Results.find((r) => r.ID === id)
-      if (row !== undefined || page >= p.TotalPages) return row
-    }
-  }
 
   /**
    * The event's records and its seen id in one send. A failed send may have written
@@ -94,7 +125,8 @@ export function webhookRoutes (app: FastifyInstance, d: WebhookDeps): void {
       await d.take([...out, t.seen.record(ev.id, ev.type, entityId)])
     } catch (err) {
       d.take([t.seen.tombstone(ev.id)]).catch((e: Error) => {
-        logger.warn({ eventId: ev.id, reason: e.message }, 'could not withdraw the seen id of a failed send: a redelivery may be taken for a duplicate')
+        logger.warn({ eventId: ev.id, reason: e.message },
+          'could not withdraw the seen id of a failed send: a redelivery may be taken for a duplicate')
       })
       throw err
     }
@@ -106,10 +138,12 @@ export function webhookRoutes (app: FastifyInstance, d: WebhookDeps): void {
   async function account (t: Taking, e: Event): Promise<Answer> {
     // What the event claims is checked for shape, then only used to find the account.
     const claimed = toAccountRecord(e.data)
-    const row = await listedAccount(claimed.ID, claimed.UpdatedDate)
+    const row = await listedAccount(d.clarity, claimed.ID, claimed.UpdatedDate)
     if (row === undefined) {
       webhooks.inc({ result: 'account_refused' })
-      logger.warn({ eventId: e.id, type: e.type, account: claimed.ID, code: 'ACCOUNT_NOT_LISTED' }, 'account event refused: Clarity does not list the account as changed since the event\'s UpdatedDate; nothing produced')
+      logger.warn({ eventId: e.id, type: e.type, account: claimed.ID, code: 'ACCOUNT_NOT_LISTED' },
+        'account event refused: Clarity does not list the account as changed since the event\'s UpdatedDate; ' +
+        'nothing produced')
       return [200, { refused: 'ACCOUNT_NOT_LISTED' }]
     }
     const out = t.records.account({ id: e.id, type: e.type, source: 'WEBHOOK' }, row)
@@ -118,21 +152,14 @@ export function webhookRoutes (app: FastifyInstance, d: WebhookDeps): void {
   }
 
   async function order (t: Taking, e: Event): Promise<Answer> {
-    const id = (e.data as { ID?: unknown }).ID
-    if (!Number.isInteger(id)) throw poison('INVALID_PAYLOAD', `${e.type}: data.ID must be the order's id`)
-    let row: unknown
-    try {
-      row = await d.clarity.order(id as number)
-    } catch (err) {
-      if (err instanceof ClarityRejected) throw poison('ORDER_NOT_FOUND', `${e.type}: Clarity has no order ${String(id)} (${err.message})`)
-      throw err
-    }
-    return await accept(t, e, id as number, t.records.order({ id: e.id, type: e.type, source: 'WEBHOOK' }, row))
+    const { id, row } = await currentOrder(d.clarity, e)
+    return await accept(t, e, id, t.records.order({ id: e.id, type: e.type, source: 'WEBHOOK' }, row))
   }
 
   async function answer (raw: Buffer, headers: IncomingHttpHeaders): Promise<Answer> {
     const headerId = typeof headers['clarity-event-id'] === 'string' ? headers['clarity-event-id'] : undefined
-    const verdict = verifySignature(headers['clarity-signature'] as string | undefined, raw, c.CLARITY_WEBHOOK_SECRET, Math.floor(Date.now() / 1000), c.WEBHOOK_TOLERANCE_SEC)
+    const verdict = verifySignature(headers['clarity-signature'] as string | undefined, raw, c.CLARITY_WEBHOOK_SECRET,
+      Math.floor(Date.now() / 1000), c.WEBHOOK_TOLERANCE_SEC)
     if (verdict !== 'ok') {
       webhooks.inc({ result: `signature_${verdict}` })
       logger.warn({ eventId: headerId, verdict }, 'webhook refused: signature')
@@ -162,7 +189,9 @@ export function webhookRoutes (app: FastifyInstance, d: WebhookDeps): void {
     }
     const attempt = (isAccount ? account(t, e) : order(t, e)).catch(async (raw2: unknown): Promise<Answer> => {
       const err = classify(raw2)
-      if (err.kind === 'poison') return await keep(err, isAccount ? t.records.topics.customers : t.records.topics.orders)
+      if (err.kind === 'poison') {
+        return await keep(err, isAccount ? t.records.topics.customers : t.records.topics.orders)
+      }
       // Kafka or Clarity away, or our credentials refused: Clarity retries a 503 later.
       webhooks.inc({ result: 'unavailable' })
       logger.error({ eventId: e.id, code: err.code, reason: err.message }, 'webhook not taken: try again later')
@@ -176,7 +205,8 @@ export function webhookRoutes (app: FastifyInstance, d: WebhookDeps): void {
     }
   }
 
-  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: c.WEBHOOK_MAX_BYTES }, (_req, body, done) => done(null, body))
+  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: c.WEBHOOK_MAX_BYTES },
+    (_req, body, done) => done(null, body))
   app.addHook('onResponse', async (req, reply) => {
     if (req.url === '/webhooks/clarity' && reply.statusCode === 413) {
       webhooks.inc({ result: 'too_large' })

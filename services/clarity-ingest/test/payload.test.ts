@@ -142,7 +142,9 @@ describe('Clarity SalesOrder → orders.raw', () => {
   })
 
   it('names the first ten problems and counts the rest', () => {
-    const lines = (n: number) => ({ SalesItems: Array.from({ length: n }, () => ({ ...order.SalesItems[0], Sku: null })) })
+    const lines = (n: number) => ({
+      SalesItems: Array.from({ length: n }, () => ({ ...order.SalesItems[0], Sku: null }))
+    })
     const sku = (i: number) => `order.SalesItems[${i}].Sku must be text`
     expect(orderReason(lines(10))).toEqual(bad(...Array.from({ length: 10 }, (_, i) => sku(i))))
     const eleven = orderReason(lines(11)) as { message: string }
@@ -164,7 +166,8 @@ describe('Clarity Account → customers.raw', () => {
       ID: 813, CustomKey: null, Name: 'Kofi Mensah', IsTaxable: true, TaxExemptionNo: null, CreditCurrencyKey: 'USD', UpdatedDate: Date.parse(account.UpdatedDate),
       PrimaryContact: { FirstName: null, LastName: null, Email1: null, Phone1: null, Address: null }
     })
-    expect(toAccountRecord({ ...account, PrimaryContact: { ...contact, Address: undefined } }).PrimaryContact.Address).toBeNull()
+    expect(toAccountRecord({ ...account, PrimaryContact: { ...contact, Address: undefined } }).PrimaryContact.Address)
+      .toBeNull()
   })
 
   it.each<[string, unknown, string[]]>([

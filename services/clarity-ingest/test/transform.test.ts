@@ -15,7 +15,9 @@ describe('Clarity account → customers.raw', () => {
     })
   })
   it('an account without address or contact details is fine', () => {
-    expect(toAccountRecord({ ...account, PrimaryContact: { FirstName: null, LastName: null, Email1: null, Phone1: null, Address: null } }).PrimaryContact.Address).toBeNull()
+    expect(toAccountRecord({
+      ...account, PrimaryContact: { FirstName: null, LastName: null, Email1: null, Phone1: null, Address: null }
+    }).PrimaryContact.Address).toBeNull()
   })
   it('lists what is wrong in one reason', () => {
     expect(() => toAccountRecord({ ...account, ID: 'x', UpdatedDate: 'yesterday', IsTaxable: 'yes', PrimaryContact: { Address: { City: 5 } } })).toThrow(

@@ -26,7 +26,9 @@ const sign = (body: string, t = Math.floor(Date.now() / 1000), secret = SECRET):
   `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`
 const json = (r: OutRecord): Record<string, any> => JSON.parse(r.value!.toString()) as Record<string, any>
 
-function ingest (o: { orders?: Record<number, ClarityRow>, listed?: ClarityRow[], sendFails?: boolean, seen?: string[], maxBytes?: number } = {}) {
+function ingest (o: {
+  orders?: Record<number, ClarityRow>, listed?: ClarityRow[], sendFails?: boolean, seen?: string[], maxBytes?: number
+} = {}) {
   const sent: OutRecord[][] = []
   const logged: Array<Record<string, unknown>> = []
   const ids = new Set(o.seen)
@@ -38,7 +40,9 @@ function ingest (o: { orders?: Record<number, ClarityRow>, listed?: ClarityRow[]
     record: (eventId, eventType, entityId) => ({ topic: 'bridge.webhooks-seen', key: eventId, value: Buffer.from(JSON.stringify({ eventType, entityId })) }),
     tombstone: (eventId) => ({ topic: 'bridge.webhooks-seen', key: eventId, value: null })
   }
-  const logger = pino(new Writable({ write (line: Buffer, _enc, done) { logged.push(JSON.parse(line.toString()) as Record<string, unknown>); done() } }))
+  const logger = pino(new Writable({
+    write (line: Buffer, _enc, done) { logged.push(JSON.parse(line.toString()) as Record<string, unknown>); done() }
+  }))
   const metrics = createMetrics('clarity-ingest')
   const encode = (v: unknown): Buffer => Buffer.from(JSON.stringify(v))
   const records = ingestRecords({ topics: { orders: 'orders.raw', customers: 'customers.raw' }, orders: { encode }, accounts: { encode }, logger })
@@ -48,7 +52,9 @@ function ingest (o: { orders?: Record<number, ClarityRow>, listed?: ClarityRow[]
       if (row === undefined) throw new ClarityRejected(404, [`no SalesOrder ${id}`])
       return row
     },
-    accounts: async (_since: string, page: number) => ({ TotalPages: 1, CurrentPage: page, TotalCount: listing.length, CurrentCount: listing.length, Results: listing })
+    accounts: async (_since: string, page: number) => ({
+      TotalPages: 1, CurrentPage: page, TotalCount: listing.length, CurrentCount: listing.length, Results: listing
+    })
   }
   const take = async (out: OutRecord[]): Promise<void> => {
     sent.push(out)
@@ -56,7 +62,9 @@ function ingest (o: { orders?: Record<number, ClarityRow>, listed?: ClarityRow[]
   }
   const app = Fastify()
   webhookRoutes(app, {
-    config: { CLARITY_WEBHOOK_SECRET: [SECRET], WEBHOOK_TOLERANCE_SEC: 300, WEBHOOK_MAX_BYTES: o.maxBytes ?? 1024 * 1024 },
+    config: {
+      CLARITY_WEBHOOK_SECRET: [SECRET], WEBHOOK_TOLERANCE_SEC: 300, WEBHOOK_MAX_BYTES: o.maxBytes ?? 1024 * 1024
+    },
     service: 'clarity-ingest', logger, metrics, clarity, take, ready: Promise.resolve({ seen, records })
   })
   const post = async (body: string, headers: Record<string, string> = { 'clarity-signature': sign(body) }) => {

@@ -5,8 +5,10 @@ import { projectRoot } from '../../../lib/paths.ts'
 export const spec = {
   ...serviceSpec(7408),
   ...clarityConnection,
-  CATALOGUE_MAPPING_FILE: str('The catalogue mapping file (sites → locations, available-to-sell rule, product fields)', join(projectRoot, 'mappings/catalogue.yaml')),
-  ORDER_MAPPING_FILE: str('The order mapping file (its SKU table, read backwards: SL InvtID → Clarity SKU)', join(projectRoot, 'mappings/orders.yaml')),
+  CATALOGUE_MAPPING_FILE: str('The catalogue mapping file (sites → locations, available-to-sell rule, product fields)',
+    join(projectRoot, 'mappings/catalogue.yaml')),
+  ORDER_MAPPING_FILE: str('The order mapping file (its SKU table, read backwards: SL InvtID → Clarity SKU)',
+    join(projectRoot, 'mappings/orders.yaml')),
   INVENTORY_BATCH_SIZE: int('Changes read per UpdateMany call, at most 500 (Clarity\'s limit)', 500, 1)
 }
 export type Config = ReturnType<typeof loadConfig<typeof spec>>

@@ -32,13 +32,22 @@ export async function startClarityInventorySink (c: Config, exit?: (code: number
     batchSize: Math.min(MAX_ROWS, c.INVENTORY_BATCH_SIZE),
     batchHandler: async (kit) => {
       const levels = await kit.serde<ItemSiteLevel>(topics.inventoryChanges)
-      const rows = new Counter({ name: 'bridge_inventory_rows_total', help: 'Stock rows by outcome: pushed, coalesced (a newer one followed), unpublished (site not mapped)', labelNames: ['outcome'], registers: [kit.metrics.registry] })
+      const rows = new Counter({
+        name: 'bridge_inventory_rows_total',
+        help: 'Stock rows by outcome: pushed, coalesced (a newer one followed), unpublished (site not mapped)',
+        labelNames: ['outcome'],
+        registers: [kit.metrics.registry]
+      })
       return async (records: InRecord[]): Promise<BatchResult> => {
         const rejected: NonNullable<BatchResult['rejected']> = []
         const entries: Array<ChunkEntry<InRecord>> = []
         for (const record of records) {
           try {
-            entries.push({ ref: record, key: record.key?.toString() ?? '', level: record.value === null ? null : await levels.decode(record.value) })
+            entries.push({
+              ref: record,
+              key: record.key?.toString() ?? '',
+              level: record.value === null ? null : await levels.decode(record.value)
+            })
           } catch (err) {
             const e = classify(err)
             if (e.kind !== 'poison') throw err
@@ -51,14 +60,21 @@ export async function startClarityInventorySink (c: Config, exit?: (code: number
         for (const r of plan.rejected) rejected.push({ record: r.ref, error: r.error })
         const push = plan.push.map((p) => ({ record: p.ref, row: p.row }))
         if (push.length === 0) return { rejected }
-        const answer = await clarity.updateStock(push.map((p) => p.row)).catch((err: unknown) => rejectedAsPoison(err, 'UpdateMany'))
+        const answer = await clarity.updateStock(push.map((p) => p.row))
+          .catch((err: unknown) => rejectedAsPoison(err, 'UpdateMany'))
         const refused = new Set<number>()
         for (const m of answer.Messages ?? []) {
           const hit = ROW_MESSAGE.exec(m)
           const p = hit === null ? undefined : push[Number(hit[1])]
-          if (p === undefined) { kit.logger.warn({ message: m }, 'Clarity UpdateMany message not tied to a row'); continue }
+          if (p === undefined) {
+            kit.logger.warn({ message: m }, 'Clarity UpdateMany message not tied to a row')
+            continue
+          }
           refused.add(Number(hit![1]))
-          rejected.push({ record: p.record, error: poison('CLARITY_ROW_REFUSED', `${p.row.ProductKey} at ${p.row.LocationKey}: ${hit![2]!}`) })
+          rejected.push({
+            record: p.record,
+            error: poison('CLARITY_ROW_REFUSED', `${p.row.ProductKey} at ${p.row.LocationKey}: ${hit![2]!}`)
+          })
         }
         rows.inc({ outcome: 'pushed' }, push.length - refused.size)
         return { rejected }

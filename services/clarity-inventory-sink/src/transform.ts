@@ -9,7 +9,9 @@ export interface StockRow { ProductKey: string, LocationKey: string, Quantity: n
 
 /** Rows that keep the closed locations of a product at zero. */
 export const closedRows = (m: CatalogueMapping, productKey: string): StockRow[] =>
-  m.inventory.closedLocations.map((LocationKey) => ({ ProductKey: productKey, LocationKey, Quantity: 0, QuantityAllocated: 0 }))
+  m.inventory.closedLocations.map((LocationKey) => ({
+    ProductKey: productKey, LocationKey, Quantity: 0, QuantityAllocated: 0
+  }))
 
 /** The row Clarity gets for one level; undefined when its site is not published. */
 export function stockRow (m: CatalogueMapping, skus: Record<string, string>, l: ItemSiteLevel): StockRow | undefined {
@@ -19,7 +21,8 @@ export function stockRow (m: CatalogueMapping, skus: Record<string, string>, l: 
   const offered = Number(l[m.inventory.available])
   // SL never lets stock go below zero; a negative level is a data fault to look at, not to sell from.
   if (onHand < 0 || offered < 0) {
-    throw poison('NEGATIVE_LEVEL', `${l.InvtID} at ${l.SiteID}: QtyOnHand ${l.QtyOnHand}, ${m.inventory.available} ${offered}; a level below zero is not pushed`)
+    throw poison('NEGATIVE_LEVEL', `${l.InvtID} at ${l.SiteID}: QtyOnHand ${l.QtyOnHand}, ` +
+      `${m.inventory.available} ${offered}; a level below zero is not pushed`)
   }
   const safety = m.inventory.safetyStock[l.SiteID] ?? m.inventory.safetyStock.default
   return {
@@ -46,7 +49,9 @@ export interface ChunkPlan<R> {
  * record supersedes an earlier one, whatever it says), closed locations at zero for
  * every product that comes by, and the levels that break a rule set apart.
  */
-export function planChunk<R> (m: CatalogueMapping, skus: Record<string, string>, entries: Array<ChunkEntry<R>>): ChunkPlan<R> {
+export function planChunk<R> (
+  m: CatalogueMapping, skus: Record<string, string>, entries: Array<ChunkEntry<R>>
+): ChunkPlan<R> {
   const latest = new Map<string, { ref: R, row: StockRow }>()
   const rejected: ChunkPlan<R>['rejected'] = []
   let coalesced = 0
@@ -66,7 +71,9 @@ export function planChunk<R> (m: CatalogueMapping, skus: Record<string, string>,
     if (row === undefined) { unpublished++; continue }
     latest.set(e.key, { ref: e.ref, row })
     // Keyed apart from the records' own keys (InvtID|SiteID), which can spell the same.
-    for (const zero of closedRows(m, row.ProductKey)) latest.set(`closed:${zero.ProductKey}|${zero.LocationKey}`, { ref: e.ref, row: zero })
+    for (const zero of closedRows(m, row.ProductKey)) {
+      latest.set(`closed:${zero.ProductKey}|${zero.LocationKey}`, { ref: e.ref, row: zero })
+    }
   }
   return { push: [...latest.values()], rejected, coalesced, unpublished }
 }

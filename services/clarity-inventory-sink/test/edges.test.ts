@@ -33,7 +33,9 @@ describe('stock levels at the edges', () => {
   })
 
   it('a chunk with a mapping that cannot be applied stops as a bug instead of dead-lettering its records', () => {
-    const broken = { ...mapping, inventory: { ...mapping.inventory, safetyStock: undefined } } as unknown as CatalogueMapping
+    const broken = {
+      ...mapping, inventory: { ...mapping.inventory, safetyStock: undefined }
+    } as unknown as CatalogueMapping
     expect(() => planChunk(broken, {}, [{ ref: 1, key: 'PUMP-100-110V|MAIN', level: level({}) }])).toThrow(TypeError)
   })
 })

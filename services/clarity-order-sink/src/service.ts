@@ -18,7 +18,10 @@ export async function startClarityOrderSink (c: Config, exit?: (code: number) =>
 
   const orderId = (custOrdNbr: string): number => {
     const id = clarityIdOf(mapping, custOrdNbr)
-    if (id === undefined) throw poison('NOT_OUR_ORDER', `CustOrdNbr "${custOrdNbr}" is not made by this mapping (${mapping.order.customerOrderNumber})`)
+    if (id === undefined) {
+      throw poison('NOT_OUR_ORDER',
+        `CustOrdNbr "${custOrdNbr}" is not made by this mapping (${mapping.order.customerOrderNumber})`)
+    }
     return id
   }
   const refused = async (err: unknown, id: number, what: string, fine: (status: string) => boolean): Promise<void> => {
@@ -39,9 +42,17 @@ export async function startClarityOrderSink (c: Config, exit?: (code: number) =>
         if (rec.topic === topics.ordersStatus.name) {
           const s = await statuses.decode(rec.value)
           const id = orderId(s.CustOrdNbr)
-          if (s.status === 'CREATED') await clarity.confirm(id, s.OrdNbr ?? '').catch((e) => refused(e, id, 'confirm', (st) => PAST_CONFIRMED.includes(st)))
-          if (s.status === 'HELD') await clarity.hold(id, s.reason ?? 'held by the bridge').catch((e) => refused(e, id, 'hold', (st) => st === 'On Hold'))
-          if (s.status === 'CANCELLED') await clarity.void(id).catch((e) => refused(e, id, 'void', (st) => st === 'Void'))
+          if (s.status === 'CREATED') {
+            await clarity.confirm(id, s.OrdNbr ?? '')
+              .catch((e) => refused(e, id, 'confirm', (st) => PAST_CONFIRMED.includes(st)))
+          }
+          if (s.status === 'HELD') {
+            await clarity.hold(id, s.reason ?? 'held by the bridge')
+              .catch((e) => refused(e, id, 'hold', (st) => st === 'On Hold'))
+          }
+          if (s.status === 'CANCELLED') {
+            await clarity.void(id).catch((e) => refused(e, id, 'void', (st) => st === 'Void'))
+          }
           return []
         }
         const sh = await shipments.decode(rec.value)

@@ -23,7 +23,8 @@ export async function startClarityProductSink (c: Config, exit?: (code: number) 
       return async (rec) => {
         if (rec.value === null) return [] // an item deleted from SL: the store keeps the product as it was
         const item = await items.decode(rec.value)
-        await clarity.upsertProduct(toProduct(mapping, skus, item)).catch((err: unknown) => rejectedAsPoison(err, `product ${item.InvtID}`))
+        await clarity.upsertProduct(toProduct(mapping, skus, item))
+          .catch((err: unknown) => rejectedAsPoison(err, `product ${item.InvtID}`))
         return []
       }
     }

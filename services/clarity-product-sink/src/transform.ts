@@ -18,8 +18,13 @@ export function toProduct (m: CatalogueMapping, skus: Record<string, string>, it
     else if (field === 'TaxCode') body[field] = m.products.taxCodes[String(v)] ?? String(v)
     else body[field] = v === null ? null : String(v)
   }
-  if (typeof body.Name !== 'string' || body.Name.trim() === '') throw poison('INVALID_ITEM', `item ${item.InvtID}: no name for Clarity (products.fields.Name is empty)`)
-  if (body.Name.length > NAME_MAX) throw poison('INVALID_ITEM', `item ${item.InvtID}: Name is ${body.Name.length} characters; Clarity takes ${NAME_MAX}`)
+  if (typeof body.Name !== 'string' || body.Name.trim() === '') {
+    throw poison('INVALID_ITEM', `item ${item.InvtID}: no name for Clarity (products.fields.Name is empty)`)
+  }
+  if (body.Name.length > NAME_MAX) {
+    throw poison('INVALID_ITEM',
+      `item ${item.InvtID}: Name is ${body.Name.length} characters; Clarity takes ${NAME_MAX}`)
+  }
   if (body.PriceBase === null) throw poison('INVALID_ITEM', `item ${item.InvtID}: Clarity needs a PriceBase`)
   body.IsDiscontinued = m.products.discontinued.includes(item.TranStatusCode)
   body.IsVisible = !m.products.hidden.includes(item.TranStatusCode)

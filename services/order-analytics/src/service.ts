@@ -14,18 +14,23 @@ import { emptyTotals, fold, report } from './transform.ts'
 const BASE = 'USD'
 
 async function rewind (c: Config, group: string, topic: string): Promise<void> {
-  const admin = await createKafka({ brokers: c.KAFKA_BROKERS, clientId: group, logger: createLogger(group, c.LOG_LEVEL) }).admin()
+  const admin = await createKafka({
+    brokers: c.KAFKA_BROKERS, clientId: group, logger: createLogger(group, c.LOG_LEVEL)
+  }).admin()
   try {
     if (!(await admin.listTopics()).includes(topic)) return
     const g = await admin.describeGroup(group)
     if (g.state !== 'Empty' && g.state !== 'Dead') return // another instance is running: it holds the totals
-    await admin.setGroupOffsets(group, topic, (await admin.watermarks(topic)).map((m) => ({ partition: m.partition, offset: m.low })))
+    await admin.setGroupOffsets(group, topic,
+      (await admin.watermarks(topic)).map((m) => ({ partition: m.partition, offset: m.low })))
   } finally {
     await admin.disconnect()
   }
 }
 
-export async function startOrderAnalytics (c: Config, exit?: (code: number) => never): Promise<Running & { totals: () => ReturnType<typeof report> }> {
+export async function startOrderAnalytics (
+  c: Config, exit?: (code: number) => never
+): Promise<Running & { totals: () => ReturnType<typeof report> }> {
   const { topics, services } = prefixed(c.BRIDGE_TOPIC_PREFIX)
   await rewind(c, services.orderAnalytics.name, topics.ordersMapped.name)
   const totals = emptyTotals()

@@ -11,7 +11,9 @@ export interface Totals {
   cancelled: Set<number>
 }
 
-export const emptyTotals = (): Totals => ({ revenue: new Map(), baseRevenue: new Map(), skus: new Map(), orders: new Set(), cancelled: new Set() })
+export const emptyTotals = (): Totals => ({
+  revenue: new Map(), baseRevenue: new Map(), skus: new Map(), orders: new Set(), cancelled: new Set()
+})
 
 /** Each Clarity order counts once, however often it was mapped; a cancellation takes it out. */
 export function fold (t: Totals, m: MappedOrder): void {
@@ -41,7 +43,9 @@ export function report (t: Totals, base: string, top: number) {
       [`total${base}`]: formatUnscaled(t.baseRevenue.get(hour) ?? 0n, 2)
     })),
     // Ties broken by orders, then InvtID: the list must not depend on which partition came first.
-    topSkus: [...t.skus].sort(([ia, a], [ib, b]) => (b.quantity > a.quantity ? 1 : b.quantity < a.quantity ? -1 : b.orders - a.orders || ia.localeCompare(ib))).slice(0, top)
+    topSkus: [...t.skus].sort(([ia, a], [ib, b]) =>
+      (b.quantity > a.quantity ? 1 : b.quantity < a.quantity ? -1 : b.orders - a.orders || ia.localeCompare(ib)))
+      .slice(0, top)
       .map(([InvtID, s]) => ({ InvtID, quantity: formatUnscaled(s.quantity, 4).replace(/\.?0+$/, ''), orders: s.orders }))
   }
 }

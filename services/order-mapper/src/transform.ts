@@ -6,7 +6,7 @@ import { ALPHA3 } from '../../../domain/countries.ts'
 import { poison } from '../../../lib/errors.ts'
 import type { Fact, OrderMapping, Rule } from '../../../domain/mapping.ts'
 import { custIdFor, type CustomerMapping } from '../../../domain/customers.ts'
-import type { ClarityContact, Dec, MappedOrder, OrderEvent, SlLine } from '../../../domain/records.ts'
+import type { ClarityContact, ClarityOrder, Dec, MappedOrder, OrderEvent, SlLine } from '../../../domain/records.ts'
 
 export type { MappedOrder, OrderEvent }
 
@@ -18,7 +18,9 @@ export type { MappedOrder, OrderEvent }
  */
 export const UNREAD: Record<string, string[]> = {
   ClarityOrderEvent: ['source', 'receivedAt'],
-  ClaritySalesOrder: ['CustomKey', 'UpdatedDate', 'TypeKey', 'UserContactEmail', 'PurchaseOrderNumber', 'Discounts', 'Payments'],
+  ClaritySalesOrder: [
+    'CustomKey', 'UpdatedDate', 'TypeKey', 'UserContactEmail', 'PurchaseOrderNumber', 'Discounts', 'Payments'
+  ],
   ClarityTotals: ['SubTotal'],
   ClarityContact: ['Email1', 'Phone1'],
   ClaritySalesItem: ['ID', 'ProductKey', 'UnitCorePrice', 'ExtendedTaxAmount', 'Discounts']
@@ -26,18 +28,23 @@ export const UNREAD: Record<string, string[]> = {
 
 /** SL's char(n) lengths of the fields the mapping fills. */
 const LEN: Record<string, number> = {
-  SOTypeID: 4, CustID: 15, CustOrdNbr: 25, CuryID: 4, ShipViaID: 15, TaxID00: 10, User1: 30, SlsperID: 10, ProjectID: 16,
+  SOTypeID: 4, CustID: 15, CustOrdNbr: 25, CuryID: 4, ShipViaID: 15, TaxID00: 10,
+  User1: 30, SlsperID: 10, ProjectID: 16,
   Name: 60, Addr1: 60, Addr2: 60, City: 30, State: 3, Zip: 10, Country: 3,
   InvtID: 30, SiteID: 10, UnitDesc: 6, TaxCat: 10, Descr: 60
 }
 const CUST_ID = /^[A-Z0-9-]+$/
 const MAX_LINES = 999
 
-/** The value when it fits SL's char(len); the field (ShipName, Lines[2].Descr) is named only when it does not. */
+/**
+ * The value when it fits SL's char(len); the field (ShipName, Lines[2].Descr) is named only
+ * when it does not.
+ */
 function fit (value: string, len: number, field: string, at: 'Ship' | 'Bill' | '' | number = ''): string {
   if (value.length > len) {
     const name = typeof at === 'number' ? `Lines[${at}].${field}` : at + field
-    throw poison('FIELD_TOO_LONG', `${name} "${value}" is ${value.length} characters; SL allows ${len}. Shorten it in Clarity or change the mapping`)
+    throw poison('FIELD_TOO_LONG', `${name} "${value}" is ${value.length} characters; SL allows ${len}. ` +
+      'Shorten it in Clarity or change the mapping')
   }
   return value
 }
@@ -48,7 +55,8 @@ function fit (value: string, len: number, field: string, at: 'Ship' | 'Bill' | '
 // past 2^53 before rounding are taken through BigInt.
 function exact (n: number | bigint, what: () => string): number {
   if (typeof n === 'bigint' ? n <= MAX_SAFE && n >= -MAX_SAFE : Number.isSafeInteger(n)) return Number(n)
-  throw poison('AMOUNT_TOO_LARGE', `${what()} is beyond what SL keeps exact to the cent (its money is float: at most ${money(Number.MAX_SAFE_INTEGER)})`)
+  throw poison('AMOUNT_TOO_LARGE', `${what()} is beyond what SL keeps exact to the cent ` +
+    `(its money is float: at most ${money(Number.MAX_SAFE_INTEGER)})`)
 }
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
 /** An amount past 14 digits (toUnscaledNumber's reach), in BigInt and back. */
@@ -58,7 +66,9 @@ function cents (d: Dec, what: string): number {
   const u = toUnscaledNumber(d, 4)
   if (u !== undefined && u % 100 === 0) return u / 100
   const big = toUnscaled(d, 4)
-  if (big % 100n !== 0n) throw poison('AMOUNT_NOT_IN_CENTS', `${what} ${d} has a fraction of a cent; SL keeps money to the cent`)
+  if (big % 100n !== 0n) {
+    throw poison('AMOUNT_NOT_IN_CENTS', `${what} ${d} has a fraction of a cent; SL keeps money to the cent`)
+  }
   return exact(big / 100n, () => `${what} ${d}`)
 }
 const money = (c: number): Dec => formatUnscaledNumber(c, 2)
@@ -81,7 +91,15 @@ function scaleDown (a: number, b: number, k: number, what: () => string): number
   return exact((x + (x < 0n ? -half : half)) / 10n ** BigInt(k), what)
 }
 
-interface SlAddress { Name: string, Addr1: string, Addr2: string, City: string, State: string, Zip: string, Country: string }
+interface SlAddress {
+  Name: string
+  Addr1: string
+  Addr2: string
+  City: string
+  State: string
+  Zip: string
+  Country: string
+}
 
 function address (prefix: 'Ship' | 'Bill', c: ClarityContact): SlAddress {
   const a = c.Address
@@ -89,7 +107,10 @@ function address (prefix: 'Ship' | 'Bill', c: ClarityContact): SlAddress {
   const last = c.LastName !== null && c.LastName.trim() !== '' ? c.LastName : ''
   const name = (first !== '' && last !== '' ? `${first} ${last}` : first + last).trim() || (a.Company ?? '').trim()
   const country = ALPHA3[a.CountryCode.trim().toUpperCase()]
-  if (country === undefined) throw poison('UNKNOWN_COUNTRY', `${prefix === 'Ship' ? 'ShippingContact' : 'BillingContact'}.Address.CountryCode "${a.CountryCode}" is not an ISO 3166 country`)
+  if (country === undefined) {
+    throw poison('UNKNOWN_COUNTRY', `${prefix === 'Ship' ? 'ShippingContact' : 'BillingContact'}.Address.CountryCode ` +
+      `"${a.CountryCode}" is not an ISO 3166 country`)
+  }
   // Region codes arrive as "TX" or "US-TX"; SL keeps the subdivision alone.
   const region = (a.RegionCode ?? '').trim().toUpperCase().replace(/^[A-Z]{2}-/, '')
   const street2 = a.Street2 === null || a.Street2.trim() === '' ? '' : a.Street2.trim()
@@ -97,7 +118,8 @@ function address (prefix: 'Ship' | 'Bill', c: ClarityContact): SlAddress {
   return {
     Name: fit(name, LEN.Name!, 'Name', prefix),
     Addr1: fit(a.Street1.trim(), LEN.Addr1!, 'Addr1', prefix),
-    Addr2: fit(street2 !== '' && street3 !== '' ? `${street2}, ${street3}` : street2 + street3, LEN.Addr2!, 'Addr2', prefix),
+    Addr2: fit(street2 !== '' && street3 !== '' ? `${street2}, ${street3}` : street2 + street3,
+      LEN.Addr2!, 'Addr2', prefix),
     City: fit(a.City.trim(), LEN.City!, 'City', prefix),
     State: fit(region, LEN.State!, 'State', prefix),
     Zip: fit((a.PostalCode ?? '').trim(), LEN.Zip!, 'Zip', prefix),
@@ -122,6 +144,56 @@ function matches (rule: Rule, facts: Record<Fact, unknown>): boolean {
   })
 }
 
+/**
+ * The order's amounts in cents. Totals must reconcile to the cent: lines + freight + tax −
+ * discounts = Clarity's total.
+ */
+function reconciled (
+  o: ClarityOrder, lines: SlLine[]
+): { freight: number, tax: number, discounts: number, clarityTotal: number } {
+  const t = o.Totals
+  let linesTotal = 0
+  for (let i = 0; i < lines.length; i++) {
+    const l = lines[i]!
+    const qty = toUnscaledNumber(l.QtyOrd, 4) ?? wide(l.QtyOrd, 4, `Lines[${i}].QtyOrd`)
+    if (qty <= 0) throw poison('BAD_QUANTITY', `${l.InvtID}: quantity ${l.QtyOrd} must be above 0`)
+    const price = toUnscaledNumber(l.CurySlsPrice, 4) ?? wide(l.CurySlsPrice, 4, `Lines[${i}].CurySlsPrice`)
+    // qty × price at scale 8, to the cent
+    linesTotal = add(linesTotal, scaleDown(qty, price, 6, () => `Lines[${i}] ${l.QtyOrd} × ${l.CurySlsPrice}`),
+      'the lines\' total')
+  }
+  const freight = add(add(cents(t.Shipping, 'Shipping'), cents(t.Handling, 'Handling'), 'freight'),
+    cents(t.Fees, 'Fees'), 'freight')
+  const tax = cents(t.Tax, 'Tax')
+  const discounts = cents(t.Discounts, 'Discounts')
+  const clarityTotal = cents(t.Total, 'Total')
+  const total = add(add(add(linesTotal, freight, 'the total'), tax, 'the total'), -discounts, 'the total')
+  if (total !== clarityTotal) {
+    throw poison('TOTALS_DO_NOT_RECONCILE', `order ${o.ID}: lines ${money(linesTotal)} + freight ${money(freight)} ` +
+      `+ tax ${t.Tax} − discounts ${t.Discounts} = ${money(total)}, but Clarity's total is ${t.Total} ` +
+      `(difference ${money(clarityTotal - total)} ${o.SellingCurrencyKey})`)
+  }
+  return { freight, tax, discounts, clarityTotal }
+}
+
+/**
+ * The order's SL customer: the account's key, else the CustId the customer sync gives the
+ * account (with the customer mapping), else the mapping's guest.
+ */
+function custIdOf (o: ClarityOrder, m: OrderMapping, customers?: CustomerMapping): string {
+  let CustID = m.customers.guest
+  if (o.AccountKey !== null && o.AccountKey.trim() !== '') {
+    CustID = o.AccountKey.trim()
+    if (!CUST_ID.test(CustID)) {
+      throw poison('BAD_CUSTOMER_KEY',
+        `account key "${CustID}" is not an SL customer id (upper-case letters, digits and -)`)
+    }
+  } else if (o.AccountID !== null && customers !== undefined) {
+    CustID = custIdFor(customers, o.AccountID)
+  }
+  return CustID
+}
+
 /** undefined: nothing for SL to do with this state of the order (it is past Pending and not void). */
 /**
  * @param customers the customer mapping: an order of an account not linked to SL yet gets
@@ -132,7 +204,10 @@ export function mapOrder (ev: OrderEvent, m: OrderMapping, customers?: CustomerM
   const cancelled = ev.eventType === 'order.cancelled' || o.StatusKey === 'Void'
   if (!cancelled && o.StatusKey !== 'Pending') return undefined
   if (o.SalesItems.length === 0) throw poison('NO_LINES', `order ${o.ID} has no lines`)
-  if (o.SalesItems.length > MAX_LINES) throw poison('TOO_MANY_LINES', `order ${o.ID} has ${o.SalesItems.length} lines; an SL sales order holds at most ${MAX_LINES}`)
+  if (o.SalesItems.length > MAX_LINES) {
+    throw poison('TOO_MANY_LINES',
+      `order ${o.ID} has ${o.SalesItems.length} lines; an SL sales order holds at most ${MAX_LINES}`)
+  }
 
   const ship = address('Ship', o.ShippingContact)
   const bill = address('Bill', o.BillingContact)
@@ -140,13 +215,7 @@ export function mapOrder (ev: OrderEvent, m: OrderMapping, customers?: CustomerM
   const region = ship.State
   const site = m.order.sitesByCountry[country2] ?? m.order.site
 
-  let CustID = m.customers.guest
-  if (o.AccountKey !== null && o.AccountKey.trim() !== '') {
-    CustID = o.AccountKey.trim()
-    if (!CUST_ID.test(CustID)) throw poison('BAD_CUSTOMER_KEY', `account key "${CustID}" is not an SL customer id (upper-case letters, digits and -)`)
-  } else if (o.AccountID !== null && customers !== undefined) {
-    CustID = custIdFor(customers, o.AccountID)
-  }
+  const CustID = custIdOf(o, m, customers)
 
   const lines: SlLine[] = o.SalesItems.map((it, i) => ({
     InvtID: fit(m.skus[it.Sku] ?? it.Sku, LEN.InvtID!, 'InvtID', i),
@@ -158,28 +227,14 @@ export function mapOrder (ev: OrderEvent, m: OrderMapping, customers?: CustomerM
     TaxCat: fit(it.ProductTaxCode ?? '', LEN.TaxCat!, 'TaxCat', i),
     Descr: fit(it.Name.trim(), LEN.Descr!, 'Descr', i)
   }))
-  // Totals must reconcile to the cent: lines + freight + tax − discounts = Clarity's total.
   const t = o.Totals
-  let linesTotal = 0
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i]!
-    const qty = toUnscaledNumber(l.QtyOrd, 4) ?? wide(l.QtyOrd, 4, `Lines[${i}].QtyOrd`)
-    if (qty <= 0) throw poison('BAD_QUANTITY', `${l.InvtID}: quantity ${l.QtyOrd} must be above 0`)
-    // qty × price at scale 8, to the cent
-    linesTotal = add(linesTotal, scaleDown(qty, toUnscaledNumber(l.CurySlsPrice, 4) ?? wide(l.CurySlsPrice, 4, `Lines[${i}].CurySlsPrice`), 6, () => `Lines[${i}] ${l.QtyOrd} × ${l.CurySlsPrice}`), 'the lines\' total')
-  }
-  const freight = add(add(cents(t.Shipping, 'Shipping'), cents(t.Handling, 'Handling'), 'freight'), cents(t.Fees, 'Fees'), 'freight')
-  const tax = cents(t.Tax, 'Tax')
-  const discounts = cents(t.Discounts, 'Discounts')
-  const clarityTotal = cents(t.Total, 'Total')
-  const total = add(add(add(linesTotal, freight, 'the total'), tax, 'the total'), -discounts, 'the total')
-  if (total !== clarityTotal) {
-    throw poison('TOTALS_DO_NOT_RECONCILE', `order ${o.ID}: lines ${money(linesTotal)} + freight ${money(freight)} + tax ${t.Tax} − discounts ${t.Discounts} = ${money(total)}, but Clarity's total is ${t.Total} (difference ${money(clarityTotal - total)} ${o.SellingCurrencyKey})`)
-  }
+  const { freight, tax, discounts, clarityTotal } = reconciled(o, lines)
 
   const cury = o.SellingCurrencyKey.trim().toUpperCase()
   const rate = cury === m.currency.base ? 1 : m.currency.rates[cury]
-  if (rate === undefined) throw poison('NO_CURRENCY_RATE', `the mapping has no rate for ${cury} into ${m.currency.base}`)
+  if (rate === undefined) {
+    throw poison('NO_CURRENCY_RATE', `the mapping has no rate for ${cury} into ${m.currency.base}`)
+  }
   const rateText = rate.toFixed(9)
   const rateScaled = toUnscaledNumber(rateText, 9) ?? wide(rateText, 9, `the rate of ${cury}`)
   const base = scaleDown(clarityTotal, rateScaled, 9, () => `${t.Total} ${cury} in ${m.currency.base}`)

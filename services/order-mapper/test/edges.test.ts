@@ -17,13 +17,19 @@ const shipped = (): OrderMapping => loadOrderMapping(join(projectRoot, 'mappings
 const MAX = 'its money is float: at most 90071992547409.91'
 
 interface Case { order?: (o: Order) => void, mapping?: (m: OrderMapping) => void, event?: string }
-function run ({ order, mapping, event }: Case, customers?: Parameters<typeof mapOrder>[2]): MappedOrder | { code: string, message: string } {
+function run (
+  { order, mapping, event }: Case, customers?: Parameters<typeof mapOrder>[2]
+): MappedOrder | { code: string, message: string } {
   const ev = structuredClone(eur)
   if (event !== undefined) ev.eventType = event
   order?.(ev.order)
   const m = structuredClone(shipped())
   mapping?.(m)
-  try { return mapOrder(ev, m, customers)! } catch (e) { return { code: (e as { code: string }).code, message: (e as Error).message } }
+  try {
+    return mapOrder(ev, m, customers)!
+  } catch (e) {
+    return { code: (e as { code: string }).code, message: (e as Error).message }
+  }
 }
 /** An order of these lines alone, in USD: no freight, tax or discount. */
 const only = (items: Array<Partial<Item>>, total: string, more: Partial<Order['Totals']> = {}) => (o: Order): void => {
@@ -34,7 +40,10 @@ const only = (items: Array<Partial<Item>>, total: string, more: Partial<Order['T
 
 describe('SL field lengths: the length itself fits, one more is refused naming the field', () => {
   const rule = (field: string) => (m: OrderMapping, v: string): void => { m.rules = [{ name: 'set', when: { lines: { atLeast: 1 } }, then: { set: { [field]: v } } }] }
-  const fields: Array<[string, number, (o: Order, v: string) => void, ((m: OrderMapping, v: string) => void) | null, (m: MappedOrder) => string]> = [
+  const fields: Array<[
+    string, number, (o: Order, v: string) => void, ((m: OrderMapping, v: string) => void) | null,
+    (m: MappedOrder) => string
+  ]> = [
     ['ShipName', 60, (o, v) => { o.ShippingContact.FirstName = v; o.ShippingContact.LastName = null }, null, (m) => m.ShipName],
     ['BillName', 60, (o, v) => { o.BillingContact.FirstName = null; o.BillingContact.LastName = v }, null, (m) => m.BillName],
     ['ShipAddr1', 60, (o, v) => { o.ShippingContact.Address.Street1 = v }, null, (m) => m.ShipAddr1],
@@ -86,7 +95,12 @@ describe('names and addresses, missing or padded', () => {
     ['blank names: the company', ' ', '', 'Acme Ltd', 'Acme Ltd'],
     ['no name and no company', null, null, null, '']
   ])('ShipName of %s', (_, FirstName, LastName, Company, want) => {
-    const m = run({ order: (o) => { Object.assign(o.ShippingContact, { FirstName, LastName }); o.ShippingContact.Address.Company = Company } }) as MappedOrder
+    const m = run({
+      order: (o) => {
+        Object.assign(o.ShippingContact, { FirstName, LastName })
+        o.ShippingContact.Address.Company = Company
+      }
+    }) as MappedOrder
     expect(m.ShipName).toBe(want)
   })
 
@@ -120,7 +134,9 @@ describe('the customer of an order', () => {
     ['a blank account key of an account not linked yet', '  ', 4521, true, 'W004521'],
     ['an account not linked yet, without the customer mapping', null, 4521, false, 'WEBGUEST']
   ])('%s: %s', (_, AccountKey, AccountID, withCustomers, want) => {
-    expect((run({ order: (o) => { Object.assign(o, { AccountKey, AccountID }) } }, withCustomers ? customers() : undefined) as MappedOrder).CustID).toBe(want)
+    expect((run(
+      { order: (o) => { Object.assign(o, { AccountKey, AccountID }) } }, withCustomers ? customers() : undefined
+    ) as MappedOrder).CustID).toBe(want)
   })
 
   it.each(['c000123', 'C000123.', 'C 123', '-C1_'])('account key %j is not an SL customer id', (key) => {

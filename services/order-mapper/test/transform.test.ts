@@ -27,7 +27,8 @@ const poisonOf = (ev: OrderEvent): { code: string, message: string } => {
 describe('order mapping', () => {
   it('maps a EUR order of a known account with a coupon, field by field', () => {
     expect(mapOrder(eur, mapping)).toEqual({
-      clarityOrderId: 100045, clarityEventId: eur.eventId, cancelled: false, mappingVersion: mapping.version, flags: [], holdReason: null,
+      clarityOrderId: 100045, clarityEventId: eur.eventId, cancelled: false, mappingVersion: mapping.version,
+      flags: [], holdReason: null,
       SOTypeID: 'SO', CustID: 'C000123', CustOrdNbr: '100045', OrdDate: eur.order.CreatedDate,
       CuryID: 'EUR', CuryRate: '1.083200000', CuryMultDiv: 'M', ShipViaID: 'UPSGROUND',
       ShipName: 'Ana Núñez', ShipAddr1: '500 Congress Ave', ShipAddr2: '', ShipCity: 'Austin', ShipState: 'TX', ShipZip: '78701', ShipCountry: 'USA',
@@ -106,13 +107,18 @@ describe('order mapping', () => {
     const random = (): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 }
     const upTo = (digits: number): bigint => BigInt(Math.floor(random() * 10 ** Math.ceil(random() * digits)))
     // Exactly half a cent each way, below and past 2^53 (0.5 × 0.01; 0.5 × 2,000,000,000.01), then random.
-    const halves = [[5000n, 100n], [5000n, -100n], [5000n, 20000000000100n], [5000n, -20000000000100n]].map(([qty, price]) => [{ qty: qty!, price: price! }])
+    const halves = [[5000n, 100n], [5000n, -100n], [5000n, 20000000000100n], [5000n, -20000000000100n]]
+      .map(([qty, price]) => [{ qty: qty!, price: price! }])
     for (let n = 0; n < 400; n++) {
-      const items = halves[n] ?? Array.from({ length: 1 + Math.floor(random() * 3) }, () => ({ qty: upTo(8) + 1n, price: (random() < 0.1 ? -1n : 1n) * upTo(11) }))
+      const items = halves[n] ?? Array.from({ length: 1 + Math.floor(random() * 3) }, () => ({
+        qty: upTo(8) + 1n, price: (random() < 0.1 ? -1n : 1n) * upTo(11)
+      }))
       const lines = items.reduce((t, it) => t + round(it.qty * it.price, 6n), 0n)
       const total = lines + 995n // freight 9.95
       const ev = withOrder(eur, (o) => {
-        o.SalesItems = items.map((it) => ({ ...o.SalesItems[0]!, Quantity: dec4(it.qty), UnitSoldPrice: dec4(it.price) }))
+        o.SalesItems = items.map((it) => ({
+          ...o.SalesItems[0]!, Quantity: dec4(it.qty), UnitSoldPrice: dec4(it.price)
+        }))
         o.Totals = { ...o.Totals, Shipping: '9.9500', Tax: '0', Discounts: '0', Total: dec4(total * 100n) }
       })
       let m
@@ -134,7 +140,13 @@ describe('reading orders.raw without the fields the mapping never reads (UNREAD)
   const whole = parseSchema(schema)
   const view = parseSchema(withoutFields(schema, UNREAD))
   const resolver = view.createResolver(whole)
-  const outcome = (ev: OrderEvent): unknown => { try { return mapOrder(ev, mapping) } catch (e) { return { code: (e as { code: string }).code, message: (e as Error).message } } }
+  const outcome = (ev: OrderEvent): unknown => {
+    try {
+      return mapOrder(ev, mapping)
+    } catch (e) {
+      return { code: (e as { code: string }).code, message: (e as Error).message }
+    }
+  }
   const variants: Array<[string, (o: Order) => void]> = [
     ['as it is', () => {}],
     ['renamed SKU, region prefix, three street lines, fees', (o) => { o.SalesItems[0]!.Sku = 'VALVE-BRASS-1/2IN'; o.ShippingContact.Address = { ...o.ShippingContact.Address, RegionCode: 'US-CA', Street2: 'Building 4', Street3: 'Dock 2' }; o.Totals.Handling = '2.0000'; o.Totals.Fees = '1.0500'; o.Totals.Total = '61.3800' }],

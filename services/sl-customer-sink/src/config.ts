@@ -6,6 +6,7 @@ export const spec = {
   ...serviceSpec(7413),
   ...slConnection,
   ...clarityConnection,
-  CUSTOMER_MAPPING_FILE: str('The customer mapping file (CustId policy, duplicate detection, defaults)', join(projectRoot, 'mappings/customers.yaml'))
+  CUSTOMER_MAPPING_FILE: str('The customer mapping file (CustId policy, duplicate detection, defaults)',
+    join(projectRoot, 'mappings/customers.yaml'))
 }
 export type Config = ReturnType<typeof loadConfig<typeof spec>>

@@ -21,28 +21,37 @@ export async function startSlCustomerSink (c: Config, exit?: (code: number) => n
   const sl = slClientOf(c)
   const clarity = clarityClientOf(c)
   const find = async (custId: string): Promise<SlRow | undefined> =>
-    await sl.customer(custId).catch((err: unknown) => (err instanceof SlRejected && err.status === 404 ? undefined : rejectedAsPoison(err, `read customer ${custId}`)))
+    await sl.customer(custId).catch((err: unknown) =>
+      (err instanceof SlRejected && err.status === 404 ? undefined : rejectedAsPoison(err, `read customer ${custId}`)))
 
   return await startService({
     service: services.slCustomerSink, config: c, exit,
     handler: async (kit) => {
       const events = await kit.serde<CustomerEvent>(topics.customersRaw)
-      const writes = new Counter({ name: 'bridge_customer_writes_total', help: 'What the sink did per account state: created, updated, linked, unchanged', labelNames: ['action'], registers: [kit.metrics.registry] })
+      const writes = new Counter({
+        name: 'bridge_customer_writes_total',
+        help: 'What the sink did per account state: created, updated, linked, unchanged',
+        labelNames: ['action'],
+        registers: [kit.metrics.registry]
+      })
       return async (rec) => {
         if (rec.value === null) return []
         const { account: a } = await events.decode(rec.value)
         let custId = a.CustomKey?.trim() || undefined
         let current = custId === undefined ? undefined : await find(custId)
         if (custId === undefined && mapping.matchByEmail && a.PrimaryContact.Email1 !== null) {
-          current = emailMatch(a, await sl.customersByEmail(a.PrimaryContact.Email1.trim()).catch((err: unknown) => rejectedAsPoison(err, `look up account ${a.ID} by e-mail`)))
+          current = emailMatch(a, await sl.customersByEmail(a.PrimaryContact.Email1.trim())
+            .catch((err: unknown) => rejectedAsPoison(err, `look up account ${a.ID} by e-mail`)))
           if (current !== undefined) custId = String(current.CustId)
         }
         if (custId === undefined) {
           custId = custIdFor(mapping, a.ID)
           // Made by an earlier attempt that stopped before the write-back, or someone else's.
           current = await find(custId)
-          if (current !== undefined && String(current.EMailAddr).toLowerCase() !== (a.PrimaryContact.Email1 ?? '').trim().toLowerCase()) {
-            throw poison('CUSTID_TAKEN', `account ${a.ID}: CustId ${custId} belongs to another SL customer; change custId in the customer mapping or link the account by hand`)
+          if (current !== undefined &&
+            String(current.EMailAddr).toLowerCase() !== (a.PrimaryContact.Email1 ?? '').trim().toLowerCase()) {
+            throw poison('CUSTID_TAKEN', `account ${a.ID}: CustId ${custId} belongs to another SL customer; ` +
+              'change custId in the customer mapping or link the account by hand')
           }
         }
         const p = plan(mapping, a, custId, current)
@@ -53,10 +62,18 @@ export async function startSlCustomerSink (c: Config, exit?: (code: number) => n
             rejectedAsPoison(err, `create customer ${p.custId}`)
           })
         }
-        if (p.action === 'update') await sl.updateCustomer(p.custId, p.body).catch((err: unknown) => rejectedAsPoison(err, `update customer ${p.custId}`))
+        if (p.action === 'update') {
+          await sl.updateCustomer(p.custId, p.body)
+            .catch((err: unknown) => rejectedAsPoison(err, `update customer ${p.custId}`))
+        }
         const linked = a.CustomKey !== p.custId
-        if (linked) await clarity.upsertAccount({ ID: a.ID, CustomKey: p.custId }).catch((err: unknown) => rejectedAsPoison(err, `write CustomKey ${p.custId} to account ${a.ID}`))
-        writes.inc({ action: p.action === 'none' ? (linked ? 'linked' : p.why === 'older' ? 'older' : 'unchanged') : `${p.action}d` })
+        if (linked) {
+          await clarity.upsertAccount({ ID: a.ID, CustomKey: p.custId })
+            .catch((err: unknown) => rejectedAsPoison(err, `write CustomKey ${p.custId} to account ${a.ID}`))
+        }
+        writes.inc({
+          action: p.action === 'none' ? (linked ? 'linked' : p.why === 'older' ? 'older' : 'unchanged') : `${p.action}d`
+        })
         kit.logger.debug({ account: a.ID, custId: p.custId, action: p.action, linked }, 'customer synced')
         return []
       }

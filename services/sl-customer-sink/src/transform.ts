@@ -1,5 +1,7 @@
 // Pure: what to do in SL for one state of a Clarity account, given what SL holds.
-import { agrees, sharedOfAccount, sharedOfCustomer, type ClarityAccount, type CustomerMapping, type Shared } from '../../../domain/customers.ts'
+import {
+  agrees, sharedOfAccount, sharedOfCustomer, type ClarityAccount, type CustomerMapping, type Shared
+} from '../../../domain/customers.ts'
 import { poison } from '../../../lib/errors.ts'
 
 export type SlRow = Record<string, unknown>
@@ -29,5 +31,6 @@ export function plan (m: CustomerMapping, a: ClarityAccount, custId: string, cur
 /** The SL customer an account without a CustomKey is linked to by its e-mail, if exactly one. */
 export function emailMatch (a: ClarityAccount, found: SlRow[]): SlRow | undefined {
   if (found.length <= 1) return found[0]
-  throw poison('DUPLICATE_EMAIL', `account ${a.ID}: ${found.length} SL customers have its e-mail (${found.map((f) => String(f.CustId)).join(', ')}); link one by setting the account's CustomKey`)
+  throw poison('DUPLICATE_EMAIL', `account ${a.ID}: ${found.length} SL customers have its e-mail ` +
+    `(${found.map((f) => String(f.CustId)).join(', ')}); link one by setting the account's CustomKey`)
 }

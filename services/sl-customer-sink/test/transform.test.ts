@@ -15,7 +15,9 @@ const sl: SlCustomer = {
   CustId: 'W000813', Name: 'Kofi Mensah', Addr1: '12 Harbor Rd', Addr2: 'Unit 4, Rear', City: 'Newark', State: 'NJ', Zip: '07102', Country: 'USA', Phone: '+1 973 555 0100',
   EMailAddr: 'kofi.mensah@example.com', ClassId: 'WEB', CuryId: 'USD', Terms: '30', TaxID00: '', Status: 'A', LUpd_DateTime: T0 - 60000, tstamp: 9
 }
-const slRow = (over: Partial<SlCustomer> = {}) => ({ ...sl, LUpd_DateTime: new Date(sl.LUpd_DateTime).toISOString(), ...over })
+const slRow = (over: Partial<SlCustomer> = {}) => ({
+  ...sl, LUpd_DateTime: new Date(sl.LUpd_DateTime).toISOString(), ...over
+})
 
 describe('customer mapping', () => {
   it.each([[813, 'W000813'], [1234567, 'W1234567']])('account %i gets CustId %s', (id, want) => {
@@ -42,7 +44,10 @@ describe('Clarity account ↔ SL customer', () => {
   it('an SL customer as an account round-trips to the same shared fields', () => {
     const body = accountOf(sl) as unknown as ClarityAccount
     expect(body).toMatchObject({ CustomKey: 'W000813', PrimaryContact: { FirstName: 'Kofi', LastName: 'Mensah', Address: { Street1: '12 Harbor Rd', CountryCode: 'US', RegionCode: 'NJ' } } })
-    expect(sharedOfAccount({ ...body, ID: 1 })).toEqual({ Name: sl.Name, EMailAddr: sl.EMailAddr, Phone: sl.Phone, Addr1: sl.Addr1, Addr2: sl.Addr2, City: sl.City, State: sl.State, Zip: sl.Zip, Country: sl.Country })
+    expect(sharedOfAccount({ ...body, ID: 1 })).toEqual({
+      Name: sl.Name, EMailAddr: sl.EMailAddr, Phone: sl.Phone, Addr1: sl.Addr1, Addr2: sl.Addr2, City: sl.City,
+      State: sl.State, Zip: sl.Zip, Country: sl.Country
+    })
   })
   it('an SL customer without a usable address leaves Clarity\'s address alone', () => {
     expect((accountOf({ ...sl, Country: '' }).PrimaryContact as object)).not.toHaveProperty('Address')

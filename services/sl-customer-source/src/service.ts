@@ -13,7 +13,8 @@ export async function startSlCustomerSource (c: Config, exit?: (code: number) =>
   const { topics, services } = prefixed(c.BRIDGE_TOPIC_PREFIX)
   const sl = slClientOf(c)
   return await startFeedService<SlCustomer>({
-    service: services.slCustomerSource, config: c, exit, cursor: 'sl-customer-source.customers', cursors: topics.cursors,
-    topic: topics.customersChanges, intervalMs: c.SL_CUSTOMER_POLL_MS, read: sl.customers, slStatus: sl.status, toRecord: toCustomer
+    service: services.slCustomerSource, config: c, exit, cursor: 'sl-customer-source.customers',
+    cursors: topics.cursors, topic: topics.customersChanges, intervalMs: c.SL_CUSTOMER_POLL_MS, read: sl.customers,
+    slStatus: sl.status, toRecord: toCustomer
   })
 }

@@ -13,7 +13,8 @@ export async function startSlInventorySource (c: Config, exit?: (code: number) =
   const { topics, services } = prefixed(c.BRIDGE_TOPIC_PREFIX)
   const sl = slClientOf(c)
   return await startFeedService<ItemSiteLevel>({
-    service: services.slInventorySource, config: c, exit, cursor: 'sl-inventory-source.inventory', cursors: topics.cursors,
-    topic: topics.inventoryChanges, intervalMs: c.SL_INVENTORY_POLL_MS, read: sl.inventory, slStatus: sl.status, toRecord: toLevel
+    service: services.slInventorySource, config: c, exit, cursor: 'sl-inventory-source.inventory',
+    cursors: topics.cursors, topic: topics.inventoryChanges, intervalMs: c.SL_INVENTORY_POLL_MS, read: sl.inventory,
+    slStatus: sl.status, toRecord: toLevel
   })
 }

@@ -4,7 +4,8 @@ import type { ItemSiteLevel } from '../../../domain/records.ts'
 
 type Row = Record<string, unknown>
 
-const shown = (v: unknown): string => (v === undefined ? 'missing' : typeof v === 'number' ? String(v) : JSON.stringify(v))
+const shown = (v: unknown): string =>
+  (v === undefined ? 'missing' : typeof v === 'number' ? String(v) : JSON.stringify(v))
 const levelKey = (invtId: string, siteId: string): string => `${invtId}|${siteId}`
 
 export function toLevel (r: Row): { key: string, value: ItemSiteLevel } {
@@ -15,14 +16,17 @@ export function toLevel (r: Row): { key: string, value: ItemSiteLevel } {
   }
   // A level SL cannot express as a number must not reach the store as a guess.
   const qty = (k: string): string => {
-    if (typeof r[k] !== 'number' || !Number.isFinite(r[k])) throw poison('INVALID_LEVEL', `item site ${id}: ${k} is ${shown(r[k])}, not a number`)
+    if (typeof r[k] !== 'number' || !Number.isFinite(r[k])) {
+      throw poison('INVALID_LEVEL', `item site ${id}: ${k} is ${shown(r[k])}, not a number`)
+    }
     return (r[k] as number).toFixed(4)
   }
   if (typeof r.tstamp !== 'number') throw poison('INVALID_LEVEL', `item site ${id}: tstamp must be a number`)
   const updated = typeof r.LUpd_DateTime === 'string' ? Date.parse(r.LUpd_DateTime) : NaN
   const value: ItemSiteLevel = {
     InvtID: text('InvtID'), SiteID: text('SiteID'),
-    QtyOnHand: qty('QtyOnHand'), QtyAvail: qty('QtyAvail'), QtyAlloc: qty('QtyAlloc'), QtyShipNotInv: qty('QtyShipNotInv'), QtyOnPO: qty('QtyOnPO'),
+    QtyOnHand: qty('QtyOnHand'), QtyAvail: qty('QtyAvail'), QtyAlloc: qty('QtyAlloc'),
+    QtyShipNotInv: qty('QtyShipNotInv'), QtyOnPO: qty('QtyOnPO'),
     LUpd_DateTime: Number.isNaN(updated) ? 0 : updated,
     tstamp: r.tstamp
   }

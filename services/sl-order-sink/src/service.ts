@@ -22,10 +22,14 @@ export async function startSlOrderSink (c: Config, exit?: (code: number) => neve
     handler: async (kit) => {
       const input = await kit.serde<MappedOrder>(topics.ordersMapped)
       const output = await kit.serde<OrderStatus>(topics.ordersStatus)
-      const status = (m: MappedOrder, s: OrderStatus['status'], OrdNbr: string | null, reason: string | null): OutRecord => ({
+      const status = (
+        m: MappedOrder, s: OrderStatus['status'], OrdNbr: string | null, reason: string | null
+      ): OutRecord => ({
         topic: topics.ordersStatus.name,
         key: String(m.clarityOrderId),
-        value: output.encode({ clarityOrderId: m.clarityOrderId, CustOrdNbr: m.CustOrdNbr, status: s, OrdNbr, reason, at: Date.now() })
+        value: output.encode({
+          clarityOrderId: m.clarityOrderId, CustOrdNbr: m.CustOrdNbr, status: s, OrdNbr, reason, at: Date.now()
+        })
       })
       const live = (rows: SlRow[]): SlRow | undefined => rows.find((o) => o.Cancelled !== 1)
       // CustID → when an order first found that customer missing: its orders share one
@@ -60,13 +64,19 @@ export async function startSlOrderSink (c: Config, exit?: (code: number) => neve
             const since = missingSince.get(m.CustID) ?? Date.now()
             missingSince.set(m.CustID, since)
             if (Date.now() - since < c.CUSTOMER_WAIT_MS) {
-              throw retriable('CUSTOMER_PENDING', `order ${m.CustOrdNbr} waits for customer ${m.CustID} to reach SL`, { local: true, retryAfterMs: 500 })
+              throw retriable('CUSTOMER_PENDING', `order ${m.CustOrdNbr} waits for customer ${m.CustID} to reach SL`,
+                { local: true, retryAfterMs: 500 })
             }
-            reason = `customer ${m.CustID} is not in SL, ${Math.round((Date.now() - since) / 1000)} s after an order first waited for it; ${reason}`
+            const waited = Math.round((Date.now() - since) / 1000)
+            reason = `customer ${m.CustID} is not in SL, ${waited} s after an order first waited for it; ${reason}`
           }
           // SL refused this order for its own data: keep it (dead letter) and hold it in Clarity with SL's words.
           const by = { service: services.slOrderSink.name, logger: kit.logger, metrics: kit.metrics }
-          return [status(m, 'HELD', null, reason), deadLettered(rec, poison(`SL_${err.status}`, reason), by, 'SL refused the order', { custOrdNbr: m.CustOrdNbr })]
+          return [
+            status(m, 'HELD', null, reason),
+            deadLettered(rec, poison(`SL_${err.status}`, reason), by, 'SL refused the order',
+              { custOrdNbr: m.CustOrdNbr })
+          ]
         }
       }
     }

@@ -7,9 +7,12 @@ export type { MappedOrder }
 // One literal, field by field as the contract lists them: built once per order sent.
 export function slOrderBody (m: MappedOrder): Record<string, unknown> {
   return {
-    SOTypeID: m.SOTypeID, CustID: m.CustID, CustOrdNbr: m.CustOrdNbr, CuryID: m.CuryID, CuryMultDiv: m.CuryMultDiv, ShipViaID: m.ShipViaID,
-    ShipName: m.ShipName, ShipAddr1: m.ShipAddr1, ShipAddr2: m.ShipAddr2, ShipCity: m.ShipCity, ShipState: m.ShipState, ShipZip: m.ShipZip, ShipCountry: m.ShipCountry,
-    BillName: m.BillName, BillAddr1: m.BillAddr1, BillAddr2: m.BillAddr2, BillCity: m.BillCity, BillState: m.BillState, BillZip: m.BillZip, BillCountry: m.BillCountry,
+    SOTypeID: m.SOTypeID, CustID: m.CustID, CustOrdNbr: m.CustOrdNbr, CuryID: m.CuryID,
+    CuryMultDiv: m.CuryMultDiv, ShipViaID: m.ShipViaID,
+    ShipName: m.ShipName, ShipAddr1: m.ShipAddr1, ShipAddr2: m.ShipAddr2, ShipCity: m.ShipCity, ShipState: m.ShipState,
+    ShipZip: m.ShipZip, ShipCountry: m.ShipCountry,
+    BillName: m.BillName, BillAddr1: m.BillAddr1, BillAddr2: m.BillAddr2, BillCity: m.BillCity, BillState: m.BillState,
+    BillZip: m.BillZip, BillCountry: m.BillCountry,
     TaxID00: m.TaxID00, ProjectID: m.ProjectID, SlsperID: m.SlsperID, User1: m.User1,
     OrdDate: new Date(m.OrdDate).toISOString(),
     CuryRate: Number(m.CuryRate),

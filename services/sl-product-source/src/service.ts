@@ -13,6 +13,7 @@ export async function startSlProductSource (c: Config, exit?: (code: number) => 
   const sl = slClientOf(c)
   return await startFeedService<Item>({
     service: services.slProductSource, config: c, exit, cursor: 'sl-product-source.products', cursors: topics.cursors,
-    topic: topics.productsChanges, intervalMs: c.SL_PRODUCT_POLL_MS, read: sl.products, slStatus: sl.status, toRecord: toItem
+    topic: topics.productsChanges, intervalMs: c.SL_PRODUCT_POLL_MS, read: sl.products, slStatus: sl.status,
+    toRecord: toItem
   })
 }

@@ -21,17 +21,22 @@ const qty = (v: unknown, what: string): string => {
 
 export function toShipment (r: Row): Shipment {
   if (!Array.isArray(r.Lines)) throw poison('INVALID_SHIPPER', `shipper ${String(r.ShipperID)}: Lines must be a list`)
-  if (typeof r.tstamp !== 'number') throw poison('INVALID_SHIPPER', `shipper ${String(r.ShipperID)}: tstamp must be a number`)
+  if (typeof r.tstamp !== 'number') {
+    throw poison('INVALID_SHIPPER', `shipper ${String(r.ShipperID)}: tstamp must be a number`)
+  }
   const invoiced = typeof r.InvcNbr === 'string' && r.InvcNbr !== ''
   const who = `shipper ${String(r.ShipperID)}: `
   return {
-    ShipperID: text(r, 'ShipperID'), OrdNbr: text(r, 'OrdNbr'), CustOrdNbr: text(r, 'CustOrdNbr'), CustID: text(r, 'CustID'), Status: text(r, 'Status'),
+    ShipperID: text(r, 'ShipperID'), OrdNbr: text(r, 'OrdNbr'), CustOrdNbr: text(r, 'CustOrdNbr'),
+    CustID: text(r, 'CustID'), Status: text(r, 'Status'),
     ShipDateAct: time(r.ShipDateAct), ShipViaID: text(r, 'ShipViaID'), TrackingNbr: text(r, 'TrackingNbr'),
     ShippingConfirmed: r.ShippingConfirmed === 1, Cancelled: r.Cancelled === 1,
-    InvcNbr: invoiced ? r.InvcNbr as string : null, InvcDate: time(r.InvcDate), CuryTotInvc: invoiced ? qty(r.CuryTotInvc, `${who}CuryTotInvc`) : null,
+    InvcNbr: invoiced ? r.InvcNbr as string : null, InvcDate: time(r.InvcDate),
+    CuryTotInvc: invoiced ? qty(r.CuryTotInvc, `${who}CuryTotInvc`) : null,
     Lines: (r.Lines as Row[]).map((l, i) => ({
-      LineRef: text(l, 'LineRef', `${who}Lines[${i}].`), OrdLineRef: text(l, 'OrdLineRef', `${who}Lines[${i}].`), InvtID: text(l, 'InvtID', `${who}Lines[${i}].`),
-      SiteID: text(l, 'SiteID', `${who}Lines[${i}].`), QtyShip: qty(l.QtyShip, `${who}Lines[${i}].QtyShip`)
+      LineRef: text(l, 'LineRef', `${who}Lines[${i}].`), OrdLineRef: text(l, 'OrdLineRef', `${who}Lines[${i}].`),
+      InvtID: text(l, 'InvtID', `${who}Lines[${i}].`), SiteID: text(l, 'SiteID', `${who}Lines[${i}].`),
+      QtyShip: qty(l.QtyShip, `${who}Lines[${i}].QtyShip`)
     })),
     tstamp: r.tstamp
   }

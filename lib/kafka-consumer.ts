@@ -1,0 +1,106 @@
+// The consumer of lib/kafka.ts: a kafkajs group member that hands over whole batches and
+// commits finished offsets together.
+import type { IHeaders, Kafka } from 'kafkajs'
+import type { Consumer, InRecord, KafkaOptions } from './kafka.ts'
+
+const COMMIT_EVERY_MS = 100
+
+// Per record read, so no entries array for the usual record without headers.
+function headersOf (h: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const k in h) {
+    const v = h[k]
+    if (v === undefined || !Object.hasOwn(h, k)) continue
+    const one = Array.isArray(v) ? v[v.length - 1] : v
+    if (one !== undefined) out[k] = one.toString()
+  }
+  return out
+}
+
+export async function createConsumer (
+  kafka: Kafka, groupId: string, fetch: { minBytes: number, maxWaitMs: number } | undefined,
+  opts: Pick<KafkaOptions, 'logger' | 'sessionTimeoutMs'>
+): Promise<Consumer> {
+  const c = kafka.consumer({
+    groupId,
+    allowAutoTopicCreation: false,
+    sessionTimeout: opts.sessionTimeoutMs ?? 30000,
+    heartbeatInterval: 3000,
+    // An idle fetch parks at the broker this long; a stop waits for it, so keep it short.
+    maxWaitTimeInMs: fetch?.maxWaitMs ?? 1000,
+    minBytes: fetch?.minBytes ?? 1,
+    maxBytesPerPartition: 4 * 1024 * 1024
+  })
+  let isJoined = false
+  let crashHandler: (err: Error) => void = () => {}
+  c.on(c.events.GROUP_JOIN, () => { isJoined = true })
+  c.on(c.events.STOP, () => { isJoined = false })
+  c.on(c.events.CRASH, (e) => {
+    isJoined = false
+    // kafkajs restarts the consumer itself after a retriable crash.
+    if (e.payload.restart !== true) crashHandler(e.payload.error)
+  })
+  await c.connect()
+  // Offsets of finished work, committed together at most every COMMIT_EVERY_MS: one
+  // OffsetCommit for all partitions instead of one per batch, which at moderate rates
+  // is a request per record. The work and its outputs are already durable when an
+  // offset is queued here, so a crash in between only means a little re-processing.
+  const queued = new Map<string, { topic: string, partition: number, offset: string }>()
+  let timer: NodeJS.Timeout | undefined
+  let committing: Promise<void> = Promise.resolve()
+  const commitQueued = async (): Promise<void> => {
+    timer = undefined
+    if (queued.size === 0) return
+    const offsets = [...queued.values()]
+    queued.clear()
+    committing = committing.then(() => c.commitOffsets(offsets)).catch((err: Error) => {
+      // A partition moved to another member meanwhile: it re-reads a little, nothing is lost.
+      opts.logger.warn(
+        { err: err.message },
+        'offset commit failed; the records since the last commit will be read again'
+      )
+    })
+    await committing
+  }
+  return {
+    async run ({ topics, fromBeginning, concurrency, onBatch }) {
+      await c.subscribe({ topics, fromBeginning })
+      await c.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: concurrency,
+        eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+          const records: InRecord[] = batch.messages.map((m) => ({
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: m.offset,
+            key: m.key,
+            value: m.value,
+            headers: headersOf(m.headers),
+            timestamp: Number(m.timestamp)
+          }))
+          const { topic, partition, highWatermark } = batch
+          await onBatch({ topic, partition, highWatermark, records }, {
+            commit: async (offset) => {
+              // kafkajs fetches on from the last resolved offset: resolve, or it re-reads.
+              resolveOffset(offset)
+              queued.set(`${topic}:${partition}`, { topic, partition, offset: (BigInt(offset) + 1n).toString() })
+              // Stopping or losing the partition: commit now, while the group still lets us.
+              if (!isRunning() || isStale()) await commitQueued()
+              else timer ??= setTimeout(() => { void commitQueued() }, COMMIT_EVERY_MS)
+            },
+            heartbeat,
+            active: () => isRunning() && !isStale()
+          })
+        }
+      })
+    },
+    joined: () => isJoined,
+    onCrash: (fn) => { crashHandler = fn },
+    disconnect: async () => {
+      clearTimeout(timer)
+      await commitQueued()
+      await c.disconnect()
+    }
+  }
+}
