@@ -1,21 +1,46 @@
 // A demo load: shoppers placing orders through the storefront at a chosen rate.
 import type { ClarityState } from './state.ts'
-import { displayedStock, placeOrder, StorefrontError, type StorefrontAddress, type StorefrontOrder } from './storefront.ts'
+import {
+  displayedStock, placeOrder, StorefrontError, type StorefrontAddress, type StorefrontOrder
+} from './storefront.ts'
 
 const shoppers = [
-  ['Ana', 'Núñez', 'ana@example.com'], ['Chen', 'Wang', 'chen.wang@example.com'], ['Dana', 'Miller', 'dana.m@example.com'],
-  ['Émile', 'Durand', 'emile.durand@example.fr'], ['Farah', 'Haddad', 'farah.h@example.com'], ['Greg', 'Olsen', 'greg.olsen@example.com'],
-  ['Hana', 'Sato', 'hana.sato@example.com'], ['José', 'García', 'jose.garcia@example.es'], ['Lena', 'Fischer', 'lena.fischer@example.de'],
-  ['Priya', 'Iyer', 'priya.iyer@example.co.uk'], ['Kofi', 'Mensah', 'kofi.mensah@example.com'], ['Björn', 'Ødegård', 'bjorn@example.no']
+  ['Ana', 'Núñez', 'ana@example.com'], ['Chen', 'Wang', 'chen.wang@example.com'],
+  ['Dana', 'Miller', 'dana.m@example.com'], ['Émile', 'Durand', 'emile.durand@example.fr'],
+  ['Farah', 'Haddad', 'farah.h@example.com'], ['Greg', 'Olsen', 'greg.olsen@example.com'],
+  ['Hana', 'Sato', 'hana.sato@example.com'], ['José', 'García', 'jose.garcia@example.es'],
+  ['Lena', 'Fischer', 'lena.fischer@example.de'], ['Priya', 'Iyer', 'priya.iyer@example.co.uk'],
+  ['Kofi', 'Mensah', 'kofi.mensah@example.com'], ['Björn', 'Ødegård', 'bjorn@example.no']
 ] as const
 const places: Array<{ currency: string, address: StorefrontAddress }> = [
-  { currency: 'USD', address: { Street1: '500 Congress Ave', Street2: 'Suite 210', City: 'Austin', RegionCode: 'TX', CountryCode: 'US', PostalCode: '78701' } },
-  { currency: 'USD', address: { Street1: '1 Market St', City: 'San Francisco', RegionCode: 'CA', CountryCode: 'US', PostalCode: '94105' } },
-  { currency: 'USD', address: { Street1: '200 Broad St', City: 'Newark', RegionCode: 'NJ', CountryCode: 'US', PostalCode: '07102' } },
-  { currency: 'USD', address: { Street1: '40 W 4th St', City: 'Reno', RegionCode: 'NV', CountryCode: 'US', PostalCode: '89501' } },
-  { currency: 'EUR', address: { Street1: 'Friedrichstraße 68', City: 'Berlin', CountryCode: 'DE', PostalCode: '10117' } },
+  {
+    currency: 'USD',
+    address: {
+      Street1: '500 Congress Ave', Street2: 'Suite 210', City: 'Austin', RegionCode: 'TX', CountryCode: 'US',
+      PostalCode: '78701'
+    }
+  },
+  {
+    currency: 'USD',
+    address: { Street1: '1 Market St', City: 'San Francisco', RegionCode: 'CA', CountryCode: 'US', PostalCode: '94105' }
+  },
+  {
+    currency: 'USD',
+    address: { Street1: '200 Broad St', City: 'Newark', RegionCode: 'NJ', CountryCode: 'US', PostalCode: '07102' }
+  },
+  {
+    currency: 'USD',
+    address: { Street1: '40 W 4th St', City: 'Reno', RegionCode: 'NV', CountryCode: 'US', PostalCode: '89501' }
+  },
+  {
+    currency: 'EUR',
+    address: { Street1: 'Friedrichstraße 68', City: 'Berlin', CountryCode: 'DE', PostalCode: '10117' }
+  },
   { currency: 'GBP', address: { Street1: '10 Downing St', City: 'London', CountryCode: 'GB', PostalCode: 'SW1A 2AA' } },
-  { currency: 'CAD', address: { Street1: '100 Queen St W', City: 'Toronto', RegionCode: 'ON', CountryCode: 'CA', PostalCode: 'M5H 2N2' } }
+  {
+    currency: 'CAD',
+    address: { Street1: '100 Queen St W', City: 'Toronto', RegionCode: 'ON', CountryCode: 'CA', PostalCode: 'M5H 2N2' }
+  }
 ]
 
 export function randomOrder (s: ClarityState, rand: () => number): StorefrontOrder {
@@ -43,7 +68,9 @@ export function randomOrder (s: ClarityState, rand: () => number): StorefrontOrd
 
 export interface LoadStats { rate: number, placed: number, rejected: Record<string, number> }
 
-export function createLoad (o: { state: () => ClarityState, rand: () => number, onPlaced: (order: ReturnType<typeof placeOrder>) => void }) {
+export function createLoad (o: {
+  state: () => ClarityState, rand: () => number, onPlaced: (order: ReturnType<typeof placeOrder>) => void
+}) {
   const stats: LoadStats = { rate: 0, placed: 0, rejected: {} }
   let timer: NodeJS.Timeout | undefined
   let owed = 0

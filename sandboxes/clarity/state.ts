@@ -1,21 +1,35 @@
 // The Clarity sandbox's entities, with Clarity's JSON field names (contracts/clarity.md).
 import { SITES, seedCatalogue } from '../common/catalogue.ts'
 
-export interface Address { Company: string | null, Street1: string, Street2: string | null, Street3: string | null, City: string, RegionCode: string | null, CountryCode: string, PostalCode: string | null }
-export interface Contact { FirstName: string | null, LastName: string | null, Email1: string | null, Phone1: string | null, Address: Address }
+export interface Address {
+  Company: string | null, Street1: string, Street2: string | null, Street3: string | null, City: string,
+  RegionCode: string | null, CountryCode: string, PostalCode: string | null
+}
+export interface Contact {
+  FirstName: string | null, LastName: string | null, Email1: string | null, Phone1: string | null, Address: Address
+}
 export interface SalesItem {
   ID: number, Sku: string, ProductKey: string | null, Name: string, Quantity: number, UnitOfMeasure: string | null,
-  UnitCorePrice: number, UnitSoldPrice: number, ExtendedTaxAmount: number, ProductTaxCode: string | null, Discounts: Array<{ Code: string, Value: number }>
+  UnitCorePrice: number, UnitSoldPrice: number, ExtendedTaxAmount: number, ProductTaxCode: string | null,
+  Discounts: Array<{ Code: string, Value: number }>
 }
-export interface Shipment { ShipmentKey: string, TrackingNumber: string, Carrier: string, ShipDate: string, Items: Array<{ Sku: string, Quantity: number }> }
+export interface Shipment {
+  ShipmentKey: string, TrackingNumber: string, Carrier: string, ShipDate: string,
+  Items: Array<{ Sku: string, Quantity: number }>
+}
 
 export interface SalesOrder {
   ID: number, CustomKey: string | null, CreatedDate: string, UpdatedDate: string, Active: boolean, Hash: string | null,
-  StatusKey: string, TypeKey: string, AccountID: number | null, AccountKey: string | null, UserContactEmail: string | null,
-  PurchaseOrderNumber: string, SellingCurrencyKey: string,
-  Totals: { SubTotal: number, Shipping: number, Handling: number, Fees: number, Discounts: number, Tax: number, Total: number },
-  BillingContact: Contact, ShippingContact: Contact, SalesItems: SalesItem[], Discounts: Array<{ Code: string, Value: number }>,
-  Payments: Array<{ ID: number, Amount: number, StatusKey: string, TransactionNumber: string, CardTypeKey: string, ReceivedDate: string }>,
+  StatusKey: string, TypeKey: string, AccountID: number | null, AccountKey: string | null,
+  UserContactEmail: string | null, PurchaseOrderNumber: string, SellingCurrencyKey: string,
+  Totals: {
+    SubTotal: number, Shipping: number, Handling: number, Fees: number, Discounts: number, Tax: number, Total: number
+  },
+  BillingContact: Contact, ShippingContact: Contact, SalesItems: SalesItem[],
+  Discounts: Array<{ Code: string, Value: number }>,
+  Payments: Array<{
+    ID: number, Amount: number, StatusKey: string, TransactionNumber: string, CardTypeKey: string, ReceivedDate: string
+  }>,
   ShippingMethodKey: string | null,
   /** Set by Confirm: SL's order number. */
   ErpOrderNumber: string | null
@@ -25,16 +39,22 @@ export interface SalesOrder {
 
 export interface Product {
   ID: number, CustomKey: string, CreatedDate: string, UpdatedDate: string, Active: boolean, Hash: string | null,
-  Name: string, ShortDescription: string | null, Description: string | null, PriceBase: number, PriceSale: number | null,
-  IsVisible: boolean, IsDiscontinued: boolean, Weight: number | null, UnitOfMeasure: string | null, TaxCode: string | null, StockQuantity: number
+  Name: string, ShortDescription: string | null, Description: string | null, PriceBase: number,
+  PriceSale: number | null, IsVisible: boolean, IsDiscontinued: boolean, Weight: number | null,
+  UnitOfMeasure: string | null, TaxCode: string | null, StockQuantity: number
 }
 
-export interface StockRow { ProductKey: string, LocationKey: string, Quantity: number, QuantityAllocated: number, UpdatedDate: string }
+export interface StockRow {
+  ProductKey: string, LocationKey: string, Quantity: number, QuantityAllocated: number, UpdatedDate: string
+}
 
 export interface Account {
   ID: number, CustomKey: string | null, CreatedDate: string, UpdatedDate: string, Active: boolean, Hash: string | null,
   Name: string, IsTaxable: boolean, TaxExemptionNo: string | null, CreditCurrencyKey: string,
-  PrimaryContact: { FirstName: string | null, LastName: string | null, Email1: string | null, Phone1: string | null, Address: Address | null }
+  PrimaryContact: {
+    FirstName: string | null, LastName: string | null, Email1: string | null, Phone1: string | null,
+    Address: Address | null
+  }
 }
 
 export interface SalesReturn {
@@ -43,7 +63,9 @@ export interface SalesReturn {
 }
 
 export interface WebhookEvent { id: string, type: string, createdAt: string, data: unknown }
-export interface Delivery { event: WebhookEvent, url: string, attempts: number, nextAt: number, lastStatus: number | string | null }
+export interface Delivery {
+  event: WebhookEvent, url: string, attempts: number, nextAt: number, lastStatus: number | string | null
+}
 
 export interface ClaritySettings {
   tokenTtlSec: number
@@ -85,23 +107,38 @@ export function seedClarity (now = new Date(), settings = defaultClaritySettings
   let id = 5000
   for (const it of seedCatalogue(42, extraItems)) {
     // What the store displays starts as what SL had at the last (manual) sync.
-    for (const s of SITES) stock[stockKey(it.sku, s.SiteID)] = { ProductKey: it.sku, LocationKey: s.SiteID, Quantity: it.onHand[s.SiteID] ?? 0, QuantityAllocated: 0, UpdatedDate: iso }
+    for (const s of SITES) {
+      stock[stockKey(it.sku, s.SiteID)] = {
+        ProductKey: it.sku, LocationKey: s.SiteID, Quantity: it.onHand[s.SiteID] ?? 0, QuantityAllocated: 0,
+        UpdatedDate: iso
+      }
+    }
     products[String(++id)] = {
-      ID: id, CustomKey: it.sku, CreatedDate: iso, UpdatedDate: iso, Active: true, Hash: null, Name: it.Descr, ShortDescription: it.Descr,
-      Description: null, PriceBase: it.StkBasePrc, PriceSale: null, IsVisible: it.TranStatusCode === 'AC', IsDiscontinued: it.TranStatusCode === 'IN',
-      Weight: it.Weight, UnitOfMeasure: it.StkUnit, TaxCode: it.TaxCat, StockQuantity: Object.values(it.onHand).reduce((a, b) => a + b, 0)
+      ID: id, CustomKey: it.sku, CreatedDate: iso, UpdatedDate: iso, Active: true, Hash: null, Name: it.Descr,
+      ShortDescription: it.Descr, Description: null, PriceBase: it.StkBasePrc, PriceSale: null,
+      IsVisible: it.TranStatusCode === 'AC', IsDiscontinued: it.TranStatusCode === 'IN',
+      Weight: it.Weight, UnitOfMeasure: it.StkUnit, TaxCode: it.TaxCat,
+      StockQuantity: Object.values(it.onHand).reduce((a, b) => a + b, 0)
     }
   }
   const address = (Street1: string, City: string, RegionCode: string, PostalCode: string): Address =>
     ({ Company: null, Street1, Street2: null, Street3: null, City, RegionCode, CountryCode: 'US', PostalCode })
   const accounts: ClarityState['accounts'] = {
     812: {
-      ID: 812, CustomKey: 'C000123', CreatedDate: iso, UpdatedDate: iso, Active: true, Hash: null, Name: 'Ana Núñez', IsTaxable: true, TaxExemptionNo: null,
-      CreditCurrencyKey: 'USD', PrimaryContact: { FirstName: 'Ana', LastName: 'Núñez', Email1: 'ana@example.com', Phone1: '+1 512 555 0100', Address: address('500 Congress Ave', 'Austin', 'TX', '78701') }
+      ID: 812, CustomKey: 'C000123', CreatedDate: iso, UpdatedDate: iso, Active: true, Hash: null, Name: 'Ana Núñez',
+      IsTaxable: true, TaxExemptionNo: null, CreditCurrencyKey: 'USD',
+      PrimaryContact: {
+        FirstName: 'Ana', LastName: 'Núñez', Email1: 'ana@example.com', Phone1: '+1 512 555 0100',
+        Address: address('500 Congress Ave', 'Austin', 'TX', '78701')
+      }
     },
     813: {
-      ID: 813, CustomKey: null, CreatedDate: iso, UpdatedDate: iso, Active: true, Hash: null, Name: 'Kofi Mensah', IsTaxable: true, TaxExemptionNo: null,
-      CreditCurrencyKey: 'USD', PrimaryContact: { FirstName: 'Kofi', LastName: 'Mensah', Email1: 'kofi.mensah@example.com', Phone1: null, Address: address('12 Harbor Rd', 'Newark', 'NJ', '07102') }
+      ID: 813, CustomKey: null, CreatedDate: iso, UpdatedDate: iso, Active: true, Hash: null, Name: 'Kofi Mensah',
+      IsTaxable: true, TaxExemptionNo: null, CreditCurrencyKey: 'USD',
+      PrimaryContact: {
+        FirstName: 'Kofi', LastName: 'Mensah', Email1: 'kofi.mensah@example.com', Phone1: null,
+        Address: address('12 Harbor Rd', 'Newark', 'NJ', '07102')
+      }
     }
   }
   return {

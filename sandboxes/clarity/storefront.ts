@@ -7,7 +7,9 @@ export class StorefrontError extends Error {
   constructor (readonly status: 400 | 409, message: string) { super(message) }
 }
 
-export interface StorefrontAddress { Street1: string, Street2?: string, City: string, RegionCode?: string, CountryCode: string, PostalCode?: string }
+export interface StorefrontAddress {
+  Street1: string, Street2?: string, City: string, RegionCode?: string, CountryCode: string, PostalCode?: string
+}
 export interface StorefrontOrder {
   customer: { email: string, firstName: string, lastName: string, accountKey?: string }
   shipTo: StorefrontAddress
@@ -20,7 +22,9 @@ export interface StorefrontOrder {
 
 /** Units of the selling currency per USD (the store's price list is in USD). */
 export const STORE_RATES: Record<string, number> = { USD: 1, EUR: 1 / 1.0832, GBP: 1 / 1.271, CAD: 1 / 0.738 }
-const TAX_RATES: Record<string, number> = { 'US-TX': 8.25, 'US-CA': 7.25, 'US-NY': 4, 'US-NJ': 6.625, 'US-NV': 6.85, CA: 5, GB: 20 }
+const TAX_RATES: Record<string, number> = {
+  'US-TX': 8.25, 'US-CA': 7.25, 'US-NY': 4, 'US-NJ': 6.625, 'US-NV': 6.85, CA: 5, GB: 20
+}
 const COUNTRIES = ['US', 'CA', 'GB', 'DE', 'FR', 'NL', 'NO', 'ES', 'IT', 'MX', 'AU']
 const SHIPPING = 9.95
 const FREE_SHIPPING_FROM = 100
@@ -33,19 +37,28 @@ export const SHIPPING_METHODS = ['UPS-GROUND', 'UPS-2DAY', 'FEDEX-GROUND', 'USPS
 
 function checkAddress (a: unknown, which: string): StorefrontAddress {
   const x = (a ?? {}) as Record<string, unknown>
-  const str = (k: string): string | undefined => (typeof x[k] === 'string' && (x[k] as string).trim() !== '' ? (x[k] as string).trim() : undefined)
+  const str = (k: string): string | undefined =>
+    (typeof x[k] === 'string' && (x[k] as string).trim() !== '' ? (x[k] as string).trim() : undefined)
   const problems: string[] = []
   if (str('Street1') === undefined) problems.push('Street1 is required')
   if (str('City') === undefined) problems.push('City is required')
   const country = str('CountryCode')?.toUpperCase()
-  if (country === undefined || !COUNTRIES.includes(country)) problems.push(`CountryCode must be one of ${COUNTRIES.join(', ')}`)
-  if ((country === 'US' || country === 'CA') && str('RegionCode') === undefined) problems.push('RegionCode is required in the US and Canada')
+  if (country === undefined || !COUNTRIES.includes(country)) {
+    problems.push(`CountryCode must be one of ${COUNTRIES.join(', ')}`)
+  }
+  if ((country === 'US' || country === 'CA') && str('RegionCode') === undefined) {
+    problems.push('RegionCode is required in the US and Canada')
+  }
   if (country === 'US' && !/^\d{5}(-\d{4})?$/.test(str('PostalCode') ?? '')) problems.push('PostalCode must be a US ZIP code')
   if (problems.length > 0) throw new StorefrontError(400, `bad ${which} address: ${problems.join('; ')}`)
-  return { Street1: str('Street1')!, Street2: str('Street2'), City: str('City')!, RegionCode: str('RegionCode')?.toUpperCase(), CountryCode: country!, PostalCode: str('PostalCode') }
+  return {
+    Street1: str('Street1')!, Street2: str('Street2'), City: str('City')!, RegionCode: str('RegionCode')?.toUpperCase(),
+    CountryCode: country!, PostalCode: str('PostalCode')
+  }
 }
 
-const taxRate = (a: StorefrontAddress): number => TAX_RATES[`${a.CountryCode}-${a.RegionCode ?? ''}`] ?? TAX_RATES[a.CountryCode] ?? 0
+const taxRate = (a: StorefrontAddress): number =>
+  TAX_RATES[`${a.CountryCode}-${a.RegionCode ?? ''}`] ?? TAX_RATES[a.CountryCode] ?? 0
 
 export interface Priced {
   lines: Array<{ product: Product, quantity: number, unit: number, ext: number, tax: number }>
@@ -54,11 +67,20 @@ export interface Priced {
 }
 
 /** Prices an order in the selling currency, in cents, so lines + shipping + tax − discounts = total exactly. */
-export function priceOrder (o: Pick<StorefrontOrder, 'currency' | 'coupon'>, shipTo: StorefrontAddress, lines: Array<{ product: Product, quantity: number }>): Priced {
+export function priceOrder (
+  o: Pick<StorefrontOrder, 'currency' | 'coupon'>,
+  shipTo: StorefrontAddress,
+  lines: Array<{ product: Product, quantity: number }>
+): Priced {
   const rate = STORE_RATES[o.currency]
-  if (rate === undefined) throw new StorefrontError(400, `the store does not sell in ${o.currency}; it sells in ${Object.keys(STORE_RATES).join(', ')}`)
+  if (rate === undefined) {
+    const sold = Object.keys(STORE_RATES).join(', ')
+    throw new StorefrontError(400, `the store does not sell in ${o.currency}; it sells in ${sold}`)
+  }
   const coupon = o.coupon === undefined ? undefined : COUPONS[o.coupon.toUpperCase()]
-  if (o.coupon !== undefined && coupon === undefined) throw new StorefrontError(400, `coupon ${o.coupon} does not exist`)
+  if (o.coupon !== undefined && coupon === undefined) {
+    throw new StorefrontError(400, `coupon ${o.coupon} does not exist`)
+  }
   const priced = lines.map((l) => {
     const unit = toMinor(l.product.PriceBase * rate)
     return { product: l.product, quantity: l.quantity, unit, ext: unit * l.quantity, tax: 0 }
@@ -67,7 +89,8 @@ export function priceOrder (o: Pick<StorefrontOrder, 'currency' | 'coupon'>, shi
   let disc = 0
   if (coupon?.kind === 'percent') disc = Math.round(sub * coupon.value / 100)
   if (coupon?.kind === 'amount') disc = Math.min(sub, toMinor(coupon.value))
-  const ship = coupon?.kind === 'freeship' || sub - disc >= toMinor(FREE_SHIPPING_FROM * rate) ? 0 : toMinor(SHIPPING * rate)
+  const freeShipping = coupon?.kind === 'freeship' || sub - disc >= toMinor(FREE_SHIPPING_FROM * rate)
+  const ship = freeShipping ? 0 : toMinor(SHIPPING * rate)
   // Tax each taxable line on its amount after its share of the order discount.
   const pct = taxRate(shipTo)
   let discLeft = disc
@@ -78,10 +101,11 @@ export function priceOrder (o: Pick<StorefrontOrder, 'currency' | 'coupon'>, shi
   })
   const tax = priced.reduce((n, l) => n + l.tax, 0)
   const totals = {
-    SubTotal: fromMinor(sub), Shipping: fromMinor(ship), Handling: 0, Fees: 0, Discounts: fromMinor(disc), Tax: fromMinor(tax),
-    Total: fromMinor(sub + ship + tax - disc)
+    SubTotal: fromMinor(sub), Shipping: fromMinor(ship), Handling: 0, Fees: 0, Discounts: fromMinor(disc),
+    Tax: fromMinor(tax), Total: fromMinor(sub + ship + tax - disc)
   }
-  return { lines: priced, totals, discount: coupon === undefined ? undefined : { Code: o.coupon!.toUpperCase(), Value: fromMinor(disc) } }
+  const discount = coupon === undefined ? undefined : { Code: o.coupon!.toUpperCase(), Value: fromMinor(disc) }
+  return { lines: priced, totals, discount }
 }
 
 // SKU → product ID per state; a product's CustomKey never changes, so an entry stays
@@ -104,25 +128,38 @@ export const displayedStock = (s: ClarityState, sku: string): number =>
   s.locations.reduce((n, loc) => n + Math.max(0, s.stock[stockKey(sku, loc)]?.Quantity ?? 0), 0)
 
 const toAddress = (a: StorefrontAddress): Address => ({
-  Company: null, Street1: a.Street1, Street2: a.Street2 ?? null, Street3: null, City: a.City, RegionCode: a.RegionCode ?? null, CountryCode: a.CountryCode, PostalCode: a.PostalCode ?? null
+  Company: null, Street1: a.Street1, Street2: a.Street2 ?? null, Street3: null, City: a.City,
+  RegionCode: a.RegionCode ?? null, CountryCode: a.CountryCode, PostalCode: a.PostalCode ?? null
 })
 
 export function placeOrder (s: ClarityState, body: unknown, nowMs: number): SalesOrder {
   const b = (body ?? {}) as Partial<StorefrontOrder>
   const c = b.customer
-  if (typeof c !== 'object' || c === null || typeof c.email !== 'string' || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(c.email)) throw new StorefrontError(400, 'customer.email must be an e-mail address')
-  if (typeof c.firstName !== 'string' || typeof c.lastName !== 'string') throw new StorefrontError(400, 'customer.firstName and customer.lastName are required')
-  if (!Array.isArray(b.lines) || b.lines.length === 0) throw new StorefrontError(400, 'an order needs at least one line')
+  if (typeof c !== 'object' || c === null || typeof c.email !== 'string' || !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(c.email)) {
+    throw new StorefrontError(400, 'customer.email must be an e-mail address')
+  }
+  if (typeof c.firstName !== 'string' || typeof c.lastName !== 'string') {
+    throw new StorefrontError(400, 'customer.firstName and customer.lastName are required')
+  }
+  if (!Array.isArray(b.lines) || b.lines.length === 0) {
+    throw new StorefrontError(400, 'an order needs at least one line')
+  }
   if (b.lines.length > 1000) throw new StorefrontError(400, 'an order has at most 1,000 lines')
   const method = b.shippingMethod ?? 'UPS-GROUND'
-  if (!SHIPPING_METHODS.includes(method)) throw new StorefrontError(400, `shippingMethod is one of ${SHIPPING_METHODS.join(', ')}`)
+  if (!SHIPPING_METHODS.includes(method)) {
+    throw new StorefrontError(400, `shippingMethod is one of ${SHIPPING_METHODS.join(', ')}`)
+  }
   const shipTo = checkAddress(b.shipTo, 'shipTo')
   const billTo = checkAddress(b.billTo, 'billTo')
   const wanted = new Map<string, number>()
   const lines = b.lines.map((l, i) => {
-    if (typeof l?.sku !== 'string' || !Number.isInteger(l.quantity) || l.quantity < 1) throw new StorefrontError(400, `line ${i + 1}: sku and a whole quantity >= 1 are required`)
+    if (typeof l?.sku !== 'string' || !Number.isInteger(l.quantity) || l.quantity < 1) {
+      throw new StorefrontError(400, `line ${i + 1}: sku and a whole quantity >= 1 are required`)
+    }
     const product = productBySku(s, l.sku)
-    if (product === undefined || !product.Active || !product.IsVisible || product.IsDiscontinued) throw new StorefrontError(400, `line ${i + 1}: unknown SKU ${l.sku}`)
+    if (product === undefined || !product.Active || !product.IsVisible || product.IsDiscontinued) {
+      throw new StorefrontError(400, `line ${i + 1}: unknown SKU ${l.sku}`)
+    }
     wanted.set(product.CustomKey, (wanted.get(product.CustomKey) ?? 0) + l.quantity)
     return { product, quantity: l.quantity }
   })
@@ -141,7 +178,10 @@ export function placeOrder (s: ClarityState, body: unknown, nowMs: number): Sale
   const iso = new Date(nowMs).toISOString()
   for (const [sku, qty] of wanted) {
     let left = qty
-    const rows = s.locations.map((loc) => s.stock[stockKey(sku, loc)]).filter((r) => r !== undefined).sort((x, y) => y.Quantity - x.Quantity)
+    const rows = s.locations
+      .map((loc) => s.stock[stockKey(sku, loc)])
+      .filter((r) => r !== undefined)
+      .sort((x, y) => y.Quantity - x.Quantity)
     for (const r of rows) {
       const take = Math.min(left, Math.max(0, r.Quantity))
       r.Quantity -= take
@@ -152,17 +192,23 @@ export function placeOrder (s: ClarityState, body: unknown, nowMs: number): Sale
     p.StockQuantity = displayedStock(s, sku)
   }
   const ID = ++s.nextId.order
-  const contact = (a: StorefrontAddress) => ({ FirstName: c.firstName, LastName: c.lastName, Email1: c.email, Phone1: null, Address: toAddress(a) })
+  const contact = (a: StorefrontAddress) =>
+    ({ FirstName: c.firstName, LastName: c.lastName, Email1: c.email, Phone1: null, Address: toAddress(a) })
   const order: SalesOrder = {
-    ID, CustomKey: null, CreatedDate: iso, UpdatedDate: iso, Active: true, Hash: null, StatusKey: 'Pending', TypeKey: 'Web',
-    AccountID: account?.ID ?? null, AccountKey: account?.CustomKey ?? null, UserContactEmail: c.email, PurchaseOrderNumber: '',
-    SellingCurrencyKey: b.currency ?? 'USD', Totals: priced.totals, BillingContact: contact(billTo), ShippingContact: { ...contact(shipTo), Email1: null },
+    ID, CustomKey: null, CreatedDate: iso, UpdatedDate: iso, Active: true, Hash: null, StatusKey: 'Pending',
+    TypeKey: 'Web', AccountID: account?.ID ?? null, AccountKey: account?.CustomKey ?? null, UserContactEmail: c.email,
+    PurchaseOrderNumber: '', SellingCurrencyKey: b.currency ?? 'USD', Totals: priced.totals,
+    BillingContact: contact(billTo), ShippingContact: { ...contact(shipTo), Email1: null },
     SalesItems: priced.lines.map((l, i) => ({
-      ID: i + 1, Sku: l.product.CustomKey, ProductKey: l.product.CustomKey, Name: l.product.Name, Quantity: l.quantity, UnitOfMeasure: l.product.UnitOfMeasure,
-      UnitCorePrice: fromMinor(l.unit), UnitSoldPrice: fromMinor(l.unit), ExtendedTaxAmount: fromMinor(l.tax), ProductTaxCode: l.product.TaxCode, Discounts: []
+      ID: i + 1, Sku: l.product.CustomKey, ProductKey: l.product.CustomKey, Name: l.product.Name, Quantity: l.quantity,
+      UnitOfMeasure: l.product.UnitOfMeasure, UnitCorePrice: fromMinor(l.unit), UnitSoldPrice: fromMinor(l.unit),
+      ExtendedTaxAmount: fromMinor(l.tax), ProductTaxCode: l.product.TaxCode, Discounts: []
     })),
     Discounts: priced.discount === undefined ? [] : [priced.discount],
-    Payments: [{ ID: ++s.nextId.payment, Amount: priced.totals.Total, StatusKey: 'Payment Received', TransactionNumber: `ch_${ID.toString(36)}${nowMs.toString(36)}`, CardTypeKey: 'VISA', ReceivedDate: iso }],
+    Payments: [{
+      ID: ++s.nextId.payment, Amount: priced.totals.Total, StatusKey: 'Payment Received',
+      TransactionNumber: `ch_${ID.toString(36)}${nowMs.toString(36)}`, CardTypeKey: 'VISA', ReceivedDate: iso
+    }],
     ShippingMethodKey: method, ErpOrderNumber: null, HoldReason: null, Shipments: []
   }
   s.orders[String(ID)] = order

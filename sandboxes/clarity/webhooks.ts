@@ -20,7 +20,9 @@ export interface Sender {
   secrets: string[]
 }
 
-export function createSender (o: { state: () => ClarityState, secrets: string[], changed: () => void, rand: () => number, now?: () => number }): Sender {
+export function createSender (o: {
+  state: () => ClarityState, secrets: string[], changed: () => void, rand: () => number, now?: () => number
+}): Sender {
   const now = o.now ?? Date.now
   let inFlight = 0
   const sender: Sender = {
@@ -28,8 +30,9 @@ export function createSender (o: { state: () => ClarityState, secrets: string[],
     emit (type, data) {
       const s = o.state()
       const seq = ++s.nextId.event
+      const stamp = now().toString(36).toUpperCase()
       const event: WebhookEvent = {
-        id: `evt_${now().toString(36).toUpperCase()}${String(seq).padStart(6, '0')}${randomBytes(3).toString('hex').toUpperCase()}`,
+        id: `evt_${stamp}${String(seq).padStart(6, '0')}${randomBytes(3).toString('hex').toUpperCase()}`,
         type,
         createdAt: new Date(now()).toISOString(),
         // A snapshot: a late delivery carries the entity as it was when the event happened.
@@ -47,7 +50,9 @@ export function createSender (o: { state: () => ClarityState, secrets: string[],
     },
     async pump () {
       const s = o.state()
-      const due = s.outbox.filter((d) => d.nextAt <= now() && d.nextAt !== Number.MAX_SAFE_INTEGER).slice(0, Math.max(0, 16 - inFlight))
+      const due = s.outbox
+        .filter((d) => d.nextAt <= now() && d.nextAt !== Number.MAX_SAFE_INTEGER)
+        .slice(0, Math.max(0, 16 - inFlight))
       for (const d of due) d.nextAt = Number.MAX_SAFE_INTEGER // taken
       await Promise.all(due.map(async (d) => {
         inFlight++
@@ -65,7 +70,11 @@ export function createSender (o: { state: () => ClarityState, secrets: string[],
     try {
       const res = await fetch(d.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'Clarity-Event-Id': d.event.id, 'Clarity-Signature': signatureHeader(body, t, sender.secrets) },
+        headers: {
+          'content-type': 'application/json',
+          'Clarity-Event-Id': d.event.id,
+          'Clarity-Signature': signatureHeader(body, t, sender.secrets)
+        },
         body,
         signal: AbortSignal.timeout(s.settings.webhookTimeoutMs)
       })

@@ -26,23 +26,67 @@ export const SITES = [
 ] as const
 
 const families = [
-  { code: 'WIDGET', name: 'widget', cls: 'WIDG', price: 19.99, variants: ['RED', 'BLUE', 'GREEN', 'BLACK'], sizes: ['S', 'M', 'L'] },
-  { code: 'PUMP', name: 'pump', cls: 'PUMP', price: 389.0, variants: ['100', '200', '400'], sizes: ['110V', '230V'] },
-  { code: 'VALVE', name: 'valve', cls: 'VALV', price: 24.5, variants: ['BRASS', 'STEEL', 'PVC'], sizes: ['050', '075', '100', '150'] },
-  { code: 'HOSE', name: 'hose', cls: 'HOSE', price: 12.75, variants: ['RUBBER', 'PVC', 'STEEL'], sizes: ['10FT', '25FT', '50FT'] },
-  { code: 'FILTER', name: 'filter', cls: 'FILT', price: 8.4, variants: ['PAPER', 'MESH', 'CARBON'], sizes: ['SM', 'MD', 'LG'] },
-  { code: 'BEARING', name: 'bearing', cls: 'BEAR', price: 6.2, variants: ['608', '6200', '6201', '6202', '6203'], sizes: ['ZZ', '2RS'] },
-  { code: 'SEAL', name: 'seal kit', cls: 'SEAL', price: 15.0, variants: ['NBR', 'FKM', 'EPDM'], sizes: ['A', 'B', 'C', 'D'] },
-  { code: 'GASKET', name: 'gasket', cls: 'GASK', price: 3.95, variants: ['FIBER', 'PTFE', 'RUBBER'], sizes: ['1IN', '2IN', '3IN', '4IN'] },
-  { code: 'PIPE', name: 'pipe', cls: 'PIPE', price: 31.0, variants: ['COPPER', 'PEX', 'STEEL', 'PVC'], sizes: ['05', '10', '20'] },
-  { code: 'GAUGE', name: 'pressure gauge', cls: 'GAUG', price: 44.0, variants: ['DRY', 'GLYC'], sizes: ['0100', '0300', '0600', '1000'] },
-  { code: 'TAPE', name: 'thread tape', cls: 'CONS', price: 1.99, variants: ['WHITE', 'YELLOW', 'PINK'], sizes: ['12MM', '19MM'] },
-  { code: 'CLAMP', name: 'hose clamp', cls: 'CLMP', price: 0.89, variants: ['SS', 'ZN'], sizes: ['08', '12', '16', '20', '24', '32'] },
-  { code: 'MOTOR', name: 'motor', cls: 'MOTR', price: 612.0, variants: ['05HP', '1HP', '2HP'], sizes: ['1PH', '3PH'] },
-  { code: 'SENSOR', name: 'flow sensor', cls: 'SENS', price: 129.0, variants: ['HALL', 'TURB', 'MAG'], sizes: ['050', '100', '200'] }
+  {
+    code: 'WIDGET', name: 'widget', cls: 'WIDG', price: 19.99,
+    variants: ['RED', 'BLUE', 'GREEN', 'BLACK'], sizes: ['S', 'M', 'L']
+  },
+  {
+    code: 'PUMP', name: 'pump', cls: 'PUMP', price: 389.0,
+    variants: ['100', '200', '400'], sizes: ['110V', '230V']
+  },
+  {
+    code: 'VALVE', name: 'valve', cls: 'VALV', price: 24.5,
+    variants: ['BRASS', 'STEEL', 'PVC'], sizes: ['050', '075', '100', '150']
+  },
+  {
+    code: 'HOSE', name: 'hose', cls: 'HOSE', price: 12.75,
+    variants: ['RUBBER', 'PVC', 'STEEL'], sizes: ['10FT', '25FT', '50FT']
+  },
+  {
+    code: 'FILTER', name: 'filter', cls: 'FILT', price: 8.4,
+    variants: ['PAPER', 'MESH', 'CARBON'], sizes: ['SM', 'MD', 'LG']
+  },
+  {
+    code: 'BEARING', name: 'bearing', cls: 'BEAR', price: 6.2,
+    variants: ['608', '6200', '6201', '6202', '6203'], sizes: ['ZZ', '2RS']
+  },
+  {
+    code: 'SEAL', name: 'seal kit', cls: 'SEAL', price: 15.0,
+    variants: ['NBR', 'FKM', 'EPDM'], sizes: ['A', 'B', 'C', 'D']
+  },
+  {
+    code: 'GASKET', name: 'gasket', cls: 'GASK', price: 3.95,
+    variants: ['FIBER', 'PTFE', 'RUBBER'], sizes: ['1IN', '2IN', '3IN', '4IN']
+  },
+  {
+    code: 'PIPE', name: 'pipe', cls: 'PIPE', price: 31.0,
+    variants: ['COPPER', 'PEX', 'STEEL', 'PVC'], sizes: ['05', '10', '20']
+  },
+  {
+    code: 'GAUGE', name: 'pressure gauge', cls: 'GAUG', price: 44.0,
+    variants: ['DRY', 'GLYC'], sizes: ['0100', '0300', '0600', '1000']
+  },
+  {
+    code: 'TAPE', name: 'thread tape', cls: 'CONS', price: 1.99,
+    variants: ['WHITE', 'YELLOW', 'PINK'], sizes: ['12MM', '19MM']
+  },
+  {
+    code: 'CLAMP', name: 'hose clamp', cls: 'CLMP', price: 0.89,
+    variants: ['SS', 'ZN'], sizes: ['08', '12', '16', '20', '24', '32']
+  },
+  {
+    code: 'MOTOR', name: 'motor', cls: 'MOTR', price: 612.0,
+    variants: ['05HP', '1HP', '2HP'], sizes: ['1PH', '3PH']
+  },
+  {
+    code: 'SENSOR', name: 'flow sensor', cls: 'SENS', price: 129.0,
+    variants: ['HALL', 'TURB', 'MAG'], sizes: ['050', '100', '200']
+  }
 ]
 
-const SIZE_NAMES: Record<string, string> = { S: 'small', M: 'medium', L: 'large', SM: 'small', MD: 'medium', LG: 'large' }
+const SIZE_NAMES: Record<string, string> = {
+  S: 'small', M: 'medium', L: 'large', SM: 'small', MD: 'medium', LG: 'large'
+}
 
 /** Items the store sells under another SKU: Clarity SKU → SL InvtID. */
 export const SKU_DIFFERENCES: Readonly<Record<string, string>> = Object.freeze({
@@ -68,7 +112,9 @@ export function seedCatalogue (seed = 42, extra = 0): SeedItem[] {
           const price = Math.round(f.price * (grade === '' ? 1 : 1.6) * (0.8 + rand() * 0.6) * 100) / 100
           const scarce = rand() < 0.08
           const onHand: Record<string, number> = {}
-          for (const site of SITES) onHand[site.SiteID] = scarce ? Math.floor(rand() * 4) : 20 + Math.floor(rand() * 400)
+          for (const site of SITES) {
+            onHand[site.SiteID] = scarce ? Math.floor(rand() * 4) : 20 + Math.floor(rand() * 400)
+          }
           items.push({
             InvtID,
             sku: InvtID,
@@ -100,7 +146,10 @@ export function seedCatalogue (seed = 42, extra = 0): SeedItem[] {
     const price = Math.round((1 + rand() * 200) * 100) / 100
     const onHand: Record<string, number> = {}
     for (const site of SITES) onHand[site.SiteID] = Math.floor(rand() * 500)
-    items.push({ InvtID, sku: InvtID, Descr: `Bulk item ${i}`, ClassID: 'BULK', StkBasePrc: price, StdCost: Math.round(price * 55) / 100, Weight: 1, StkUnit: 'EA', TaxCat: 'TAXABLE', TranStatusCode: 'AC', onHand })
+    items.push({
+      InvtID, sku: InvtID, Descr: `Bulk item ${i}`, ClassID: 'BULK', StkBasePrc: price,
+      StdCost: Math.round(price * 55) / 100, Weight: 1, StkUnit: 'EA', TaxCat: 'TAXABLE', TranStatusCode: 'AC', onHand
+    })
   }
   return items
 }

@@ -14,15 +14,23 @@ export interface Faults {
   outageUntil: number
   /** Requests per second before 429; 0 = unlimited. */
   rateLimitPerSec: number
-  /** For writes (not GET): delay after the write is done, before the answer; a client may time out on work that happened. */
+  /**
+   * For writes (not GET): delay after the write is done, before the answer; a client may
+   * time out on work that happened.
+   */
   answerDelayMs: number
 }
 
-export const noFaults = (): Faults => ({ latencyMs: 0, rate429: 0, retryAfterSec: 1, rate503: 0, outageUntil: 0, rateLimitPerSec: 0, answerDelayMs: 0 })
+export const noFaults = (): Faults => ({
+  latencyMs: 0, rate429: 0, retryAfterSec: 1, rate503: 0, outageUntil: 0, rateLimitPerSec: 0, answerDelayMs: 0
+})
 
 export interface FaultState {
   faults: Faults
-  counters: { latency: number, throttled: number, unavailable: number, outage: number, refused: number, rateLimited: number, slowAnswers: number }
+  counters: {
+    latency: number, throttled: number, unavailable: number, outage: number, refused: number, rateLimited: number,
+    slowAnswers: number
+  }
   /** Writes the API accepted, per route ("PUT /api/Customer/:custId"): what a client really changed. */
   writes: Record<string, number>
   /** Called by the admin API to refuse connections for N seconds (closes the listener). */
@@ -37,6 +45,11 @@ export function createFaultState (): FaultState {
     refuse: async () => { throw new Error('refusing connections needs a listening server') }
   }
 }
+
+/** What PUT /sandbox/faults sets. */
+const SETTABLE = [
+  'latencyMs', 'answerDelayMs', 'rate429', 'rate503', 'retryAfterSec', 'rateLimitPerSec', 'outageSec', 'refuseSec'
+]
 
 const fraction = (v: unknown, name: string): number => {
   const n = Number(v)
@@ -125,7 +138,7 @@ export function installFaults (
           case 'rateLimitPerSec': next.rateLimitPerSec = nonNegative(v, k); break
           case 'outageSec': next.outageUntil = Date.now() + nonNegative(v, k) * 1000; break
           case 'refuseSec': break
-          default: throw new Error(`unknown fault "${k}"; known: latencyMs, answerDelayMs, rate429, rate503, retryAfterSec, rateLimitPerSec, outageSec, refuseSec`)
+          default: throw new Error(`unknown fault "${k}"; known: ${SETTABLE.join(', ')}`)
         }
       }
     } catch (err) {

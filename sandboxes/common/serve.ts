@@ -3,7 +3,9 @@
 import type { FastifyInstance } from 'fastify'
 import { bindRefuse, type FaultState } from './faults.ts'
 
-export async function serve (name: string, app: FastifyInstance, faults: FaultState, port: number, host = '127.0.0.1'): Promise<void> {
+export async function serve (
+  name: string, app: FastifyInstance, faults: FaultState, port: number, host = '127.0.0.1'
+): Promise<void> {
   await app.listen({ port, host })
   bindRefuse(app, faults, port, host)
   process.stdout.write(`${name} listening on http://${host}:${port}\n`)

@@ -51,7 +51,10 @@ function pop (h: Due[]): Due {
   return top
 }
 
-/** Queues an order whose dueAt was just set; one already in the tables when the queue is first built is queued by that. */
+/**
+ * Queues an order whose dueAt was just set; one already in the tables when the queue is
+ * first built is queued by that.
+ */
 export function schedule (s: SlState, o: SOHeader): void {
   const built = queues.has(s)
   const q = queueOf(s)

@@ -10,10 +10,13 @@ export const lengths = {
     CpnyID: 10, OrdNbr: 15, SOTypeID: 4, CustID: 15, CustOrdNbr: 25, ShipViaID: 15, ShiptoID: 10, CuryID: 4,
     ShipName: 60, ShipAddr1: 60, ShipAddr2: 60, ShipCity: 30, ShipState: 3, ShipZip: 10, ShipCountry: 3,
     BillName: 60, BillAddr1: 60, BillAddr2: 60, BillCity: 30, BillState: 3, BillZip: 10, BillCountry: 3,
-    TaxID00: 10, ProjectID: 16, SlsperID: 10, User1: 30, CuryMultDiv: 1, Status: 1, NextFunctionID: 8, InvcNbr: 15, OrigOrdNbr: 15
+    TaxID00: 10, ProjectID: 16, SlsperID: 10, User1: 30, CuryMultDiv: 1, Status: 1, NextFunctionID: 8, InvcNbr: 15,
+    OrigOrdNbr: 15
   },
   orderLine: { LineRef: 5, InvtID: 30, SiteID: 10, UnitDesc: 6, TaxCat: 10, Descr: 60 },
-  shipper: { ShipperID: 15, OrdNbr: 15, CustOrdNbr: 25, CustID: 15, Status: 1, ShipViaID: 15, TrackingNbr: 25, InvcNbr: 15 },
+  shipper: {
+    ShipperID: 15, OrdNbr: 15, CustOrdNbr: 25, CustID: 15, Status: 1, ShipViaID: 15, TrackingNbr: 25, InvcNbr: 15
+  },
   shipperLine: { LineRef: 5, OrdLineRef: 5, InvtID: 30, SiteID: 10 },
   itemSite: { InvtID: 30, SiteID: 10 },
   product: { InvtID: 30, Descr: 60, ClassID: 6, TranStatusCode: 2, StkUnit: 6, TaxCat: 10 },

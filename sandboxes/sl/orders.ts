@@ -24,7 +24,9 @@ function custOrdNbrIndex (s: SlState): Map<string, string[]> {
   let index = byCustOrdNbr.get(s)
   if (index === undefined) {
     index = new Map()
-    for (const o of Object.values(s.orders)) index.set(o.CustOrdNbr, [...(index.get(o.CustOrdNbr) ?? []), o.OrdNbr])
+    for (const o of Object.values(s.orders)) {
+      index.set(o.CustOrdNbr, [...(index.get(o.CustOrdNbr) ?? []), o.OrdNbr])
+    }
     byCustOrdNbr.set(s, index)
   }
   return index
@@ -44,16 +46,27 @@ function checkLines (s: SlState, c: Checker, raw: unknown, curyId: string): SOLi
     c.add('Lines', 'A sales order needs at least one line', MSG.NO_LINES)
     return []
   }
-  if (raw.length > MAX_LINES) c.add('Lines', `A sales order has at most ${MAX_LINES} lines; this one has ${raw.length}`, MSG.TOO_MANY_LINES)
+  if (raw.length > MAX_LINES) {
+    c.add('Lines', `A sales order has at most ${MAX_LINES} lines; this one has ${raw.length}`, MSG.TOO_MANY_LINES)
+  }
   const { rate, multDiv } = rateFor(s, curyId)
   return raw.map((l: Record<string, unknown>, i) => {
     const p = `Lines[${i}].`
-    if (typeof l !== 'object' || l === null) { c.add(`Lines[${i}]`, 'A line must be an object', MSG.MALFORMED); return undefined }
+    if (typeof l !== 'object' || l === null) {
+      c.add(`Lines[${i}]`, 'A line must be an object', MSG.MALFORMED)
+      return undefined
+    }
     c.fields(l, lengths.orderLine, ['InvtID', 'SiteID'], p)
     const item = s.items[key(l.InvtID)]
-    if (text(l.InvtID) !== '' && item === undefined) c.add(`${p}InvtID`, `Inventory ID ${text(l.InvtID)} does not exist`, MSG.UNKNOWN)
-    if (item !== undefined && item.TranStatusCode !== 'AC') c.add(`${p}InvtID`, `Inventory ID ${item.InvtID} is not active (status ${item.TranStatusCode})`, MSG.INACTIVE)
-    if (text(l.SiteID) !== '' && s.sites[key(l.SiteID)] === undefined) c.add(`${p}SiteID`, `Site ID ${text(l.SiteID)} does not exist`, MSG.UNKNOWN)
+    if (text(l.InvtID) !== '' && item === undefined) {
+      c.add(`${p}InvtID`, `Inventory ID ${text(l.InvtID)} does not exist`, MSG.UNKNOWN)
+    }
+    if (item !== undefined && item.TranStatusCode !== 'AC') {
+      c.add(`${p}InvtID`, `Inventory ID ${item.InvtID} is not active (status ${item.TranStatusCode})`, MSG.INACTIVE)
+    }
+    if (text(l.SiteID) !== '' && s.sites[key(l.SiteID)] === undefined) {
+      c.add(`${p}SiteID`, `Site ID ${text(l.SiteID)} does not exist`, MSG.UNKNOWN)
+    }
     const qty = c.number(l, 'QtyOrd', { required: true, gt: 0 }, p)
     let price = c.number(l, 'CurySlsPrice', {}, p) ?? PRICE_FROM_SL
     if (price === PRICE_FROM_SL) {
@@ -63,9 +76,10 @@ function checkLines (s: SlState, c: Checker, raw: unknown, curyId: string): SOLi
     const disc = c.number(l, 'DiscPct', { min: 0 }, p) ?? 0
     if (disc > 100) c.add(`${p}DiscPct`, 'DiscPct must not exceed 100', MSG.BAD_VALUE)
     return {
-      LineRef: String(i + 1).padStart(5, '0'), InvtID: item?.InvtID ?? text(l.InvtID), SiteID: key(l.SiteID), QtyOrd: qty ?? 0,
-      QtyAlloc: 0, QtyBO: 0, QtyShip: 0, CurySlsPrice: price, DiscPct: disc,
-      UnitDesc: text(l.UnitDesc) || (item?.StkUnit ?? 'EA'), TaxCat: text(l.TaxCat) || (item?.TaxCat ?? ''), Descr: text(l.Descr) || (item?.Descr ?? '')
+      LineRef: String(i + 1).padStart(5, '0'), InvtID: item?.InvtID ?? text(l.InvtID), SiteID: key(l.SiteID),
+      QtyOrd: qty ?? 0, QtyAlloc: 0, QtyBO: 0, QtyShip: 0, CurySlsPrice: price, DiscPct: disc,
+      UnitDesc: text(l.UnitDesc) || (item?.StkUnit ?? 'EA'), TaxCat: text(l.TaxCat) || (item?.TaxCat ?? ''),
+      Descr: text(l.Descr) || (item?.Descr ?? '')
     }
   }).filter((l): l is SOLine => l !== undefined)
 }
@@ -79,19 +93,31 @@ function totalOf (o: Pick<SOHeader, 'Lines' | 'CuryTotFrt' | 'CuryTotTax' | 'Cur
 
 function checkHeader (s: SlState, c: Checker, b: Record<string, unknown>, creating: boolean): void {
   c.fields(b, lengths.order, creating ? ['SOTypeID', 'CustID'] : [])
-  if (creating && text(b.SOTypeID) !== '' && s.soTypes[key(b.SOTypeID)] === undefined) c.add('SOTypeID', `Order type ${text(b.SOTypeID)} does not exist`, MSG.UNKNOWN)
+  if (creating && text(b.SOTypeID) !== '' && s.soTypes[key(b.SOTypeID)] === undefined) {
+    c.add('SOTypeID', `Order type ${text(b.SOTypeID)} does not exist`, MSG.UNKNOWN)
+  }
   if (text(b.CustID) !== '') {
     const cust = s.customers[key(b.CustID)]
     if (cust === undefined) c.add('CustID', `Customer ID ${text(b.CustID)} does not exist`, MSG.UNKNOWN)
     else if (cust.Status !== 'A') c.add('CustID', `Customer ${cust.CustId} is inactive`, MSG.INACTIVE)
   }
-  if (text(b.CuryID) !== '' && s.currencies[key(b.CuryID)] === undefined) c.add('CuryID', `Currency ${text(b.CuryID)} does not exist`, MSG.UNKNOWN)
-  if (text(b.ShipViaID) !== '' && s.shipVia[key(b.ShipViaID)] === undefined) c.add('ShipViaID', `Ship via ${text(b.ShipViaID)} does not exist`, MSG.UNKNOWN)
-  if (text(b.TaxID00) !== '' && s.taxIds[key(b.TaxID00)] === undefined) c.add('TaxID00', `Tax ID ${text(b.TaxID00)} does not exist`, MSG.UNKNOWN)
-  if (b.CuryMultDiv !== undefined && !['M', 'D'].includes(text(b.CuryMultDiv))) c.add('CuryMultDiv', 'CuryMultDiv is M or D', MSG.BAD_VALUE)
+  if (text(b.CuryID) !== '' && s.currencies[key(b.CuryID)] === undefined) {
+    c.add('CuryID', `Currency ${text(b.CuryID)} does not exist`, MSG.UNKNOWN)
+  }
+  if (text(b.ShipViaID) !== '' && s.shipVia[key(b.ShipViaID)] === undefined) {
+    c.add('ShipViaID', `Ship via ${text(b.ShipViaID)} does not exist`, MSG.UNKNOWN)
+  }
+  if (text(b.TaxID00) !== '' && s.taxIds[key(b.TaxID00)] === undefined) {
+    c.add('TaxID00', `Tax ID ${text(b.TaxID00)} does not exist`, MSG.UNKNOWN)
+  }
+  if (b.CuryMultDiv !== undefined && !['M', 'D'].includes(text(b.CuryMultDiv))) {
+    c.add('CuryMultDiv', 'CuryMultDiv is M or D', MSG.BAD_VALUE)
+  }
   if (b.CuryRate !== undefined) c.number(b, 'CuryRate', { gt: 0 })
   for (const k of ['CuryTotFrt', 'CuryTotTax', 'CuryWholeOrdDisc']) c.number(b, k, { min: 0 })
-  if (b.OrdDate !== undefined && Number.isNaN(Date.parse(text(b.OrdDate)))) c.add('OrdDate', 'OrdDate is not an ISO-8601 date', MSG.BAD_VALUE)
+  if (b.OrdDate !== undefined && Number.isNaN(Date.parse(text(b.OrdDate)))) {
+    c.add('OrdDate', 'OrdDate is not an ISO-8601 date', MSG.BAD_VALUE)
+  }
 }
 
 export function createOrder (s: SlState, b: Record<string, unknown>, nowMs: number, tstamp: () => number): SOHeader {
@@ -101,8 +127,11 @@ export function createOrder (s: SlState, b: Record<string, unknown>, nowMs: numb
   const curyId = key(b.CuryID) || s.baseCuryId
   const lines = checkLines(s, c, b.Lines, curyId)
   if (type === 'RMA') {
-    if (text(b.OrigOrdNbr) === '') c.add('OrigOrdNbr', 'A return authorisation needs the original OrdNbr', MSG.REQUIRED)
-    else if (s.orders[text(b.OrigOrdNbr)] === undefined) c.add('OrigOrdNbr', `Original order ${text(b.OrigOrdNbr)} does not exist`, MSG.UNKNOWN)
+    if (text(b.OrigOrdNbr) === '') {
+      c.add('OrigOrdNbr', 'A return authorisation needs the original OrdNbr', MSG.REQUIRED)
+    } else if (s.orders[text(b.OrigOrdNbr)] === undefined) {
+      c.add('OrigOrdNbr', `Original order ${text(b.OrigOrdNbr)} does not exist`, MSG.UNKNOWN)
+    }
   }
   c.throwIfAny()
   const t = s.soTypes[type]!
@@ -113,11 +142,14 @@ export function createOrder (s: SlState, b: Record<string, unknown>, nowMs: numb
   const num = (k: string): number => (typeof b[k] === 'number' ? b[k] as number : 0)
   const order: SOHeader = {
     OrdNbr, SOTypeID: type, CustID: key(b.CustID), CustOrdNbr: text(b.CustOrdNbr), OrdDate: text(b.OrdDate) || now,
-    CuryID: curyId, CuryRate: typeof b.CuryRate === 'number' ? b.CuryRate : rate, CuryMultDiv: text(b.CuryMultDiv) || multDiv,
-    ShipViaID: key(b.ShipViaID),
-    ShipName: text(b.ShipName), ShipAddr1: text(b.ShipAddr1), ShipAddr2: text(b.ShipAddr2), ShipCity: text(b.ShipCity), ShipState: text(b.ShipState), ShipZip: text(b.ShipZip), ShipCountry: text(b.ShipCountry),
-    BillName: text(b.BillName), BillAddr1: text(b.BillAddr1), BillAddr2: text(b.BillAddr2), BillCity: text(b.BillCity), BillState: text(b.BillState), BillZip: text(b.BillZip), BillCountry: text(b.BillCountry),
-    CuryTotFrt: num('CuryTotFrt'), CuryTotTax: num('CuryTotTax'), TaxID00: key(b.TaxID00), CuryWholeOrdDisc: num('CuryWholeOrdDisc'), CuryTotOrd: 0,
+    CuryID: curyId, CuryRate: typeof b.CuryRate === 'number' ? b.CuryRate : rate,
+    CuryMultDiv: text(b.CuryMultDiv) || multDiv, ShipViaID: key(b.ShipViaID),
+    ShipName: text(b.ShipName), ShipAddr1: text(b.ShipAddr1), ShipAddr2: text(b.ShipAddr2), ShipCity: text(b.ShipCity),
+    ShipState: text(b.ShipState), ShipZip: text(b.ShipZip), ShipCountry: text(b.ShipCountry),
+    BillName: text(b.BillName), BillAddr1: text(b.BillAddr1), BillAddr2: text(b.BillAddr2), BillCity: text(b.BillCity),
+    BillState: text(b.BillState), BillZip: text(b.BillZip), BillCountry: text(b.BillCountry),
+    CuryTotFrt: num('CuryTotFrt'), CuryTotTax: num('CuryTotTax'), TaxID00: key(b.TaxID00),
+    CuryWholeOrdDisc: num('CuryWholeOrdDisc'), CuryTotOrd: 0,
     ProjectID: text(b.ProjectID), SlsperID: text(b.SlsperID), User1: text(b.User1), OrigOrdNbr: text(b.OrigOrdNbr),
     Status: 'O', Cancelled: 0, CreditHold: 0, NextFunctionID: '4010000', InvcNbr: '',
     Crtd_DateTime: now, LUpd_DateTime: now, tstamp: tstamp(), Lines: lines,
@@ -147,16 +179,24 @@ export function releaseAllocation (s: SlState, o: SOHeader, tstamp: () => number
   }
 }
 
-export function updateOrder (s: SlState, ordNbr: string, b: Record<string, unknown>, nowMs: number, tstamp: () => number): SOHeader {
+export function updateOrder (
+  s: SlState, ordNbr: string, b: Record<string, unknown>, nowMs: number, tstamp: () => number
+): SOHeader {
   const o = findOrder(s, ordNbr)
   const confirmed = Object.values(s.shippers).some((sh) => sh.OrdNbr === o.OrdNbr && sh.ShippingConfirmed === 1)
-  if (confirmed) return fail(422, 'OrdNbr', `Order ${o.OrdNbr} has a confirmed shipper and can no longer change`, MSG.SHIPPED)
+  if (confirmed) {
+    return fail(422, 'OrdNbr', `Order ${o.OrdNbr} has a confirmed shipper and can no longer change`, MSG.SHIPPED)
+  }
   if (o.Cancelled === 1) return fail(422, 'Cancelled', `Order ${o.OrdNbr} is cancelled`, MSG.BAD_VALUE)
   const c = new Checker()
-  for (const k of ['OrdNbr', 'SOTypeID', 'CustOrdNbr']) if (b[k] !== undefined && text(b[k]) !== text(o[k as keyof SOHeader])) c.add(k, `${k} cannot change`, MSG.BAD_VALUE)
+  for (const k of ['OrdNbr', 'SOTypeID', 'CustOrdNbr']) {
+    if (b[k] !== undefined && text(b[k]) !== text(o[k as keyof SOHeader])) c.add(k, `${k} cannot change`, MSG.BAD_VALUE)
+  }
   checkHeader(s, c, b, false)
   const lines = b.Lines === undefined ? undefined : checkLines(s, c, b.Lines, o.CuryID)
-  if (b.Cancelled !== undefined && b.Cancelled !== 0 && b.Cancelled !== 1) c.add('Cancelled', 'Cancelled is 0 or 1', MSG.BAD_VALUE)
+  if (b.Cancelled !== undefined && b.Cancelled !== 0 && b.Cancelled !== 1) {
+    c.add('Cancelled', 'Cancelled is 0 or 1', MSG.BAD_VALUE)
+  }
   c.throwIfAny()
   const now = new Date(nowMs).toISOString()
   const pending = Object.values(s.shippers).filter((sh) => sh.OrdNbr === o.OrdNbr && sh.Cancelled === 0)
@@ -167,10 +207,13 @@ export function updateOrder (s: SlState, ordNbr: string, b: Record<string, unkno
     o.Status = 'C'
     o.stage = 'cancelled'
   } else {
-    const editable = ['CustID', 'ShipViaID', 'ShipName', 'ShipAddr1', 'ShipAddr2', 'ShipCity', 'ShipState', 'ShipZip', 'ShipCountry',
-      'BillName', 'BillAddr1', 'BillAddr2', 'BillCity', 'BillState', 'BillZip', 'BillCountry', 'TaxID00', 'ProjectID', 'SlsperID', 'User1']
+    const editable = ['CustID', 'ShipViaID', 'ShipName', 'ShipAddr1', 'ShipAddr2', 'ShipCity', 'ShipState', 'ShipZip',
+      'ShipCountry', 'BillName', 'BillAddr1', 'BillAddr2', 'BillCity', 'BillState', 'BillZip', 'BillCountry', 'TaxID00',
+      'ProjectID', 'SlsperID', 'User1']
     const rec = o as unknown as Record<string, unknown>
-    for (const k of editable) if (b[k] !== undefined) rec[k] = ['CustID', 'ShipViaID', 'TaxID00'].includes(k) ? key(b[k]) : text(b[k])
+    for (const k of editable) {
+      if (b[k] !== undefined) rec[k] = ['CustID', 'ShipViaID', 'TaxID00'].includes(k) ? key(b[k]) : text(b[k])
+    }
     for (const k of ['CuryTotFrt', 'CuryTotTax', 'CuryWholeOrdDisc']) if (typeof b[k] === 'number') rec[k] = b[k]
     if (lines !== undefined) {
       // Replacing lines sends the order back through allocation.

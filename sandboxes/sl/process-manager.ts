@@ -40,9 +40,13 @@ function createShipper (s: SlState, o: SOHeader, tstamp: () => number): void {
   s.lastShipperNbr++
   const ShipperID = `SH${String(s.lastShipperNbr).padStart(7, '0')}`
   s.shippers[ShipperID] = {
-    ShipperID, OrdNbr: o.OrdNbr, CustOrdNbr: o.CustOrdNbr, CustID: o.CustID, Status: 'O', ShipDateAct: EMPTY_DATE, ShipViaID: o.ShipViaID,
-    TrackingNbr: '', ShippingConfirmed: 0, Cancelled: 0, InvcNbr: '', InvcDate: EMPTY_DATE, CuryTotInvc: 0,
-    Lines: lines.map((l, i) => ({ LineRef: String(i + 1).padStart(5, '0'), OrdLineRef: l.LineRef, InvtID: l.InvtID, SiteID: l.SiteID, QtyShip: l.QtyAlloc })),
+    ShipperID, OrdNbr: o.OrdNbr, CustOrdNbr: o.CustOrdNbr, CustID: o.CustID, Status: 'O', ShipDateAct: EMPTY_DATE,
+    ShipViaID: o.ShipViaID, TrackingNbr: '', ShippingConfirmed: 0, Cancelled: 0, InvcNbr: '', InvcDate: EMPTY_DATE,
+    CuryTotInvc: 0,
+    Lines: lines.map((l, i) => ({
+      LineRef: String(i + 1).padStart(5, '0'), OrdLineRef: l.LineRef, InvtID: l.InvtID, SiteID: l.SiteID,
+      QtyShip: l.QtyAlloc
+    })),
     tstamp: tstamp()
   }
   o.NextFunctionID = '4042000'
@@ -100,8 +104,9 @@ function invoice (s: SlState, o: SOHeader, nowMs: number, tstamp: () => number):
   const InvcNbr = String(s.lastArRefNbr).padStart(10, '0')
   const amount = fromMinor(minor)
   s.arDocs[InvcNbr] = {
-    RefNbr: InvcNbr, DocType: 'IN', CustId: o.CustID, DocDate: now, CuryId: o.CuryID, CuryOrigDocAmt: amount, CuryDocBal: amount,
-    PmtMethod: '', ExtRefNbr: o.CustOrdNbr.slice(0, 15), InvcNbr: '', Descr: `Order ${o.OrdNbr}`.slice(0, 30), tstamp: tstamp()
+    RefNbr: InvcNbr, DocType: 'IN', CustId: o.CustID, DocDate: now, CuryId: o.CuryID, CuryOrigDocAmt: amount,
+    CuryDocBal: amount, PmtMethod: '', ExtRefNbr: o.CustOrdNbr.slice(0, 15), InvcNbr: '',
+    Descr: `Order ${o.OrdNbr}`.slice(0, 30), tstamp: tstamp()
   }
   sh.InvcNbr = InvcNbr
   sh.InvcDate = now
@@ -154,7 +159,9 @@ export function tick (s: SlState, nowMs: number, tstamp: () => number, rand: () 
     }
   }
   for (const o of again) schedule(s, o)
-  if (st.otherChannelsPerSec > 0) changed = otherChannels(s, now, tstamp, rand, st.otherChannelsPerSec * elapsedMs / 1000) || changed
+  if (st.otherChannelsPerSec > 0) {
+    changed = otherChannels(s, now, tstamp, rand, st.otherChannelsPerSec * elapsedMs / 1000) || changed
+  }
   return changed
 }
 

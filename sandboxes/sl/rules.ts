@@ -2,7 +2,9 @@
 // than 818 (unbalanced batch, from the contract) are the sandbox's own and stable.
 import type { Lengths } from './fields.ts'
 
-export interface Violation { key: string, fatal: boolean, message: string, messageNbr: number, severity: 'Error' | 'Warning' }
+export interface Violation {
+  key: string, fatal: boolean, message: string, messageNbr: number, severity: 'Error' | 'Warning'
+}
 
 export const MSG = {
   TOO_LONG: 8010,
@@ -22,7 +24,8 @@ export const MSG = {
   MALFORMED: 8099
 } as const
 
-export const violation = (key: string, message: string, messageNbr: number): Violation => ({ key, fatal: true, message, messageNbr, severity: 'Error' })
+export const violation = (key: string, message: string, messageNbr: number): Violation =>
+  ({ key, fatal: true, message, messageNbr, severity: 'Error' })
 
 export class RuleError extends Error {
   constructor (readonly status: number, readonly violations: Violation[]) {
@@ -44,25 +47,39 @@ export class Checker {
   fields (row: Record<string, unknown>, len: Lengths, required: string[] = [], prefix = ''): void {
     for (const r of required) {
       const v = row[r]
-      if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) this.add(prefix + r, `${prefix + r} is required`, MSG.REQUIRED)
+      if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) {
+        this.add(prefix + r, `${prefix + r} is required`, MSG.REQUIRED)
+      }
     }
     for (const [k, n] of Object.entries(len)) {
       const v = row[k]
       if (v === undefined || v === null || n === 0) continue
       if (typeof v !== 'string') { this.add(prefix + k, `${prefix + k} must be text`, MSG.BAD_VALUE); continue }
-      if (v.trimEnd().length > n) this.add(prefix + k, `${prefix + k} is ${v.trimEnd().length} characters; SL allows ${n} (char(${n}))`, MSG.TOO_LONG)
+      if (v.trimEnd().length > n) {
+        const message = `${prefix + k} is ${v.trimEnd().length} characters; SL allows ${n} (char(${n}))`
+        this.add(prefix + k, message, MSG.TOO_LONG)
+      }
     }
   }
 
-  number (row: Record<string, unknown>, key: string, opts: { required?: boolean, min?: number, gt?: number } = {}, prefix = ''): number | undefined {
+  number (
+    row: Record<string, unknown>, key: string, opts: { required?: boolean, min?: number, gt?: number } = {}, prefix = ''
+  ): number | undefined {
     const v = row[key]
     if (v === undefined || v === null) {
       if (opts.required === true) this.add(prefix + key, `${prefix + key} is required`, MSG.REQUIRED)
       return undefined
     }
-    if (typeof v !== 'number' || !Number.isFinite(v)) { this.add(prefix + key, `${prefix + key} must be a number`, MSG.BAD_VALUE); return undefined }
-    if (opts.min !== undefined && v < opts.min) this.add(prefix + key, `${prefix + key} must be at least ${opts.min}`, MSG.BAD_VALUE)
-    if (opts.gt !== undefined && v <= opts.gt) this.add(prefix + key, `${prefix + key} must be greater than ${opts.gt}`, MSG.QTY)
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      this.add(prefix + key, `${prefix + key} must be a number`, MSG.BAD_VALUE)
+      return undefined
+    }
+    if (opts.min !== undefined && v < opts.min) {
+      this.add(prefix + key, `${prefix + key} must be at least ${opts.min}`, MSG.BAD_VALUE)
+    }
+    if (opts.gt !== undefined && v <= opts.gt) {
+      this.add(prefix + key, `${prefix + key} must be greater than ${opts.gt}`, MSG.QTY)
+    }
     return v
   }
 

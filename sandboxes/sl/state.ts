@@ -15,8 +15,10 @@ export type Stage = 'new' | 'allocated' | 'shipper' | 'confirmed' | 'invoiced' |
 export interface SOHeader {
   OrdNbr: string, SOTypeID: string, CustID: string, CustOrdNbr: string, OrdDate: string,
   CuryID: string, CuryRate: number, CuryMultDiv: string, ShipViaID: string,
-  ShipName: string, ShipAddr1: string, ShipAddr2: string, ShipCity: string, ShipState: string, ShipZip: string, ShipCountry: string,
-  BillName: string, BillAddr1: string, BillAddr2: string, BillCity: string, BillState: string, BillZip: string, BillCountry: string,
+  ShipName: string, ShipAddr1: string, ShipAddr2: string, ShipCity: string, ShipState: string, ShipZip: string,
+  ShipCountry: string,
+  BillName: string, BillAddr1: string, BillAddr2: string, BillCity: string, BillState: string, BillZip: string,
+  BillCountry: string,
   CuryTotFrt: number, CuryTotTax: number, TaxID00: string, CuryWholeOrdDisc: number, CuryTotOrd: number,
   ProjectID: string, SlsperID: string, User1: string, OrigOrdNbr: string,
   Status: 'O' | 'C', Cancelled: 0 | 1, CreditHold: 0 | 1, NextFunctionID: string, InvcNbr: string,
@@ -29,35 +31,45 @@ export interface SOHeader {
 export interface ShipLine { LineRef: string, OrdLineRef: string, InvtID: string, SiteID: string, QtyShip: number }
 
 export interface SOShipHeader {
-  ShipperID: string, OrdNbr: string, CustOrdNbr: string, CustID: string, Status: 'O' | 'C', ShipDateAct: string, ShipViaID: string,
-  TrackingNbr: string, ShippingConfirmed: 0 | 1, Cancelled: 0 | 1, InvcNbr: string, InvcDate: string, CuryTotInvc: number,
-  Lines: ShipLine[], tstamp: number
+  ShipperID: string, OrdNbr: string, CustOrdNbr: string, CustID: string, Status: 'O' | 'C', ShipDateAct: string,
+  ShipViaID: string, TrackingNbr: string, ShippingConfirmed: 0 | 1, Cancelled: 0 | 1, InvcNbr: string, InvcDate: string,
+  CuryTotInvc: number, Lines: ShipLine[], tstamp: number
 }
 
 export interface Inventory {
-  InvtID: string, Descr: string, ClassID: string, TranStatusCode: string, StkUnit: string, StkBasePrc: number, StdCost: number,
-  Weight: number, TaxCat: string, LUpd_DateTime: string, tstamp: number
+  InvtID: string, Descr: string, ClassID: string, TranStatusCode: string, StkUnit: string, StkBasePrc: number,
+  StdCost: number, Weight: number, TaxCat: string, LUpd_DateTime: string, tstamp: number
 }
 
 export interface ItemSite {
-  InvtID: string, SiteID: string, QtyOnHand: number, QtyAvail: number, QtyAlloc: number, QtyShipNotInv: number, QtyOnPO: number,
-  LUpd_DateTime: string, tstamp: number
+  InvtID: string, SiteID: string, QtyOnHand: number, QtyAvail: number, QtyAlloc: number, QtyShipNotInv: number,
+  QtyOnPO: number, LUpd_DateTime: string, tstamp: number
 }
 
-export interface ShipTo { ShipToId: string, Name: string, Addr1: string, Addr2: string, City: string, State: string, Zip: string, Country: string, Phone: string }
+export interface ShipTo {
+  ShipToId: string, Name: string, Addr1: string, Addr2: string, City: string, State: string, Zip: string,
+  Country: string, Phone: string
+}
 
 export interface Customer {
-  CustId: string, Name: string, Addr1: string, Addr2: string, City: string, State: string, Zip: string, Country: string, Phone: string,
-  EMailAddr: string, ClassId: string, CuryId: string, Terms: string, TaxID00: string, Status: 'A' | 'I', ShipTo: ShipTo[],
-  LUpd_DateTime: string, tstamp: number
+  CustId: string, Name: string, Addr1: string, Addr2: string, City: string, State: string, Zip: string, Country: string,
+  Phone: string, EMailAddr: string, ClassId: string, CuryId: string, Terms: string, TaxID00: string, Status: 'A' | 'I',
+  ShipTo: ShipTo[], LUpd_DateTime: string, tstamp: number
 }
 
-export interface GLTran { LineNbr: number, Acct: string, Sub: string, DrAmt: number, CrAmt: number, TranDesc: string, RefNbr: string, ExtRefNbr: string, TranDate: string }
-export interface Batch { BatNbr: string, Module: 'GL', JrnlType: string, PerPost: string, Descr: string, CuryId: string, CtrlTot: number, Status: 'B', Crtd_DateTime: string, tstamp: number, Lines: GLTran[] }
+export interface GLTran {
+  LineNbr: number, Acct: string, Sub: string, DrAmt: number, CrAmt: number, TranDesc: string, RefNbr: string,
+  ExtRefNbr: string, TranDate: string
+}
+export interface Batch {
+  BatNbr: string, Module: 'GL', JrnlType: string, PerPost: string, Descr: string, CuryId: string, CtrlTot: number,
+  Status: 'B', Crtd_DateTime: string, tstamp: number, Lines: GLTran[]
+}
 
 export interface ARDoc {
-  RefNbr: string, DocType: 'IN' | 'PA' | 'PP' | 'CM', CustId: string, DocDate: string, CuryId: string, CuryOrigDocAmt: number, CuryDocBal: number,
-  PmtMethod: string, ExtRefNbr: string, InvcNbr: string, Descr: string, tstamp: number
+  RefNbr: string, DocType: 'IN' | 'PA' | 'PP' | 'CM', CustId: string, DocDate: string, CuryId: string,
+  CuryOrigDocAmt: number, CuryDocBal: number, PmtMethod: string, ExtRefNbr: string, InvcNbr: string, Descr: string,
+  tstamp: number
 }
 export interface ARAdjust { AdjgRefNbr: string, AdjgDocType: string, AdjdRefNbr: string, CuryAdjgAmt: number }
 
@@ -116,18 +128,57 @@ export interface SlState {
 export const itemSiteKey = (invtId: string, siteId: string): string => `${invtId}|${siteId}`
 
 export const defaultSettings = (): Settings => ({
-  allocateAfterMs: 1000, shipAfterMs: 3000, confirmAfterMs: 2000, invoiceAfterMs: 2000, autoShip: true, otherChannelsPerSec: 0
+  allocateAfterMs: 1000, shipAfterMs: 3000, confirmAfterMs: 2000, invoiceAfterMs: 2000, autoShip: true,
+  otherChannelsPerSec: 0
 })
 
 export function period (d: Date): string {
   return `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}`
 }
 
-const firstNames = ['Ana', 'Björn', 'Chen', 'Dana', 'Émile', 'Farah', 'Greg', 'Hana', 'Ivan', 'José', 'Kofi', 'Lena', 'Mateo', 'Nia', 'Omar', 'Priya']
-const lastNames = ['Núñez', 'Ødegård', 'Wang', 'Miller', 'Durand', 'Haddad', 'Olsen', 'Sato', 'Petrov', 'García', 'Mensah', 'Fischer', 'Rossi', 'Okafor', 'Aziz', 'Iyer']
-const cities: Array<[string, string, string]> = [['Austin', 'TX', '78701'], ['Dallas', 'TX', '75201'], ['Newark', 'NJ', '07102'], ['Reno', 'NV', '89501'], ['Denver', 'CO', '80202'], ['Sacramento', 'CA', '95814'], ['Albany', 'NY', '12207']]
+const firstNames = [
+  'Ana', 'Björn', 'Chen', 'Dana', 'Émile', 'Farah', 'Greg', 'Hana', 'Ivan', 'José', 'Kofi', 'Lena', 'Mateo', 'Nia',
+  'Omar', 'Priya'
+]
+const lastNames = [
+  'Núñez', 'Ødegård', 'Wang', 'Miller', 'Durand', 'Haddad', 'Olsen', 'Sato', 'Petrov', 'García', 'Mensah', 'Fischer',
+  'Rossi', 'Okafor', 'Aziz', 'Iyer'
+]
+const cities: Array<[string, string, string]> = [
+  ['Austin', 'TX', '78701'], ['Dallas', 'TX', '75201'], ['Newark', 'NJ', '07102'], ['Reno', 'NV', '89501'],
+  ['Denver', 'CO', '80202'], ['Sacramento', 'CA', '95814'], ['Albany', 'NY', '12207']
+]
 
-export function seedState (now = new Date(), settings: Settings = defaultSettings(), extraItems = 0, DatabaseId = newDatabaseId()): SlState {
+/** Forty web customers, then C000123 and the guest checkout account, each with the next tstamp. */
+function seedCustomers (iso: string, next: () => number): SlState['customers'] {
+  const customers: SlState['customers'] = {}
+  for (let i = 0; i < 40; i++) {
+    const [city, state, zip] = cities[i % cities.length]!
+    const first = firstNames[i % firstNames.length]!
+    const last = lastNames[(i * 7) % lastNames.length]!
+    const CustId = `C${String(100 + i).padStart(6, '0')}`
+    customers[CustId] = {
+      CustId, Name: `${first} ${last}`, Addr1: `${100 + i * 3} Main St`, Addr2: '', City: city, State: state, Zip: zip,
+      Country: 'USA', Phone: `+1 512 555 ${String(1000 + i)}`,
+      EMailAddr: `${first.toLowerCase()}.${i}@example.com`.normalize('NFD').replace(/[\u0300-\u036f]/g, ''),
+      ClassId: 'WEB', CuryId: 'USD', Terms: '30', TaxID00: state === 'TX' ? 'TXSTATE' : '', Status: 'A', ShipTo: [],
+      LUpd_DateTime: iso, tstamp: next()
+    }
+  }
+  customers.C000123 = {
+    ...customers.C000100!, CustId: 'C000123', Name: 'Ana Núñez', EMailAddr: 'ana@example.com', tstamp: next()
+  }
+  customers.WEBGUEST = {
+    CustId: 'WEBGUEST', Name: 'Web store guest checkout', Addr1: '500 Congress Ave', Addr2: '', City: 'Austin',
+    State: 'TX', Zip: '78701', Country: 'USA', Phone: '', EMailAddr: '', ClassId: 'WEB', CuryId: 'USD', Terms: '00',
+    TaxID00: '', Status: 'A', ShipTo: [], LUpd_DateTime: iso, tstamp: next()
+  }
+  return customers
+}
+
+export function seedState (
+  now = new Date(), settings: Settings = defaultSettings(), extraItems = 0, DatabaseId = newDatabaseId()
+): SlState {
   let tstamp = 1000
   const next = (): number => ++tstamp
   const iso = now.toISOString()
@@ -137,33 +188,18 @@ export function seedState (now = new Date(), settings: Settings = defaultSetting
   for (const it of seedCatalogue(42, extraItems)) {
     items[it.InvtID] = {
       InvtID: it.InvtID, Descr: it.Descr, ClassID: it.ClassID, TranStatusCode: it.TranStatusCode, StkUnit: it.StkUnit,
-      StkBasePrc: it.StkBasePrc, StdCost: it.StdCost, Weight: it.Weight, TaxCat: it.TaxCat, LUpd_DateTime: iso, tstamp: next()
+      StkBasePrc: it.StkBasePrc, StdCost: it.StdCost, Weight: it.Weight, TaxCat: it.TaxCat, LUpd_DateTime: iso,
+      tstamp: next()
     }
     for (const s of SITES) {
       const q = it.onHand[s.SiteID] ?? 0
       itemSites[itemSiteKey(it.InvtID, s.SiteID)] = {
-        InvtID: it.InvtID, SiteID: s.SiteID, QtyOnHand: q, QtyAvail: q, QtyAlloc: 0, QtyShipNotInv: 0, QtyOnPO: Math.floor(rand() * 3) * 100,
-        LUpd_DateTime: iso, tstamp: next()
+        InvtID: it.InvtID, SiteID: s.SiteID, QtyOnHand: q, QtyAvail: q, QtyAlloc: 0, QtyShipNotInv: 0,
+        QtyOnPO: Math.floor(rand() * 3) * 100, LUpd_DateTime: iso, tstamp: next()
       }
     }
   }
-  const customers: SlState['customers'] = {}
-  for (let i = 0; i < 40; i++) {
-    const [city, state, zip] = cities[i % cities.length]!
-    const first = firstNames[i % firstNames.length]!
-    const last = lastNames[(i * 7) % lastNames.length]!
-    const CustId = `C${String(100 + i).padStart(6, '0')}`
-    customers[CustId] = {
-      CustId, Name: `${first} ${last}`, Addr1: `${100 + i * 3} Main St`, Addr2: '', City: city, State: state, Zip: zip, Country: 'USA',
-      Phone: `+1 512 555 ${String(1000 + i)}`, EMailAddr: `${first.toLowerCase()}.${i}@example.com`.normalize('NFD').replace(/[\u0300-\u036f]/g, ''),
-      ClassId: 'WEB', CuryId: 'USD', Terms: '30', TaxID00: state === 'TX' ? 'TXSTATE' : '', Status: 'A', ShipTo: [], LUpd_DateTime: iso, tstamp: next()
-    }
-  }
-  customers.C000123 = { ...customers.C000100!, CustId: 'C000123', Name: 'Ana Núñez', EMailAddr: 'ana@example.com', tstamp: next() }
-  customers.WEBGUEST = {
-    CustId: 'WEBGUEST', Name: 'Web store guest checkout', Addr1: '500 Congress Ave', Addr2: '', City: 'Austin', State: 'TX', Zip: '78701',
-    Country: 'USA', Phone: '', EMailAddr: '', ClassId: 'WEB', CuryId: 'USD', Terms: '00', TaxID00: '', Status: 'A', ShipTo: [], LUpd_DateTime: iso, tstamp: next()
-  }
+  const customers = seedCustomers(iso, next)
   const prev = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1))
   return {
     version: 1,
@@ -195,9 +231,10 @@ export function seedState (now = new Date(), settings: Settings = defaultSetting
       CAD: { FromCuryId: 'CAD', ToCuryId: 'USD', Rate: 0.738, MultDiv: 'M' }
     },
     accounts: Object.fromEntries(([
-      ['1010', 'Operating cash', 'A', true], ['1200', 'Accounts receivable', 'A', true], ['1205', 'Card clearing', 'A', true],
-      ['2300', 'Sales tax payable', 'L', true], ['4000', 'Sales', 'I', true], ['4010', 'Freight income', 'I', true],
-      ['4900', 'Sales returns', 'I', true], ['6110', 'Card processing fees', 'E', true], ['1999', 'Old suspense (inactive)', 'A', false]
+      ['1010', 'Operating cash', 'A', true], ['1200', 'Accounts receivable', 'A', true],
+      ['1205', 'Card clearing', 'A', true], ['2300', 'Sales tax payable', 'L', true], ['4000', 'Sales', 'I', true],
+      ['4010', 'Freight income', 'I', true], ['4900', 'Sales returns', 'I', true],
+      ['6110', 'Card processing fees', 'E', true], ['1999', 'Old suspense (inactive)', 'A', false]
     ] as const).map(([Acct, Descr, AcctType, Active]) => [Acct, { Acct, Descr, AcctType, Active }])),
     subaccounts: {
       '00-000-000': { Sub: '00-000-000', Descr: 'Company', Active: true },
@@ -205,12 +242,15 @@ export function seedState (now = new Date(), settings: Settings = defaultSetting
       '99-999-999': { Sub: '99-999-999', Descr: 'Closed division (inactive)', Active: false }
     },
     openPeriods: [period(prev), period(now)],
-    shipVia: Object.fromEntries(['UPSGROUND', 'UPS2DAY', 'FEDEXGRND', 'FEDEX2DAY', 'USPSPRI', 'PICKUP'].map((s) => [s, { ShipViaID: s, Descr: s }])),
+    shipVia: Object.fromEntries(['UPSGROUND', 'UPS2DAY', 'FEDEXGRND', 'FEDEX2DAY', 'USPSPRI', 'PICKUP']
+      .map((s) => [s, { ShipViaID: s, Descr: s }])),
     taxIds: Object.fromEntries([
-      ['TXSTATE', 'Texas state tax', 8.25], ['CASTATE', 'California state tax', 7.25], ['NYSTATE', 'New York state tax', 4],
-      ['NJSTATE', 'New Jersey state tax', 6.625], ['NVSTATE', 'Nevada state tax', 6.85], ['EXEMPT', 'Tax exempt', 0],
+      ['TXSTATE', 'Texas state tax', 8.25], ['CASTATE', 'California state tax', 7.25],
+      ['NYSTATE', 'New York state tax', 4], ['NJSTATE', 'New Jersey state tax', 6.625],
+      ['NVSTATE', 'Nevada state tax', 6.85], ['EXEMPT', 'Tax exempt', 0],
       ['VATEU', 'EU VAT (reverse charge)', 0], ['VATUK', 'UK VAT', 20], ['GSTCA', 'Canada GST', 5]
-    ].map(([TaxID, Descr, RatePct]) => [TaxID as string, { TaxID: TaxID as string, Descr: Descr as string, RatePct: RatePct as number }])),
+    ].map(([TaxID, Descr, RatePct]) =>
+      [TaxID as string, { TaxID: TaxID as string, Descr: Descr as string, RatePct: RatePct as number }])),
     batches: {},
     arDocs: {},
     arAdjust: [],

@@ -52,7 +52,8 @@ describe('storefront', () => {
     expect(o).toMatchObject({ StatusKey: 'Pending', TypeKey: 'Web', SellingCurrencyKey: 'USD', AccountID: 812, AccountKey: 'C000123', ShippingMethodKey: 'UPS-GROUND' })
     expect(o.SalesItems[0]).toMatchObject({ Sku: 'WIDGET-RED-L', Quantity: 2, UnitSoldPrice: unit })
     const t = o.Totals
-    expect(Math.round((t.SubTotal + t.Shipping + t.Handling + t.Fees + t.Tax - t.Discounts) * 100)).toBe(Math.round(t.Total * 100))
+    expect(Math.round((t.SubTotal + t.Shipping + t.Handling + t.Fees + t.Tax - t.Discounts) * 100))
+      .toBe(Math.round(t.Total * 100))
     expect(t.Discounts).toBe(Math.round(unit * 2 * 10) / 100)
     expect(o.Discounts).toEqual([{ Code: 'WELCOME10', Value: t.Discounts }])
     expect(o.Payments[0].Amount).toBe(t.Total)
@@ -63,7 +64,8 @@ describe('storefront', () => {
     for (const currency of ['USD', 'EUR', 'GBP', 'CAD']) {
       const r = priceOrder({ currency, coupon: 'WELCOME10' }, { ...address }, [{ product: p(19.99), quantity: 3 }, { product: p(1.99, 'NONTAX'), quantity: 7 }, { product: p(0.89), quantity: 11 }])
       const t = r.totals
-      expect(Math.round(t.SubTotal * 100) + Math.round(t.Shipping * 100) + Math.round(t.Tax * 100) - Math.round(t.Discounts * 100)).toBe(Math.round(t.Total * 100))
+      expect(Math.round(t.SubTotal * 100) + Math.round(t.Shipping * 100) + Math.round(t.Tax * 100) -
+        Math.round(t.Discounts * 100)).toBe(Math.round(t.Total * 100))
       expect(r.lines[1]!.tax).toBe(0)
     }
   })

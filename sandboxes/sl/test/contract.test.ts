@@ -246,7 +246,11 @@ describe('general ledger', () => {
     ],
     ...over
   })
-  const withLine = (i: number, l: Record<string, unknown>) => { const b = batch(); b.Lines[i] = { ...b.Lines[i]!, ...l }; return b }
+  const withLine = (i: number, l: Record<string, unknown>) => {
+    const b = batch()
+    b.Lines[i] = { ...b.Lines[i]!, ...l }
+    return b
+  }
 
   it('posts a balanced batch and finds it by ExtRefNbr', async () => {
     const r = await call('POST', '/api/GeneralLedger/Transactions', batch())
@@ -337,7 +341,10 @@ describe('system: Status, and the database restored or moved', () => {
     expect(seen).toBe(before.Tstamp + 5)
 
     const r = await admin('/sandbox/database/restore')
-    expect(r.body).toEqual({ restored: { DatabaseId: before.DatabaseId, tstamp: before.Tstamp }, was: { DatabaseId: before.DatabaseId, tstamp: seen } })
+    expect(r.body).toEqual({
+      restored: { DatabaseId: before.DatabaseId, tstamp: before.Tstamp },
+      was: { DatabaseId: before.DatabaseId, tstamp: seen }
+    })
     expect(await status()).toEqual(before)
     expect(sb.state().itemSites['WIDGET-RED-L|MAIN']!.QtyOnHand).toBe(onHand)
     // A client reading on from what it saw finds nothing, though SL changed after the restore.

@@ -3,7 +3,8 @@ import { schedule, takeDue } from '../due.ts'
 import type { SlState, SOHeader } from '../state.ts'
 
 const order = (OrdNbr: string, dueAt: number): SOHeader => ({ OrdNbr, dueAt, Cancelled: 0 }) as SOHeader
-const tables = (...orders: SOHeader[]): SlState => ({ orders: Object.fromEntries(orders.map((o) => [o.OrdNbr, o])) }) as unknown as SlState
+const tables = (...orders: SOHeader[]): SlState =>
+  ({ orders: Object.fromEntries(orders.map((o) => [o.OrdNbr, o])) }) as unknown as SlState
 const nbrs = (os: SOHeader[]): string[] => os.map((o) => o.OrdNbr)
 
 describe('the Process Manager\'s due queue', () => {
