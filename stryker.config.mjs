@@ -27,6 +27,7 @@ export default {
     'domain/customers.ts',
     'domain/catalogue-mapping.ts',
     'domain/countries.ts',
+    'domain/personal.ts',
     `lib/avro.ts:${from}-${to}`
   ],
   // The embedded broker's data and jars are large and no unit test reads them.

@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadCliConfig, type CliConfig } from '../cli/config.ts'
+import { adminTokenEnv } from '../cli/stack.ts'
 import { infraStatus, projectRoot, startKafka, startRegistry } from '../infra/embedded.ts'
 import { ensureRunning, readPid, stopProcess, nodeCommand } from '../infra/processes.ts'
 import { createKafka } from '../lib/kafka.ts'
@@ -11,6 +12,13 @@ import { createLogger } from '../lib/logger.ts'
 import { createRegistry } from '../lib/registry.ts'
 import { applyTopology } from '../topology/apply.ts'
 import { prefixed } from '../topology/topology.ts'
+
+/**
+ * Services with a public address of their own: the benchmark's port for them is that one
+ * (the address a client posts to), and their HTTP_PORT (health, metrics) is 1000 above it.
+ */
+const PUBLIC_PORT: Record<string, string> = { 'clarity-ingest': 'WEBHOOK_PORT' }
+const opsPort = (name: string, port: number): number => PUBLIC_PORT[name] === undefined ? port : port + 1000
 
 const SCRIPTS: Record<string, { script: string, ready: string }> = {
   sl: { script: 'sandboxes/sl/main.ts', ready: '/sandbox/state' },
@@ -43,8 +51,11 @@ export async function benchStack (
   const url = (name: string): string => `http://127.0.0.1:${ports[name]!}`
   const base = {
     KAFKA_BROKERS: c.brokers.join(','), SCHEMA_REGISTRY_URL: c.registryUrl, BRIDGE_TOPIC_PREFIX: prefix, LOG_LEVEL: 'warn',
-    SL_BASE_URL: url('sl'), CLARITY_BASE_URL: url('clarity'), SL_SANDBOX_PORT: String(ports.sl), CLARITY_SANDBOX_PORT: String(ports.clarity),
-    SL_SANDBOX_DATA: 'memory', CLARITY_SANDBOX_DATA: 'memory', ...env
+    // The sandboxes by *_SANDBOX_URL: a *_BASE_URL names a real system, whose credentials must be real.
+    SL_SANDBOX_URL: url('sl'), CLARITY_SANDBOX_URL: url('clarity'), SL_SANDBOX_PORT: String(ports.sl), CLARITY_SANDBOX_PORT: String(ports.clarity),
+    SL_SANDBOX_DATA: 'memory', CLARITY_SANDBOX_DATA: 'memory',
+    // As `bridge start` does, so that `backfill` finds the token where the CLI does.
+    ...adminTokenEnv(c.BRIDGE_HOME, process.env), ...env
   }
   const running: string[] = []
   const stop = async (name: string): Promise<void> => {
@@ -56,13 +67,16 @@ export async function benchStack (
     start: async (name, extra = {}) => {
       const { script, ready } = SCRIPTS[name] ?? { script: `services/${name}/src/main.ts`, ready: '/readyz' }
       running.push(name)
+      const port = ports[name]!
+      const ops = opsPort(name, port)
+      const own = PUBLIC_PORT[name] === undefined ? {} : { [PUBLIC_PORT[name]]: String(port) }
       await ensureRunning({
-        name, dir: join(home, name), port: ports[name]!, address: url(name), elsewhere: 'free the port for the benchmark',
+        name, dir: join(home, name), port: ops, address: url(name), elsewhere: 'free the port for the benchmark',
         command: () => ({
           ...nodeCommand(join(projectRoot, script)),
-          env: { ...process.env, ...base, ...extra, HTTP_PORT: String(ports[name]) }
+          env: { ...process.env, ...base, ...extra, ...own, HTTP_PORT: String(ops) }
         }),
-        ready: async () => { try { return (await fetch(`${url(name)}${ready}`)).ok } catch { return false } }
+        ready: async () => { try { return (await fetch(`http://127.0.0.1:${ops}${ready}`)).ok } catch { return false } }
       })
     },
     stop,

@@ -1,6 +1,9 @@
 import { join } from 'node:path'
 import { clarityConnection, common, int, loadConfig, num, optional, list, slConnection, str } from '../lib/config.ts'
 import { projectRoot, type InfraOptions } from '../infra/embedded.ts'
+import { createKafka, type Admin, type KafkaClient } from '../lib/kafka.ts'
+import { createLogger } from '../lib/logger.ts'
+import { createRegistry, type Registry } from '../lib/registry.ts'
 
 export const cliSpec = {
   ...common,
@@ -41,4 +44,16 @@ export function loadCliConfig (env: NodeJS.ProcessEnv = process.env) {
     brokers: c.KAFKA_BROKERS ?? [`127.0.0.1:${c.BRIDGE_KAFKA_PORT}`],
     registryUrl: c.SCHEMA_REGISTRY_URL ?? `http://127.0.0.1:${c.BRIDGE_REGISTRY_PORT}/apis/ccompat/v7`
   }
+}
+
+/** The CLI's Kafka client, reaching the brokers as the services do (KAFKA_SECURITY_PROTOCOL and the rest). */
+export const cliKafka = (c: CliConfig): KafkaClient =>
+  createKafka({ brokers: c.brokers, clientId: 'bridge-cli', logger: createLogger('bridge-cli', 'error'), security: c })
+
+/** The CLI's registry client, with the registry's credentials and TLS settings. */
+export const cliRegistry = (c: CliConfig): Registry => createRegistry(c.registryUrl, c)
+
+export async function withAdmin<T> (c: CliConfig, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = await cliKafka(c).admin()
+  try { return await fn(admin) } finally { await admin.disconnect() }
 }

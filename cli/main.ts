@@ -3,20 +3,18 @@
 import { writeFileSync, readFileSync, existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
-import { createKafka, type Admin } from '../lib/kafka.ts'
-import { createLogger } from '../lib/logger.ts'
-import { createRegistry } from '../lib/registry.ts'
 import { ConfigError } from '../lib/config.ts'
 import { infraStatus, projectRoot, resetInfra, startKafka, startRegistry, stopInfra } from '../infra/embedded.ts'
 import { allServices, allTopics, prefixed } from '../topology/topology.ts'
 import { applyTopology } from '../topology/apply.ts'
 import { checkTopology } from '../topology/check.ts'
 import { renderDiagram } from '../topology/diagram.ts'
-import { loadCliConfig, type CliConfig } from './config.ts'
+import { aclScript } from '../topology/acls.ts'
+import { cliRegistry, loadCliConfig, withAdmin, type CliConfig } from './config.ts'
 import { parseTarget, replay } from './replay.ts'
 import { backfill, BACKFILLS, type BackfillKind } from './backfill.ts'
 import { sandboxDown, sandboxes, sandboxFaults, sandboxReset, sandboxUp, sandboxUrl } from './sandbox.ts'
-import { SERVICE_PORTS, servicesDown, servicesUp } from './stack.ts'
+import { INGEST_WEBHOOK_URL, SERVICE_PORTS, servicesDown, servicesUp } from './stack.ts'
 
 const startHelp = 'the whole stack on the embedded defaults: infra, topology, sandboxes, services, demo load'
 const usage = `usage: bridge <command>
@@ -24,6 +22,7 @@ const usage = `usage: bridge <command>
   stop                                  stops what start started
   infra up | down | status | reset      the embedded Kafka and schema registry
   topology apply | check | diagram      make the cluster match topology/, check it, draw it
+  topology acls [--command-config F]    the ACLs each service needs, as kafka-acls.sh commands
   sandbox up | down | reset             the Clarity and Dynamics SL sandboxes
   sandbox faults sl|clarity [--latency-ms N] [--answer-delay-ms N] [--rate429 F] [--rate503 F] [--retry-after S]
                  [--outage S] [--refuse S] [--rate-limit N] [--expire-tokens] [--clear]
@@ -41,14 +40,6 @@ class UsageError extends Error {}
 
 const out = (line: string): void => { process.stdout.write(`${line}\n`) }
 
-async function withAdmin<T> (c: CliConfig, fn: (admin: Admin) => Promise<T>): Promise<T> {
-  const kafka = createKafka({
-    brokers: c.brokers, clientId: 'bridge-cli', logger: createLogger('bridge-cli', 'error')
-  })
-  const admin = await kafka.admin()
-  try { return await fn(admin) } finally { await admin.disconnect() }
-}
-
 async function infra (c: CliConfig, sub: string | undefined): Promise<number> {
   switch (sub) {
     case 'up': {
@@ -56,6 +47,9 @@ async function infra (c: CliConfig, sub: string | undefined): Promise<number> {
       else { const k = await startKafka(c.infra); out(`kafka: ${k.detail}, pid ${k.pid}, ${k.address}`) }
       if (c.externalRegistry) {
         out(`registry: using SCHEMA_REGISTRY_URL=${c.registryUrl} (embedded registry not started)`)
+      } else if (c.externalKafka && c.KAFKA_SECURITY_PROTOCOL !== 'PLAINTEXT') {
+        throw new Error(`the embedded registry cannot keep its schemas in a cluster reached with ${
+          c.KAFKA_SECURITY_PROTOCOL}: set SCHEMA_REGISTRY_URL to that cluster's registry`)
       } else {
         const r = await startRegistry(c.infra)
         out(`registry: ${r.detail}, pid ${r.pid}, ${r.address}`)
@@ -87,8 +81,15 @@ async function infra (c: CliConfig, sub: string | undefined): Promise<number> {
   }
 }
 
-async function topology (c: CliConfig, sub: string | undefined): Promise<number> {
+async function topology (c: CliConfig, sub: string | undefined, rest: string[] = []): Promise<number> {
   switch (sub) {
+    case 'acls': {
+      const { values } = parseArgs({ args: rest, options: { 'command-config': { type: 'string' } } })
+      const { services } = prefixed(c.BRIDGE_TOPIC_PREFIX)
+      const o = { bootstrap: c.brokers.join(','), commandConfig: values['command-config'] }
+      for (const line of aclScript(Object.values(services), o)) out(line)
+      return 0
+    }
     case 'check': {
       const problems = checkTopology(allTopics, allServices, schemaDir)
       const diagram = renderDiagram(allTopics, allServices)
@@ -108,7 +109,7 @@ async function topology (c: CliConfig, sub: string | undefined): Promise<number>
       if (problems.length > 0) { for (const p of problems) out(`✗ ${p}`); return 1 }
       const { topics } = prefixed(c.BRIDGE_TOPIC_PREFIX)
       const changes = await withAdmin(c, (admin) =>
-        applyTopology({ admin, registry: createRegistry(c.registryUrl), topics: Object.values(topics), schemaDir }))
+        applyTopology({ admin, registry: cliRegistry(c), topics: Object.values(topics), schemaDir }))
       for (const ch of changes) out(ch)
       out(changes.length === 0
         ? 'nothing to change: cluster and registry match the topology'
@@ -232,14 +233,18 @@ async function backfillCmd (c: CliConfig, kind: string | undefined, argv: string
 async function start (c: CliConfig): Promise<number> {
   await infra(c, 'up')
   await topology(c, 'apply')
-  const ingest = `http://127.0.0.1:${SERVICE_PORTS['clarity-ingest']}/webhooks/clarity`
+  const ingest = INGEST_WEBHOOK_URL
   sayExternalSandboxes(c)
   const webhooks = { CLARITY_WEBHOOK_URLS: c.CLARITY_WEBHOOK_URLS?.join(',') ?? ingest }
   for (const e of await sandboxUp(c, webhooks)) out(`${e.name} sandbox: ${e.detail}, ${e.address}`)
   const [sl, clarity] = sandboxes(c)
   const env = {
     KAFKA_BROKERS: c.brokers.join(','), SCHEMA_REGISTRY_URL: c.registryUrl,
-    SL_BASE_URL: sl!.external ?? sandboxUrl(sl!), CLARITY_BASE_URL: clarity!.external ?? sandboxUrl(clarity!)
+    // A *_BASE_URL names a real system (whose credentials must be real); the sandboxes are found by *_SANDBOX_URL.
+    ...(sl!.external === undefined ? { SL_SANDBOX_URL: sandboxUrl(sl!) } : { SL_BASE_URL: sl!.external }),
+    ...(clarity!.external === undefined
+      ? { CLARITY_SANDBOX_URL: sandboxUrl(clarity!) }
+      : { CLARITY_BASE_URL: clarity!.external })
   }
   for (const e of await servicesUp(c, env)) out(`${e.name}: ${e.detail}, ${e.address}`)
   if (clarity!.external === undefined && c.DEMO_RATE > 0) {
@@ -272,7 +277,7 @@ export async function main (argv: string[]): Promise<number> {
     const c = loadCliConfig()
     switch (cmd) {
       case 'infra': return await infra(c, sub)
-      case 'topology': return await topology(c, sub)
+      case 'topology': return await topology(c, sub, argv.slice(2))
       case 'topics': return await topics(c)
       case 'start': return await start(c)
       case 'stop': return await stop(c)

@@ -29,6 +29,8 @@ export interface CatalogueMapping {
 }
 
 const STATUS = ['AC', 'IN', 'NP', 'OH']
+/** More units than any site holds: a safety stock past it is a typing mistake that would hide every level. */
+const MAX_SAFETY = 1e9
 
 export function checkCatalogueMapping (m: unknown, file: string): CatalogueMapping {
   const p: string[] = []
@@ -69,8 +71,8 @@ export function checkCatalogueMapping (m: unknown, file: string): CatalogueMappi
   if (!isTable(safety)) p.push('inventory.safetyStock must be a table of SiteID: units')
   else {
     for (const [k, v] of Object.entries(safety)) {
-      if (typeof v !== 'number' || v < 0 || !Number.isFinite(v)) {
-        p.push(`inventory.safetyStock.${k} must be a number of units >= 0`)
+      if (typeof v !== 'number' || v < 0 || !Number.isFinite(v) || v > MAX_SAFETY) {
+        p.push(`inventory.safetyStock.${k} must be a number of units from 0 to ${MAX_SAFETY}`)
       }
     }
   }

@@ -16,11 +16,12 @@ SS SSD ST STP SV SLV SX SXM SY SYR SZ SWZ TC TCA TD TCD TF ATF TG TGO TH THA TJ 
 TO TON TR TUR TT TTO TV TUV TW TWN TZ TZA UA UKR UG UGA UM UMI US USA UY URY UZ UZB VA VAT VC VCT VE VEN VG VGB
 VI VIR VN VNM VU VUT WF WLF WS WSM YE YEM YT MYT ZA ZAF ZM ZMB ZW ZWE`.split(/\s+/)
 
-export const ALPHA3: Readonly<Record<string, string>> = Object.freeze(Object.fromEntries(
-  Array.from({ length: pairs.length / 2 }, (_, i) => [pairs[2 * i]!, pairs[2 * i + 1]!])
-))
+// Without a prototype: the codes come from records, and no code may find what every object
+// inherits (a country "constructor" is not a country).
+const table = (entries: Array<[string, string]>): Readonly<Record<string, string>> =>
+  Object.freeze(Object.assign(Object.create(null) as Record<string, string>, Object.fromEntries(entries)))
+
+export const ALPHA3 = table(Array.from({ length: pairs.length / 2 }, (_, i) => [pairs[2 * i]!, pairs[2 * i + 1]!]))
 
 /** ISO 3166-1 alpha-3 (SL) → alpha-2 (Clarity). */
-export const ALPHA2: Readonly<Record<string, string>> = Object.freeze(Object.fromEntries(
-  Object.entries(ALPHA3).map(([a2, a3]) => [a3, a2])
-))
+export const ALPHA2 = table(Object.entries(ALPHA3).map(([a2, a3]) => [a3, a2]))

@@ -5,6 +5,7 @@
 import { ALPHA2, ALPHA3 } from './countries.ts'
 import { poison } from '../lib/errors.ts'
 import { MappingError, readMappingFile } from './mapping.ts'
+import { shownCode, tooLong } from './personal.ts'
 
 export interface CustomerMapping {
   version: string, custId: string, matchByEmail: boolean, newCustomers: Record<string, string>, notPublished: string[]
@@ -86,10 +87,7 @@ export function custIdFor (m: CustomerMapping, accountId: number): string {
 function fit (field: string, value: string, who: string): string {
   const len = LEN[field]!
   if (value.length > len) {
-    throw poison(
-      'FIELD_TOO_LONG',
-      `${who}: ${field} "${value}" is ${value.length} characters; SL allows ${len}. Shorten it in Clarity`
-    )
+    throw poison('FIELD_TOO_LONG', `${who}: ${tooLong(field, value.length, len)}. Shorten it in Clarity`)
   }
   return value
 }
@@ -109,7 +107,8 @@ export function sharedOfAccount (a: ClarityAccount): Shared {
   if (ad !== null && ad !== undefined) {
     const country = ALPHA3[clean(ad.CountryCode).toUpperCase()]
     if (country === undefined) {
-      throw poison('UNKNOWN_COUNTRY', `${who}: Address.CountryCode "${ad.CountryCode}" is not an ISO 3166 country`)
+      throw poison('UNKNOWN_COUNTRY',
+        `${who}: Address.CountryCode ${shownCode(ad.CountryCode)} is not an ISO 3166 country`)
     }
     out.Addr1 = fit('Addr1', clean(ad.Street1), who)
     out.Addr2 = fit('Addr2', [ad.Street2, ad.Street3].map(clean).filter((s) => s !== '').join(', '), who)

@@ -34,13 +34,36 @@ export class MappingError extends Error {
 
 const OPERATORS: Operator[] = ['over', 'under', 'atLeast', 'equals', 'in', 'notIn']
 const SETTABLE = ['User1', 'SlsperID', 'ProjectID']
+/** 1 unit of an order's currency in the base currency: past these, a rate is a typing mistake. */
+const MIN_RATE = 1e-6
+const MAX_RATE = 1e6
+
+const isTable = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+const finite = (v: unknown): boolean => typeof v !== 'number' || Number.isFinite(v)
+
+/** What is wrong with one fact's comparisons: over, under and atLeast take a number, in and notIn a list. */
+function comparisonProblems (cond: Record<string, unknown>, where: string, fact: string): string[] {
+  const p: string[] = []
+  for (const [op, want] of Object.entries(cond)) {
+    if (!OPERATORS.includes(op as Operator)) {
+      p.push(`${where}: unknown comparison "${op}"; known: ${OPERATORS.join(', ')}`)
+    } else if (['over', 'under', 'atLeast'].includes(op) && !Number.isFinite(want)) {
+      p.push(`${where}: ${fact}.${op} must be a number`)
+    } else if ((op === 'in' || op === 'notIn') && !Array.isArray(want)) {
+      p.push(`${where}: ${fact}.${op} must be a list`)
+    } else if (![want].flat().every(finite)) {
+      p.push(`${where}: ${fact}.${op}: a number must be finite`)
+    }
+  }
+  return p
+}
 
 export function checkMapping (m: unknown, file: string): OrderMapping {
   const p: string[] = []
   const x = (m ?? {}) as Record<string, any>
   const str = (v: unknown, where: string): void => { if (typeof v !== 'string') p.push(`${where} must be text`) }
   const table = (v: unknown, where: string): void => {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    if (!isTable(v)) {
       p.push(`${where} must be a table of key: value`)
       return
     }
@@ -61,8 +84,13 @@ export function checkMapping (m: unknown, file: string): OrderMapping {
   table(x.tax, 'tax')
   if (typeof x.tax?.default !== 'string') p.push('tax.default is required ("" for none)')
   str(x.currency?.base, 'currency.base')
-  for (const [k, v] of Object.entries(x.currency?.rates ?? {})) {
-    if (typeof v !== 'number' || v <= 0) p.push(`currency.rates.${k} must be a number above 0`)
+  const rates = x.currency?.rates ?? {}
+  if (!isTable(rates)) p.push('currency.rates must be a table of currency: rate')
+  for (const [k, v] of Object.entries(isTable(rates) ? rates : {})) {
+    // YAML's .nan and .inf are numbers: one would pass here and stop every order in that currency.
+    if (!Number.isFinite(v) || (v as number) < MIN_RATE || (v as number) > MAX_RATE) {
+      p.push(`currency.rates.${k} must be a number from ${MIN_RATE.toFixed(6)} to ${MAX_RATE}`)
+    }
   }
   const rules = x.rules ?? []
   if (!Array.isArray(rules)) p.push('rules must be a list')
@@ -72,11 +100,8 @@ export function checkMapping (m: unknown, file: string): OrderMapping {
       if (typeof r?.name !== 'string') p.push(`${where}: name is required`)
       for (const [fact, cond] of Object.entries(r?.when ?? {})) {
         if (!FACTS.includes(fact as Fact)) p.push(`${where}: unknown fact "${fact}"; known: ${FACTS.join(', ')}`)
-        for (const op of Object.keys(cond as object ?? {})) {
-          if (!OPERATORS.includes(op as Operator)) {
-            p.push(`${where}: unknown comparison "${op}"; known: ${OPERATORS.join(', ')}`)
-          }
-        }
+        if (!isTable(cond)) p.push(`${where}: ${fact} must be a table of comparison: value`)
+        else p.push(...comparisonProblems(cond, where, fact))
       }
       if (r?.when === undefined || Object.keys(r.when).length === 0) p.push(`${where}: "when" is required`)
       const then = r?.then ?? {}
@@ -116,6 +141,13 @@ export function clarityIdOf (m: OrderMapping, custOrdNbr: string): number | unde
   const id = Number(s.slice(before.length, s.length - after.length))
   return Number.isInteger(id) && id > 0 ? id : undefined
 }
+
+/**
+ * table[key] when the table itself holds the key: a key from a record (a SKU, a shipping
+ * method a shopper sent) must never find what every object inherits (constructor, toString).
+ */
+export const own = <T>(table: Readonly<Record<string, T>>, key: string): T | undefined =>
+  Object.hasOwn(table, key) ? table[key] : undefined
 
 /** SL InvtID → the SKU Clarity sells it under. */
 export function skuOf (m: Pick<OrderMapping, 'skus'>, invtId: string): string {

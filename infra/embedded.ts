@@ -2,6 +2,7 @@
 // (Apicurio Registry) for machines without Docker: jars from Maven Central, cached
 // in .bridge/cache, started as background JVMs whose state lives in .bridge/run.
 import { spawnSync } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { findJava } from './java.ts'
@@ -20,8 +21,29 @@ export interface InfraOptions {
   registryPort: number
   /** Where the registry keeps its schemas; by default the embedded broker. */
   registryBrokers?: string[]
+  /** A broker reached only over TLS with a login, as a secured cluster is; by default PLAINTEXT. */
+  kafkaSecurity?: SecuredBroker
   env: NodeJS.ProcessEnv
   say: (line: string) => void
+}
+
+/**
+ * The client listener as SASL_SSL (PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512), with the
+ * certificates given; the controller's stays PLAINTEXT on the loopback.
+ */
+export interface SecuredBroker {
+  /** PEM file: the broker's unencrypted private key, then its certificate chain. */
+  keystore: string
+  /** PEM file of the CAs whose client certificates the mTLS listener accepts. */
+  truststore: string
+  /** PLAIN users, name → password. */
+  plain: Record<string, string>
+  /** SCRAM users, added when the storage is formatted. */
+  scram: Array<{ mechanism: 'SCRAM-SHA-256' | 'SCRAM-SHA-512', name: string, password: string }>
+  /** With these, ACLs are enforced (StandardAuthorizer) and these principals are exempt from them. */
+  superUsers?: string[]
+  /** A second client listener, SSL, that requires a client certificate signed by a truststore CA. */
+  mtlsPort?: number
 }
 
 const paths = (o: InfraOptions) => ({
@@ -96,16 +118,60 @@ function ensureApicurio (o: InfraOptions): string {
   return apicurio
 }
 
-function serverProperties (o: InfraOptions, dataDir: string): string {
+// The broker's own login on its SASL_SSL listener (it is its own inter-broker peer).
+const BROKER_USER = 'bridge-broker'
+
+const jaasQuote = (s: string): string => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`
+
+function listenerProperties (o: InfraOptions, controller: number, brokerPassword: string): string[] {
+  const sec = o.kafkaSecurity
+  if (sec === undefined) {
+    return [
+      `listeners=PLAINTEXT://127.0.0.1:${o.kafkaPort},CONTROLLER://127.0.0.1:${controller}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${o.kafkaPort}`,
+      'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT'
+    ]
+  }
+  const mtls = sec.mtlsPort === undefined ? '' : `,SSL://127.0.0.1:${sec.mtlsPort}`
+  const users = Object.entries({ ...sec.plain, [BROKER_USER]: brokerPassword })
+    .map(([name, password]) => `user_${name}=${jaasQuote(password)}`).join(' ')
+  const scram = 'org.apache.kafka.common.security.scram.ScramLoginModule required;'
+  return [
+    `listeners=SASL_SSL://127.0.0.1:${o.kafkaPort},CONTROLLER://127.0.0.1:${controller}${mtls}`,
+    `advertised.listeners=SASL_SSL://127.0.0.1:${o.kafkaPort}${mtls}`,
+    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,SASL_SSL:SASL_SSL,SSL:SSL',
+    'inter.broker.listener.name=SASL_SSL',
+    'sasl.mechanism.inter.broker.protocol=PLAIN',
+    'sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    'listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required ' +
+      `username=${jaasQuote(BROKER_USER)} password=${jaasQuote(brokerPassword)} ${users};`,
+    `listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=${scram}`,
+    `listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=${scram}`,
+    'ssl.keystore.type=PEM',
+    `ssl.keystore.location=${sec.keystore}`,
+    'ssl.truststore.type=PEM',
+    `ssl.truststore.location=${sec.truststore}`,
+    'listener.name.ssl.ssl.client.auth=required',
+    // A client certificate's principal is its CN (User:order-mapper), as a SASL user's is its name.
+    'ssl.principal.mapping.rules=RULE:^CN=([^,]+).*$/$1/,DEFAULT',
+    ...sec.superUsers === undefined
+      ? []
+      : [
+          'authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer',
+          // The controller listener is PLAINTEXT: its peers are ANONYMOUS, and must pass.
+          `super.users=${['User:ANONYMOUS', `User:${BROKER_USER}`, ...sec.superUsers].join(';')}`
+        ]
+  ]
+}
+
+function serverProperties (o: InfraOptions, dataDir: string, brokerPassword: string): string {
   const controller = o.kafkaPort + 1
   return [
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${controller}`,
-    `listeners=PLAINTEXT://127.0.0.1:${o.kafkaPort},CONTROLLER://127.0.0.1:${controller}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${o.kafkaPort}`,
+    ...listenerProperties(o, controller, brokerPassword),
     'controller.listener.names=CONTROLLER',
-    'listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
     `log.dirs=${dataDir}`,
     'num.partitions=1',
     // One broker: every internal topic must live with a single replica, or the group
@@ -138,12 +204,15 @@ export async function startKafka (o: InfraOptions): Promise<Endpoint> {
       const dataDir = join(kafkaRun, 'data')
       mkdirSync(dataDir, { recursive: true })
       const props = join(kafkaRun, 'server.properties')
-      writeFileSync(props, serverProperties(o, dataDir))
+      writeFileSync(props, serverProperties(o, dataDir, randomBytes(18).toString('base64url')), { mode: 0o600 })
       if (!existsSync(join(dataDir, 'meta.properties'))) {
         const storageTool = (...args: string[]) =>
           spawnSync(java.bin, ['-cp', `${libs}/*`, 'kafka.tools.StorageTool', ...args], { encoding: 'utf8' })
         const id = storageTool('random-uuid').stdout.trim().split('\n').pop() ?? ''
-        const fmt = storageTool('format', '-t', id, '-c', props, '--ignore-formatted')
+        // SCRAM credentials live in the cluster's metadata: a new cluster gets them at format time.
+        const scram = (o.kafkaSecurity?.scram ?? []).flatMap((u) =>
+          ['--add-scram', `${u.mechanism}=[name=${u.name},password=${u.password}]`])
+        const fmt = storageTool('format', '-t', id, '-c', props, '--ignore-formatted', ...scram)
         if (fmt.status !== 0) throw new Error(`formatting Kafka storage failed: ${fmt.stderr}`)
       }
       o.say(`starting Kafka ${KAFKA_VERSION} (KRaft) on ${kafkaAddress(o)} with Java ${java.major}…`)

@@ -204,13 +204,15 @@ export const common = {
 // How to reach the two systems. The connectors and the sandboxes read the same
 // variables, so a sandbox started with defaults accepts the connectors' defaults.
 export const slConnection = {
-  SL_BASE_URL: optional(str('Dynamics SL API layer base URL; unset: the SL sandbox')),
+  SL_BASE_URL: optional(str('Dynamics SL API layer base URL of a real SL; unset: the SL sandbox')),
+  SL_SANDBOX_URL: str('Where the SL sandbox answers, when SL_BASE_URL is unset', 'http://127.0.0.1:7301'),
   SL_API_USER: { ...str('SL API user (HTTP Basic)', 'bridge'), requiredWhen: real('SL_BASE_URL') },
   SL_API_PASSWORD: { ...secret('SL API password (HTTP Basic)', 'bridge-dev'), requiredWhen: real('SL_BASE_URL') },
   SL_CPNY_ID: str('SL company id, sent as X-SL-CpnyID', 'DEMO')
 }
 export const clarityConnection = {
-  CLARITY_BASE_URL: optional(str('Clarity API base URL; unset: the Clarity sandbox')),
+  CLARITY_BASE_URL: optional(str('Clarity API base URL of a real store; unset: the Clarity sandbox')),
+  CLARITY_SANDBOX_URL: str('Where the Clarity sandbox answers, when CLARITY_BASE_URL is unset', 'http://127.0.0.1:7302'),
   CLARITY_CLIENT_ID: { ...str('Clarity OAuth client id', 'bridge'), requiredWhen: real('CLARITY_BASE_URL') },
   CLARITY_CLIENT_SECRET: {
     ...secret('Clarity OAuth client secret', 'bridge-dev'), requiredWhen: real('CLARITY_BASE_URL')
@@ -219,6 +221,14 @@ export const clarityConnection = {
     ...secretList('Clarity webhook signing secret; two, comma separated, during a rotation', ['whsec_bridge_dev']),
     requiredWhen: real('CLARITY_BASE_URL')
   }
+}
+
+/**
+ * A connection's variables as a sandbox reads them: it is the development system itself,
+ * so its development credentials stand even where the connectors are pointed at it by URL.
+ */
+export function asSandbox<S extends Spec> (spec: S): S {
+  return Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, { ...v, requiredWhen: undefined }])) as S
 }
 
 /** What every service reads: the common variables, its HTTP port, the topic prefix. */

@@ -31,6 +31,15 @@ export const codes = {
     kind: 'fatal', doc: 'a schema or an external contract does not match what this version expects'
   },
   UNAUTHORIZED: { kind: 'fatal', doc: 'an external system refused our credentials' },
+  KAFKA_AUTH_FAILED: {
+    kind: 'fatal',
+    doc: 'no secure connection to the brokers: our SASL login or certificate refused, theirs not trusted, ' +
+      'or another security protocol'
+  },
+  KAFKA_NOT_AUTHORIZED: { kind: 'fatal', doc: 'the brokers refused an operation to our principal: an ACL is missing' },
+  REGISTRY_AUTH_FAILED: {
+    kind: 'fatal', doc: 'the schema registry refused our credentials or certificate, or its certificate is not trusted'
+  },
   BUG: { kind: 'fatal', doc: 'an unexpected exception; a defect to fix' },
   // Webhooks and what Clarity sends
   INVALID_JSON: { kind: 'poison', doc: 'a signed webhook whose body is not JSON' },

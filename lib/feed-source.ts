@@ -10,14 +10,16 @@
 // read, so that an SL restored from a backup (its rowversion now below the cursor) or
 // another SL makes the feed say so and read everything again, instead of waiting in
 // silence for rowversions it has already passed.
+import type { FastifyInstance } from 'fastify'
 import { Counter } from 'prom-client'
 import type { SlStatus } from './clients/sl.ts'
 import { deadLettered, fromOutside } from './consumer-loop.ts'
 import { cursorRecord, readCursors, type Cursor } from './cursor.ts'
 import { classify } from './errors.ts'
 import type { OutRecord } from './kafka.ts'
+import { adminOnly } from './http.ts'
 import { startPoller } from './poller.ts'
-import { startService, type Kit, type KitConfig, type Running } from './service.ts'
+import { startService, type HttpConfig, type Kit, type KitConfig, type Running } from './service.ts'
 import type { Service, Topic } from '../topology/topology.ts'
 
 export type FeedRow = Record<string, unknown>
@@ -305,29 +307,32 @@ async function startFeed<T> (o: FeedOptions<T>): Promise<Feed> {
 }
 
 export type FeedServiceOptions<T> = Omit<FeedOptions<T>, 'kit' | 'service'> & {
-  service: Service, config: KitConfig, exit?: (code: number) => never
+  service: Service, config: KitConfig & HttpConfig, exit?: (code: number) => never
 }
 
 /**
- * A whole source service: the kit with no consumer loop, one feed, and its status
- * and rewind on the service's HTTP port (`GET /feed`, `POST /feed/rewind`), which
- * `bridge backfill` uses.
+ * The feed's status and its rewind, which `bridge backfill` uses: `GET /feed`, and
+ * `POST /feed/rewind`, an admin route (lib/http.ts adminOnly). Before the feed exists
+ * (the service starting), 503.
  */
+export function feedRoutes (app: FastifyInstance, feed: () => Feed | undefined, adminToken: string | undefined): void {
+  app.get('/feed', async (_req, reply) => feed()?.status() ?? reply.code(503).send({ error: 'starting' }))
+  app.post('/feed/rewind', { onRequest: adminOnly(adminToken) }, async (_req, reply) => {
+    const f = feed()
+    if (f === undefined) return reply.code(503).send({ error: 'starting' })
+    f.rewind()
+    return f.status()
+  })
+}
+
+/** A whole source service: the kit with no consumer loop, one feed, and its routes (feedRoutes). */
 export async function startFeedService<T> (o: FeedServiceOptions<T>): Promise<Running & { feed: Feed }> {
   // Routes may be called before the feed exists (503 then): a const would throw there instead.
   // eslint-disable-next-line prefer-const
   let feed: Feed | undefined
   const running = await startService({
     service: o.service, config: o.config, exit: o.exit, inputs: [],
-    routes: (app) => {
-      app.get('/feed', async (_req, reply) =>
-        feed === undefined ? reply.code(503).send({ error: 'starting' }) : feed.status())
-      app.post('/feed/rewind', async (_req, reply) => {
-        if (feed === undefined) return reply.code(503).send({ error: 'starting' })
-        feed.rewind()
-        return feed.status()
-      })
-    }
+    routes: (app) => { feedRoutes(app, () => feed, o.config.ADMIN_TOKEN) }
   })
   feed = await startFeed<T>({ ...o, kit: running.kit, service: o.service.name })
   return { ...running, feed }

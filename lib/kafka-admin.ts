@@ -8,7 +8,8 @@ const { ConfigResourceTypes } = kafkajs
 const entriesOf = (configs: Record<string, string>): Array<{ name: string, value: string }> =>
   Object.entries(configs).map(([name, value]) => ({ name, value }))
 
-export async function createAdmin (kafka: Kafka): Promise<Admin> {
+/** `explain` turns what the brokers refused (an ACL, say) into the error that says why. */
+export async function createAdmin (kafka: Kafka, explain: (err: unknown) => unknown = (err) => err): Promise<Admin> {
   const a = kafka.admin()
   await a.connect()
   const self: Admin = {
@@ -78,5 +79,17 @@ export async function createAdmin (kafka: Kafka): Promise<Admin> {
     },
     disconnect: () => a.disconnect()
   }
-  return self
+  return explained(self, explain)
+}
+
+function explained (admin: Admin, explain: (err: unknown) => unknown): Admin {
+  const calls = Object.entries(admin).map(([name, fn]: [string, (...args: unknown[]) => Promise<unknown>]) =>
+    [name, async (...args: unknown[]) => {
+      try {
+        return await fn(...args)
+      } catch (err) {
+        throw explain(err)
+      }
+    }])
+  return Object.fromEntries(calls) as Admin
 }

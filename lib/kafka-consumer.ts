@@ -19,8 +19,9 @@ function headersOf (h: IHeaders | undefined): Record<string, string> {
 
 export async function createConsumer (
   kafka: Kafka, groupId: string, fetch: { minBytes: number, maxWaitMs: number } | undefined,
-  opts: Pick<KafkaOptions, 'logger' | 'sessionTimeoutMs'>
+  opts: Pick<KafkaOptions, 'logger' | 'sessionTimeoutMs'> & { explain?: (err: unknown) => unknown }
 ): Promise<Consumer> {
+  const explain = opts.explain ?? ((err: unknown) => err)
   const c = kafka.consumer({
     groupId,
     allowAutoTopicCreation: false,
@@ -38,7 +39,7 @@ export async function createConsumer (
   c.on(c.events.CRASH, (e) => {
     isJoined = false
     // kafkajs restarts the consumer itself after a retriable crash.
-    if (e.payload.restart !== true) crashHandler(e.payload.error)
+    if (e.payload.restart !== true) crashHandler(explain(e.payload.error) as Error)
   })
   await c.connect()
   // Offsets of finished work, committed together at most every COMMIT_EVERY_MS: one
@@ -64,7 +65,7 @@ export async function createConsumer (
   }
   return {
     async run ({ topics, fromBeginning, concurrency, onBatch }) {
-      await c.subscribe({ topics, fromBeginning })
+      await c.subscribe({ topics, fromBeginning }).catch((err: unknown) => { throw explain(err) })
       await c.run({
         autoCommit: false,
         eachBatchAutoResolve: false,

@@ -51,7 +51,10 @@ async function sendChunk (p: KafkaProducer, records: OutRecord[]): Promise<void>
   await p.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) })
 }
 
-export async function createProducer (kafka: Kafka, lingerMs: number): Promise<Producer> {
+/** `explain` turns what the brokers refused (a login, an ACL) into the error that says why. */
+export async function createProducer (
+  kafka: Kafka, lingerMs: number, explain: (err: unknown) => unknown = (err) => err
+): Promise<Producer> {
   // Idempotent with acks from every in-sync replica: a retried send never duplicates
   // and a confirmed send survives the loss of the leader.
   const p = kafka.producer({
@@ -75,7 +78,8 @@ export async function createProducer (kafka: Kafka, lingerMs: number): Promise<P
         await sendInChunks(p, batch.flatMap((b) => b.records))
         for (const b of batch) b.resolve()
       } catch (err) {
-        for (const b of batch) b.reject(err)
+        const why = explain(err)
+        for (const b of batch) b.reject(why)
       }
     }
     draining = false

@@ -5,7 +5,10 @@ import { kafkajs } from '../patches/kafkajs.ts'
 import { createAdmin } from './kafka-admin.ts'
 import { createConsumer } from './kafka-consumer.ts'
 import { createProducer } from './kafka-producer.ts'
+import { kafkaSecurity, type KafkaSecurityConfig } from './kafka-security.ts'
 import type { Logger } from './logger.ts'
+
+export type { KafkaSecurityConfig } from './kafka-security.ts'
 
 const { Kafka, logLevel } = kafkajs
 
@@ -105,18 +108,24 @@ export interface KafkaOptions {
   logger: Logger
   sessionTimeoutMs?: number
   lingerMs?: number
+  /** How the brokers are reached (TLS, SASL); by default PLAINTEXT. A service passes its config. */
+  security?: KafkaSecurityConfig
 }
 
 const levelNames: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error', [logLevel.WARN]: 'warn', [logLevel.INFO]: 'info', [logLevel.DEBUG]: 'debug'
 }
 
+/** Throws ConfigError when `security` contradicts itself (a CA file with PLAINTEXT, say). */
 export function createKafka (opts: KafkaOptions): KafkaClient {
   const lingerMs = opts.lingerMs ?? 0
   const log = opts.logger.child({ component: 'kafka' })
+  const security = kafkaSecurity(opts.security ?? {})
   const kafka = new Kafka({
     clientId: opts.clientId,
     brokers: opts.brokers,
+    ssl: security.ssl,
+    sasl: security.sasl,
     // kafkajs' INFO is chatty (every join and commit); our own logs say what matters.
     logLevel: logLevel.WARN,
     logCreator: () => ({ level, log: entry }) => {
@@ -128,9 +137,19 @@ export function createKafka (opts: KafkaOptions): KafkaClient {
     retry: { initialRetryTime: 100, retries: 8 }
   })
 
+  // A refused login or certificate fails the connect that meets it, as a fatal error naming the setting.
+  const connect = async <T>(make: () => Promise<T>): Promise<T> => {
+    await security.check(opts.brokers)
+    try {
+      return await make()
+    } catch (err) {
+      throw security.explain(err)
+    }
+  }
+  const { explain } = security
   return {
-    producer: () => createProducer(kafka, lingerMs),
-    consumer: (groupId, fetch) => createConsumer(kafka, groupId, fetch, opts),
-    admin: () => createAdmin(kafka)
+    producer: () => connect(() => createProducer(kafka, lingerMs, explain)),
+    consumer: (groupId, fetch) => connect(() => createConsumer(kafka, groupId, fetch, { ...opts, explain })),
+    admin: () => connect(() => createAdmin(kafka, explain))
   }
 }

@@ -3,8 +3,10 @@
 // (writer id, reader schema) are cached, so steady-state traffic makes no registry call.
 import registryPkg from '@kafkajs/confluent-schema-registry'
 import { parseSchema, type AvroType } from './avro.ts'
-import { call } from './clients/http.ts'
 import { bridgeError, BridgeError, fatal } from './errors.ts'
+import { registryAccess, type RegistrySecurityConfig } from './registry-security.ts'
+
+export type { RegistrySecurityConfig } from './registry-security.ts'
 
 const { SchemaRegistry, SchemaType, COMPATIBILITY } =
   registryPkg as unknown as typeof import('@kafkajs/confluent-schema-registry')
@@ -37,26 +39,30 @@ export function sameSchema (a: string | object, b: string | object): boolean {
   return form(a) === form(b)
 }
 
-export function createRegistry (url: string): Registry {
-  const client = new SchemaRegistry({ host: url, retry: { retries: 3, initialRetryTimeInSecs: 0.2 } })
-  const base = url.replace(/\/$/, '')
+/** Throws ConfigError when `security` contradicts itself. A service passes its config as `security`. */
+export function createRegistry (url: string, security: RegistrySecurityConfig = {}): Registry {
+  const access = registryAccess(url, security)
+  const { refusal, shown, unavailable } = access
+  const client = new SchemaRegistry({
+    host: url, auth: access.auth, agent: access.agent, retry: { retries: 3, initialRetryTimeInSecs: 0.2 }
+  })
   let calls = 0
   const ids = new Map<string, number>()
   const registered = new Map<number, { subject: string, schema: object }>()
   const schemas = new Map<number, string>()
+  const diagnose = (): Promise<BridgeError | undefined> => { calls++; return access.diagnose() }
   const wrap = async <R>(fn: () => Promise<R>): Promise<R> => {
     calls++
     try {
       return await fn()
     } catch (err) {
       const { status, name } = err as { status?: number, name?: string }
+      const refused = refusal(status)
+      if (refused !== undefined) throw refused
+      if (status !== undefined && status >= 500) throw unavailable(err)
       // No status and not the client's own error class: the registry did not answer at all.
       const unanswered = status === undefined && name?.startsWith('ConfluentSchemaRegistry') !== true
-      if (unanswered || (status !== undefined && status >= 500)) {
-        throw bridgeError('REGISTRY_UNAVAILABLE', `schema registry at ${url}: ${(err as Error).message}`, {
-          cause: err
-        })
-      }
+      if (unanswered || status === 400) throw (await diagnose()) ?? (unanswered ? unavailable(err) : err)
       throw err
     }
   }
@@ -66,19 +72,19 @@ export function createRegistry (url: string): Registry {
     calls++
     let a
     try {
-      a = await call('schema registry', `${base}/schemas/ids/${id}`, {
-        timeoutMs: 10000, headers: { accept: 'application/vnd.schemaregistry.v1+json' }
-      })
+      a = await access.get(`/schemas/ids/${id}`, { accept: 'application/vnd.schemaregistry.v1+json' })
     } catch (err) {
-      if (err instanceof BridgeError && err.kind === 'retriable') {
-        throw bridgeError('REGISTRY_UNAVAILABLE', `schema registry at ${url}: ${err.message}`, { cause: err })
-      }
+      const refused = refusal(undefined, err)
+      if (refused !== undefined) throw refused
+      if (err instanceof BridgeError && err.kind === 'retriable') throw unavailable(err)
       throw err
     }
+    const refused = refusal(a.status)
+    if (refused !== undefined) throw refused
     if (a.status === 404) return undefined
     const text = (a.body as { schema?: unknown } | undefined)?.schema
     if (a.status !== 200 || typeof text !== 'string') {
-      throw fatal('CONTRACT_MISMATCH', `schema registry at ${url} answered ${a.status} for schema id ${id}`)
+      throw fatal('CONTRACT_MISMATCH', `schema registry at ${shown} answered ${a.status} for schema id ${id}`)
     }
     return text
   }

@@ -2,9 +2,9 @@
 // group named after the service, serdes from the topology, the one consumer loop,
 // /healthz /readyz /metrics, and an orderly stop.
 import type { FastifyInstance } from 'fastify'
-import { createKafka, type KafkaClient, type Producer } from './kafka.ts'
+import { createKafka, type KafkaClient, type KafkaSecurityConfig, type Producer } from './kafka.ts'
 import { createLogger, type Logger } from './logger.ts'
-import { createRegistry, type Registry, type Serde } from './registry.ts'
+import { createRegistry, type Registry, type RegistrySecurityConfig, type Serde } from './registry.ts'
 import { topicSerdes } from './serdes.ts'
 import { buildHandler, handlerInWorkers, WORKER_CHUNK } from './workers.ts'
 import { createMetrics, type Metrics } from './metrics.ts'
@@ -14,7 +14,8 @@ import { createLifecycle, type Lifecycle } from './lifecycle.ts'
 import { classify, fatal, type BridgeError } from './errors.ts'
 import type { Service, Topic } from '../topology/topology.ts'
 
-export interface KitConfig {
+/** What lib/config.ts `common` gives every service; the security settings are optional here (PLAINTEXT). */
+export interface KitConfig extends KafkaSecurityConfig, RegistrySecurityConfig {
   KAFKA_BROKERS: string[]
   SCHEMA_REGISTRY_URL: string
   LOG_LEVEL: string
@@ -30,6 +31,14 @@ export interface KitConfig {
   SCHEMA_DIR?: string
 }
 
+/** Where the service's HTTP server listens, and what its admin routes ask for (serviceSpec in lib/config.ts). */
+export interface HttpConfig {
+  /** Default 127.0.0.1: only this machine. */
+  HTTP_HOST?: string
+  /** The token the admin routes require (lib/http.ts adminOnly); unset, they refuse every request. */
+  ADMIN_TOKEN?: string
+}
+
 export interface Kit {
   logger: Logger
   kafka: KafkaClient
@@ -42,7 +51,7 @@ export interface Kit {
 
 interface CommonOptions {
   service: Service
-  config: KitConfig
+  config: KitConfig & HttpConfig
   /** Topics read through the consumer loop; default: everything the service consumes. */
   inputs?: Topic[]
   /**
@@ -123,9 +132,10 @@ export async function startService (o: StartOptions): Promise<Running> {
     clientId: name,
     logger,
     sessionTimeoutMs: o.config.KAFKA_SESSION_TIMEOUT_MS,
-    lingerMs: o.config.KAFKA_LINGER_MS
+    lingerMs: o.config.KAFKA_LINGER_MS,
+    security: o.config
   })
-  const registry = createRegistry(o.config.SCHEMA_REGISTRY_URL)
+  const registry = createRegistry(o.config.SCHEMA_REGISTRY_URL, o.config)
   const producer = await kafka.producer()
   lifecycle.onStop('producer', () => producer.disconnect())
   const kit: Kit = {
@@ -167,7 +177,7 @@ export async function startService (o: StartOptions): Promise<Running> {
   if (o.config.HTTP_PORT !== undefined) {
     app = buildOpsServer({ metrics, ready })
     o.routes?.(app, kit)
-    await app.listen({ host: '127.0.0.1', port: o.config.HTTP_PORT })
+    await app.listen({ host: o.config.HTTP_HOST ?? '127.0.0.1', port: o.config.HTTP_PORT })
     const addr = app.server.address()
     port = typeof addr === 'object' && addr !== null ? addr.port : undefined
     const server = app

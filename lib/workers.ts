@@ -7,7 +7,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { byKey, type BatchHandler, type BatchResult, type Handler } from './consumer-loop.ts'
 import { BridgeError, classify, fatal, type Code, type ErrorKind } from './errors.ts'
 import type { InRecord } from './kafka.ts'
-import { createRegistry } from './registry.ts'
+import { createRegistry, type RegistrySecurityConfig } from './registry.ts'
 import { topicSerdes, type TopicSerdes } from './serdes.ts'
 
 /** What a handler module exports: the handler, built from the service's config and serdes. */
@@ -211,12 +211,16 @@ export async function handlerInWorkers<C> (
 
 async function serveInWorker (): Promise<void> {
   const { module, exportName, config } = (workerData as {
-    bridgeHandler: { module: string, exportName: string, config: { SCHEMA_REGISTRY_URL: string, SCHEMA_DIR?: string } }
+    bridgeHandler: {
+      module: string
+      exportName: string
+      config: { SCHEMA_REGISTRY_URL: string, SCHEMA_DIR?: string } & RegistrySecurityConfig
+    }
   }).bridgeHandler
   const port = parentPort!
   let handle: BatchHandler
   try {
-    const serde = topicSerdes(createRegistry(config.SCHEMA_REGISTRY_URL), config.SCHEMA_DIR)
+    const serde = topicSerdes(createRegistry(config.SCHEMA_REGISTRY_URL, config), config.SCHEMA_DIR)
     handle = await oneByOne(module, exportName, { config, serde })
   } catch (err) {
     port.postMessage({ failure: failureOf(classify(err)) })

@@ -11,7 +11,7 @@ import { createRegistry } from '../lib/registry.ts'
 import type { Running } from '../lib/service.ts'
 import { applyTopology } from '../topology/apply.ts'
 import { allTopics, prefixed } from '../topology/topology.ts'
-import { startClarityIngest } from '../services/clarity-ingest/src/service.ts'
+import { startClarityIngest, type IngestRunning } from '../services/clarity-ingest/src/service.ts'
 import { startOrderMapper } from '../services/order-mapper/src/service.ts'
 import { startSlOrderSink } from '../services/sl-order-sink/src/service.ts'
 import { startSlShipperSource } from '../services/sl-shipper-source/src/service.ts'
@@ -27,6 +27,8 @@ import { randomBytes } from 'node:crypto'
 import { createLogger } from '../lib/logger.ts'
 
 export const WEBHOOK_SECRET = 'whsec_test_flow'
+/** The services' ADMIN_TOKEN (POST /feed/rewind). */
+export const ADMIN_TOKEN = `admin-${randomBytes(16).toString('hex')}`
 const noExit = (() => undefined) as never
 
 export interface Flow {
@@ -35,7 +37,10 @@ export interface Flow {
   clarity: ClaritySandbox
   slUrl: string
   clarityUrl: string
+  /** clarity-ingest's webhook address (WEBHOOK_PORT). */
   ingestUrl: string
+  /** clarity-ingest's /healthz, /readyz, /metrics (HTTP_PORT). */
+  ingestOpsUrl: string
   services: Record<string, Running>
   common: Record<string, unknown>
   stop: () => Promise<void>
@@ -76,11 +81,10 @@ export async function startFlow (opts: FlowOptions): Promise<Flow> {
   const clarityUrl = await listen(clarity.app, clarity.faults)
   const common = {
     KAFKA_BROKERS: e.brokers, SCHEMA_REGISTRY_URL: e.registryUrl, LOG_LEVEL: opts.logLevel ?? 'silent', KAFKA_SESSION_TIMEOUT_MS: 6000,
-    HTTP_PORT: 0, BRIDGE_TOPIC_PREFIX: prefix,
-    SL_BASE_URL: slUrl, SL_API_USER: 'bridge', SL_API_PASSWORD: 'bridge-dev', SL_CPNY_ID: 'DEMO', SL_TIMEOUT_MS: 2000, SL_POLL_INTERVAL_MS: 100, SL_IN_FLIGHT: 16, CLARITY_IN_FLIGHT: 16,
-    CLARITY_BASE_URL: clarityUrl, CLARITY_CLIENT_ID: 'bridge', CLARITY_CLIENT_SECRET: 'bridge-dev', CLARITY_WEBHOOK_SECRET: [WEBHOOK_SECRET],
-    CLARITY_POLL_INTERVAL_MS: opts.pollMs ?? 0, CLARITY_POLL_LOOKBACK_MS: 3600000, WEBHOOK_MAX_BYTES: 8 * 1024 * 1024,
-    WEBHOOK_TOLERANCE_SEC: 300,
+    HTTP_PORT: 0, HTTP_HOST: '127.0.0.1', ADMIN_TOKEN, WEBHOOK_HOST: '127.0.0.1', WEBHOOK_PORT: 0, BRIDGE_TOPIC_PREFIX: prefix,
+    SL_SANDBOX_URL: slUrl, SL_API_USER: 'bridge', SL_API_PASSWORD: 'bridge-dev', SL_CPNY_ID: 'DEMO', SL_TIMEOUT_MS: 2000, SL_POLL_INTERVAL_MS: 100, SL_IN_FLIGHT: 16, CLARITY_IN_FLIGHT: 16,
+    CLARITY_SANDBOX_URL: clarityUrl, CLARITY_CLIENT_ID: 'bridge', CLARITY_CLIENT_SECRET: 'bridge-dev', CLARITY_WEBHOOK_SECRET: [WEBHOOK_SECRET],
+    CLARITY_POLL_INTERVAL_MS: opts.pollMs ?? 0, CLARITY_POLL_LOOKBACK_MS: 3600000, WEBHOOK_TOLERANCE_SEC: 300,
     ORDER_MAPPING_FILE: join(projectRoot, 'mappings/orders.yaml'), MAPPER_WORKERS: 1,
     CATALOGUE_MAPPING_FILE: join(projectRoot, 'mappings/catalogue.yaml'), SL_INVENTORY_POLL_MS: 100, INVENTORY_BATCH_SIZE: 500, SL_PRODUCT_POLL_MS: 100, SL_CUSTOMER_POLL_MS: 100,
     CUSTOMER_MAPPING_FILE: join(projectRoot, 'mappings/customers.yaml'), CUSTOMER_WAIT_MS: 60000
@@ -104,11 +108,12 @@ export async function startFlow (opts: FlowOptions): Promise<Flow> {
     if (!(opts.only ?? ORDER_SERVICES).includes(name)) continue
     services[name] = await start(common as never, noExit)
   }
-  const ingest = services['clarity-ingest']
-  const ingestUrl = ingest === undefined ? '' : `http://127.0.0.1:${ingest.port}`
+  const ingest = services['clarity-ingest'] as IngestRunning | undefined
+  const ingestUrl = ingest === undefined ? '' : `http://127.0.0.1:${ingest.webhookPort}`
+  const ingestOpsUrl = ingest === undefined ? '' : `http://127.0.0.1:${ingest.port}`
   if (ingest !== undefined) await clarity.app.inject({ method: 'PUT', url: '/sandbox/webhooks', payload: { urls: [`${ingestUrl}/webhooks/clarity`] } })
   return {
-    prefix, sl, clarity, slUrl, clarityUrl, ingestUrl, services, common,
+    prefix, sl, clarity, slUrl, clarityUrl, ingestUrl, ingestOpsUrl, services, common,
     stop: async () => {
       for (const s of Object.values(services).reverse()) await s.stop()
       await clarity.app.close()

@@ -84,8 +84,16 @@ export function createClarityClient (c: ClarityConfig) {
 
 export type ClarityClient = ReturnType<typeof createClarityClient>
 
-export interface ClaritySettings { CLARITY_BASE_URL?: string, CLARITY_CLIENT_ID: string, CLARITY_CLIENT_SECRET: string }
+export interface ClaritySettings {
+  CLARITY_BASE_URL?: string
+  CLARITY_SANDBOX_URL?: string
+  CLARITY_CLIENT_ID: string
+  CLARITY_CLIENT_SECRET: string
+}
 
-/** The client a service's Clarity settings describe; no CLARITY_BASE_URL: the Clarity sandbox on its default port. */
-export const clarityClientOf = (c: ClaritySettings): ClarityClient =>
-  createClarityClient({ baseUrl: c.CLARITY_BASE_URL ?? 'http://127.0.0.1:7302', clientId: c.CLARITY_CLIENT_ID, clientSecret: c.CLARITY_CLIENT_SECRET })
+/** The client a service's Clarity settings describe; no CLARITY_BASE_URL: the Clarity sandbox. */
+export const clarityClientOf = (c: ClaritySettings): ClarityClient => createClarityClient({
+  baseUrl: c.CLARITY_BASE_URL ?? c.CLARITY_SANDBOX_URL ?? 'http://127.0.0.1:7302',
+  clientId: c.CLARITY_CLIENT_ID,
+  clientSecret: c.CLARITY_CLIENT_SECRET
+})

@@ -1,6 +1,7 @@
 // One HTTP call to an external system, with the failure kinds decided here:
 // unreachable, timed out, 429 and 5xx are retriable (honouring Retry-After);
 // everything else is answered to the caller, who knows what a 4xx means.
+import type { ConnectionOptions } from 'node:tls'
 import { Agent, type Dispatcher } from 'undici'
 import { fatal, poison, retriable } from '../errors.ts'
 
@@ -47,8 +48,9 @@ export interface CallInit {
 const MAX_CONNECTIONS = 64
 const shared = new Agent({ connections: MAX_CONNECTIONS })
 
-/** Connections of one's own to a server, as many as `connections`. */
-export const connections = (count: number): Dispatcher => new Agent({ connections: count })
+/** Connections of one's own to a server, as many as `count`; `tls`: its CA, or our certificate, for https. */
+export const connections = (count: number, tls?: ConnectionOptions): Dispatcher =>
+  new Agent({ connections: count, connect: tls })
 
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT'])
 

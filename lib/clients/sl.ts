@@ -39,13 +39,14 @@ export class SlRejected extends Rejected {
 }
 
 export interface SlSettings {
-  SL_BASE_URL?: string, SL_API_USER: string, SL_API_PASSWORD: string, SL_CPNY_ID: string, SL_TIMEOUT_MS?: number
+  SL_BASE_URL?: string, SL_SANDBOX_URL?: string, SL_API_USER: string, SL_API_PASSWORD: string, SL_CPNY_ID: string
+  SL_TIMEOUT_MS?: number
 }
 
-/** The client a service's SL settings describe; no SL_BASE_URL: the SL sandbox on its default port. */
+/** The client a service's SL settings describe; no SL_BASE_URL: the SL sandbox. */
 export const slClientOf = (c: SlSettings) =>
   createSlClient({
-    baseUrl: c.SL_BASE_URL ?? 'http://127.0.0.1:7301',
+    baseUrl: c.SL_BASE_URL ?? c.SL_SANDBOX_URL ?? 'http://127.0.0.1:7301',
     user: c.SL_API_USER,
     password: c.SL_API_PASSWORD,
     cpnyId: c.SL_CPNY_ID,

@@ -4,6 +4,7 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify'
 import { parse as parseQuery } from 'node:querystring'
 import { createFaultState, installFaults, type FaultState } from '../common/faults.ts'
+import { guardSteering, routeOf } from '../common/guard.ts'
 import { prng } from '../common/money.ts'
 import { snapshotter } from '../common/persist.ts'
 import { signUp, upsertAccount } from './accounts.ts'
@@ -61,9 +62,10 @@ export function buildClaritySandbox (o: ClaritySandboxOptions): ClaritySandbox {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' },
     (_req, body, done) => done(null, parseQuery(body as string)))
   installFaults(app, faults, [...API, '/oauth/'], (reply, status, message) => fail(reply, status, message))
+  guardSteering(app, (reply, status, message) => fail(reply, status, message))
 
   app.addHook('onRequest', async (req, reply) => {
-    if (API.some((p) => req.url.startsWith(p))) return tokens.check(req.headers.authorization, reply)
+    if (API.some((p) => routeOf(req).startsWith(p))) return tokens.check(req.headers.authorization, reply)
   })
   app.setErrorHandler((err: Error & { statusCode?: number }, _req, reply) => {
     if (err instanceof ClarityError || err instanceof StorefrontError) return fail(reply, err.status, err.message)

@@ -1,7 +1,7 @@
-import { clarityConnection, int, list, str } from '../../lib/config.ts'
+import { asSandbox, clarityConnection, int, list, str } from '../../lib/config.ts'
 
 export const claritySandboxSpec = {
-  ...clarityConnection,
+  ...asSandbox(clarityConnection),
   CLARITY_SANDBOX_PORT: int('Clarity sandbox port', 7302, 1),
   CLARITY_SANDBOX_DATA: str('Clarity sandbox state file ("memory": keep nothing)', '.bridge/sandboxes/clarity.json'),
   CLARITY_WEBHOOK_URLS: list('Where the Clarity sandbox delivers webhooks, comma separated', []),

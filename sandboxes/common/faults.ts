@@ -2,6 +2,7 @@
 // Retry-After) and 503 answers, a full outage, refused connections, and a steady
 // rate limit as the real systems have. Counters say what was injected.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { routeOf } from './guard.ts'
 
 export interface Faults {
   latencyMs: number
@@ -76,7 +77,7 @@ export function installFaults (
   let windowStart = 0
   let inWindow = 0
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-    if (!prefixes.some((p) => req.url.startsWith(p))) return
+    if (!prefixes.some((p) => routeOf(req).startsWith(p))) return
     const f = state.faults
     const c = state.counters
     if (f.latencyMs > 0) {
@@ -110,11 +111,12 @@ export function installFaults (
   })
 
   app.addHook('onSend', async (req, reply, payload) => {
-    if (req.method !== 'GET' && reply.statusCode < 400 && prefixes.some((p) => req.url.startsWith(p))) {
-      const route = `${req.method} ${req.routeOptions.url ?? req.url}`
+    const faulty = prefixes.some((p) => routeOf(req).startsWith(p))
+    if (req.method !== 'GET' && reply.statusCode < 400 && faulty) {
+      const route = `${req.method} ${routeOf(req)}`
       state.writes[route] = (state.writes[route] ?? 0) + 1
     }
-    if (state.faults.answerDelayMs > 0 && req.method !== 'GET' && prefixes.some((p) => req.url.startsWith(p))) {
+    if (state.faults.answerDelayMs > 0 && req.method !== 'GET' && faulty) {
       state.counters.slowAnswers++
       await new Promise((resolve) => setTimeout(resolve, state.faults.answerDelayMs))
     }

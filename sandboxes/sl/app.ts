@@ -5,6 +5,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { timingSafeEqual } from 'node:crypto'
 import { createFaultState, installFaults, type FaultState } from '../common/faults.ts'
+import { guardSteering, routeOf } from '../common/guard.ts'
 import { prng } from '../common/money.ts'
 import { snapshotter } from '../common/persist.ts'
 import { newDatabaseId, type Backup } from './database.ts'
@@ -103,8 +104,9 @@ export function buildSlSandbox (o: SlSandboxOptions): SlSandbox {
   const app = Fastify({ logger: false, bodyLimit: 8 * 1024 * 1024 })
 
   installFaults(app, faults, ['/api/'], (reply, status, message) => slError(reply, status, message))
+  guardSteering(app, (reply, status, message) => reply.code(status).send({ error: message }))
   app.addHook('onRequest', async (req, reply) => {
-    if (!req.url.startsWith('/api/')) return
+    if (!routeOf(req).startsWith('/api/')) return
     const auth = req.headers.authorization ?? ''
     const [user, pass] = auth.startsWith('Basic ') ? Buffer.from(auth.slice(6), 'base64').toString().split(/:(.*)/s) : []
     if (user === undefined || pass === undefined || !equal(user, o.user) || !equal(pass, o.password)) {

@@ -1,7 +1,7 @@
-import { int, num, slConnection, str } from '../../lib/config.ts'
+import { asSandbox, int, num, slConnection, str } from '../../lib/config.ts'
 
 export const slSandboxSpec = {
-  ...slConnection,
+  ...asSandbox(slConnection),
   SL_SANDBOX_PORT: int('SL sandbox port', 7301, 1),
   SL_SANDBOX_DATA: str('SL sandbox state file ("memory": keep nothing)', '.bridge/sandboxes/sl.json'),
   SL_SANDBOX_ALLOCATE_MS: int('Process Manager: order created → allocated', 1000),

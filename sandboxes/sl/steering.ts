@@ -1,6 +1,6 @@
 // /sandbox/*: what the SL sandbox holds, its settings, and the events a test puts a
 // client through: a reset, a backup and its restore, a move to another database. No auth:
-// the sandbox listens on loopback.
+// the sandbox listens on loopback, and common/guard.ts refuses what a web page sends.
 import type { FastifyInstance } from 'fastify'
 import type { Snapshotter } from '../common/persist.ts'
 import { backupOf, move, restored, type Backup } from './database.ts'

@@ -5,7 +5,7 @@ import { backfill } from '../../cli/backfill.ts'
 import { skuOf, loadOrderMapping } from '../../domain/mapping.ts'
 import { projectRoot } from '../../infra/embedded.ts'
 import { join } from 'node:path'
-import { startFlow, type Flow } from '../orders-harness.ts'
+import { ADMIN_TOKEN, startFlow, type Flow } from '../orders-harness.ts'
 import { env, useBroker, waitFor } from '../helpers.ts'
 
 const b = useBroker()
@@ -48,7 +48,7 @@ describe('catalogue SL → Clarity', () => {
   it('a products backfill puts every SL item back on the store', async () => {
     for (const p of Object.values(f.clarity.state().products)) p.PriceBase = 0
     const phases = new Set<string>()
-    const r = await backfill({ kind: 'products', admin: b.admin, sourceUrl: `http://127.0.0.1:${f.services['sl-product-source']!.port}`, prefix: f.prefix, progress: (phase) => phases.add(phase) })
+    const r = await backfill({ kind: 'products', admin: b.admin, sourceUrl: `http://127.0.0.1:${f.services['sl-product-source']!.port}`, token: ADMIN_TOKEN, prefix: f.prefix, progress: (phase) => phases.add(phase) })
     const items = Object.values(f.sl.state().items)
     expect(r).toMatchObject({ records: items.length, pushed: true })
     expect([...phases]).toEqual(['reading SL', 'pushing to Clarity'])

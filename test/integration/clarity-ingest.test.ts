@@ -8,7 +8,7 @@ import { cursorRecord, readCursor, type Cursor } from '../../lib/cursor.ts'
 import { createSerde } from '../../lib/registry.ts'
 import { readSchema } from '../../lib/serdes.ts'
 import type { CustomerEvent } from '../../domain/customers.ts'
-import { startClarityIngest } from '../../services/clarity-ingest/src/service.ts'
+import { startClarityIngest, type IngestRunning } from '../../services/clarity-ingest/src/service.ts'
 import { prefixed, subjectOf } from '../../topology/topology.ts'
 import { clarityOrder, place, shopper, signed, startFlow, type Flow } from '../orders-harness.ts'
 import { env, readRecords, recordCount, useBroker, waitFor } from '../helpers.ts'
@@ -16,7 +16,7 @@ import { env, readRecords, recordCount, useBroker, waitFor } from '../helpers.ts
 const b = useBroker()
 let f: Flow
 const noExit = (() => undefined) as never
-const urlOf = (r: Running): string => `http://127.0.0.1:${r.port!}`
+const urlOf = (r: Running): string => `http://127.0.0.1:${(r as IngestRunning).webhookPort}`
 
 beforeAll(async () => {
   f = await startFlow({ ...env(), logLevel: process.env.TEST_LOG_LEVEL, only: ['clarity-ingest'], pollMs: 200 })

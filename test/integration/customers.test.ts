@@ -121,7 +121,7 @@ describe('customers both ways', () => {
     const body = JSON.stringify({ id: evId, type: 'customer.updated', createdAt: new Date().toISOString(), data: forged })
     const r = await fetch(`${f.ingestUrl}/webhooks/clarity`, { method: 'POST', headers: { ...signed(body), 'Clarity-Event-Id': evId }, body })
     expect([r.status, await r.json()]).toEqual([200, { refused: 'ACCOUNT_NOT_LISTED' }])
-    const metrics = await (await fetch(`${f.ingestUrl}/metrics`)).text()
+    const metrics = await (await fetch(`${f.ingestOpsUrl}/metrics`)).text()
     expect(metrics).toMatch(/bridge_webhooks_total\{result="account_refused"[^}]*\} 1/)
 
     await upsertAccount({ ID: 812, PrimaryContact: { Phone1: '+1 512 555 0177' } })

@@ -10,7 +10,7 @@ import type { ItemSiteLevel } from '../../domain/records.ts'
 import { createSerde } from '../../lib/registry.ts'
 import { readSchema } from '../../lib/serdes.ts'
 import { prefixed } from '../../topology/topology.ts'
-import { startFlow, type Flow } from '../orders-harness.ts'
+import { ADMIN_TOKEN, startFlow, type Flow } from '../orders-harness.ts'
 import { env, readRecords, recordCount, useBroker, waitFor } from '../helpers.ts'
 
 const b = useBroker()
@@ -91,7 +91,7 @@ describe('inventory SL → Clarity', () => {
     const sl = Object.values(f.sl.state().itemSites)
     for (const row of Object.values(stock)) row.Quantity = 99999
     const source = `http://127.0.0.1:${f.services['sl-inventory-source']!.port}`
-    const vars = { KAFKA_BROKERS: env().brokers.join(','), SCHEMA_REGISTRY_URL: env().registryUrl, BRIDGE_TOPIC_PREFIX: f.prefix, LOG_LEVEL: 'error' }
+    const vars = { KAFKA_BROKERS: env().brokers.join(','), SCHEMA_REGISTRY_URL: env().registryUrl, BRIDGE_TOPIC_PREFIX: f.prefix, LOG_LEVEL: 'error', ADMIN_TOKEN }
     const { stdout } = await promisify(execFile)(process.execPath, [join(projectRoot, 'bin/bridge.js'), 'backfill', 'inventory', '--source-url', source], { cwd: projectRoot, env: { ...process.env, ...vars } })
     expect(stdout).toMatch(new RegExp(`^${sl.length} item-site levels re-read from SL and pushed to Clarity in [0-9.]+ s`))
     // The sink has committed everything the source re-read: the store shows SL's levels again.

@@ -124,7 +124,7 @@ describe('webhook security', () => {
       const records = n === 0 ? [] : await readRecords(b.kafka, topic, n)
       expect(records.filter((r) => ['evt_sec', 'evt_big'].includes(r.headers['clarity.event.id'] ?? r.headers['Clarity-Event-Id'] ?? ''))).toEqual([])
     }
-    const metrics = await (await fetch(`${f.ingestUrl}/metrics`)).text()
+    const metrics = await (await fetch(`${f.ingestOpsUrl}/metrics`)).text()
     expect(metrics).toMatch(/bridge_webhooks_total\{result="signature_mismatch"[^}]*\} 1/)
     expect(metrics).toMatch(/bridge_webhooks_total\{result="signature_stale"[^}]*\} 1/)
     expect(metrics).toMatch(/bridge_webhooks_total\{result="too_large"[^}]*\} 1/)

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { Running } from '../../lib/service.ts'
 import { SCHEMA_DIR } from '../../lib/serdes.ts'
-import { startClarityIngest } from '../../services/clarity-ingest/src/service.ts'
+import { startClarityIngest, type IngestRunning } from '../../services/clarity-ingest/src/service.ts'
 import { clarityOrder, place, shopper, slOrders, startFlow, stock, type Flow } from '../orders-harness.ts'
 import { env, readRecords, recordCount, useBroker, waitFor } from '../helpers.ts'
 
@@ -52,7 +52,7 @@ it('orders written by the newer ingest and by the older one both reach SL exactl
   await confirmed(before)
 
   newer = await startClarityIngest({ ...f.common, SCHEMA_DIR: dir } as never, noExit)
-  await webhooksTo(`http://127.0.0.1:${newer.port}`)
+  await webhooksTo(`http://127.0.0.1:${(newer as IngestRunning).webhookPort}`)
   const during = [
     await place(f, shopper([{ sku: 'WIDGET-RED-L', quantity: 2 }])),
     await place(f, shopper([{ sku: 'WIDGET-BLUE-M', quantity: 1 }], { coupon: 'WELCOME10' })),

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import {
-  clarityConnection, common, ConfigError, loadConfig, pemFile, secret, secretsOf, serviceSpec, slConnection
+  asSandbox, clarityConnection, common, ConfigError, loadConfig, pemFile, secret, secretsOf, serviceSpec, slConnection
 } from '../../lib/config.ts'
 
 const dir = mkdtempSync(join(tmpdir(), 'bridge-config-'))
@@ -77,6 +77,13 @@ describe('secrets', () => {
       CLARITY_CLIENT_SECRET: 'a-real-one', CLARITY_WEBHOOK_SECRET: 'whsec_real'
     })
     expect([ok.CLARITY_CLIENT_SECRET, ok.CLARITY_WEBHOOK_SECRET]).toEqual(['a-real-one', ['whsec_real']])
+  })
+
+  it('a sandbox keeps its development credentials even when the connectors reach it by URL', () => {
+    const c = loadConfig(asSandbox({ ...slConnection, ...clarityConnection }), {
+      SL_BASE_URL: 'http://127.0.0.1:7301', CLARITY_BASE_URL: 'http://127.0.0.1:7302'
+    })
+    expect([c.SL_API_USER, c.SL_API_PASSWORD, c.CLARITY_WEBHOOK_SECRET]).toEqual(['bridge', 'bridge-dev', ['whsec_bridge_dev']])
   })
 
   it('against the sandboxes the development values are the defaults', () => {

@@ -17,6 +17,11 @@ describe('country codes', () => {
     expect(Object.isFrozen(ALPHA3) && Object.isFrozen(ALPHA2)).toBe(true)
   })
 
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf'])('%s is no country either way', async (code) => {
+    const { ALPHA2, ALPHA3 } = await tables()
+    expect([ALPHA3[code], ALPHA2[code]]).toEqual([undefined, undefined])
+  })
+
   it.each([['AD', 'AND'], ['AZ', 'AZE'], ['BA', 'BIH'], ['GB', 'GBR'], ['NO', 'NOR'], ['US', 'USA'], ['ZW', 'ZWE']])('%s is %s', async (a2, a3) => {
     const { ALPHA2, ALPHA3 } = await tables()
     expect(ALPHA3[a2]).toBe(a3)

@@ -85,12 +85,13 @@ describe('a Clarity account in SL\'s form', () => {
     const text = (n: number): string => field === 'Addr2' ? `${'a'.repeat(20)}, ${'b'.repeat(n - 22)}` : 'abcdefghij'.repeat(9).slice(0, n)
     const shown = (n: number): string => field === 'State' ? text(n).toUpperCase() : text(n)
     expect((sharedOfAccount(account(text(len))) as Record<string, string>)[field]).toBe(shown(len))
-    expect(reasonOf(account(text(len + 1)))).toEqual({ code: 'FIELD_TOO_LONG', message: `account 813: ${field} "${shown(len + 1)}" is ${len + 1} characters; SL allows ${len}. Shorten it in Clarity` })
+    expect(reasonOf(account(text(len + 1)))).toEqual({ code: 'FIELD_TOO_LONG', message: `account 813: ${field} is ${len + 1} characters; SL takes at most ${len}. Shorten it in Clarity` })
   })
 
   it.each<[string, Partial<AccountAddress>, string]>([
     ['a country that is not one', { CountryCode: 'XX' }, 'UNKNOWN_COUNTRY: account 813: Address.CountryCode "XX" is not an ISO 3166 country'],
-    ['a region written out', { RegionCode: 'Baden-Württemberg' }, 'FIELD_TOO_LONG: account 813: State "BADEN-WÜRTTEMBERG" is 17 characters; SL allows 3. Shorten it in Clarity']
+    ['a region written out', { RegionCode: 'Baden-Württemberg' }, 'FIELD_TOO_LONG: account 813: State is 17 characters; SL takes at most 3. Shorten it in Clarity'],
+    ['a country written out', { CountryCode: 'Deutschland' }, 'UNKNOWN_COUNTRY: account 813: Address.CountryCode (11 characters) is not an ISO 3166 country']
   ])('%s is poison', (_, a, why) => {
     const r = reasonOf(withAddress(a))
     expect(r === 'none' ? r : `${r.code}: ${r.message}`).toBe(why)

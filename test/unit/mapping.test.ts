@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { parse } from 'yaml'
 import { describe, expect, it } from 'vitest'
 import { projectRoot } from '../../infra/embedded.ts'
-import { checkMapping, clarityIdOf, loadOrderMapping, MappingError, readMappingFile, type OrderMapping } from '../../domain/mapping.ts'
+import { checkMapping, clarityIdOf, loadOrderMapping, MappingError, own, readMappingFile, type OrderMapping } from '../../domain/mapping.ts'
 import { problemsWith } from './mapping-problems.ts'
 
 const FILE = join(projectRoot, 'mappings/orders.yaml')
@@ -61,10 +61,35 @@ describe('checkMapping', () => {
     ['shipping of null', (m) => { m.shipping = null }, ['shipping must be a table of key: value', 'shipping.default is required']],
     ['no default tax', (m) => { delete m.tax.default }, ['tax.default is required ("" for none)']],
     ['tax as a list', (m) => { m.tax = [] }, ['tax must be a table of key: value', 'tax.default is required ("" for none)']],
-    ['a rate of 0', (m) => { m.currency.rates.EUR = 0 }, ['currency.rates.EUR must be a number above 0']],
-    ['a rate as text', (m) => { m.currency.rates.EUR = '1.08' }, ['currency.rates.EUR must be a number above 0']],
+    ['a rate of 0', (m) => { m.currency.rates.EUR = 0 }, ['currency.rates.EUR must be a number from 0.000001 to 1000000']],
+    ['a rate below 0', (m) => { m.currency.rates.EUR = -1.08 }, ['currency.rates.EUR must be a number from 0.000001 to 1000000']],
+    ['a rate as text', (m) => { m.currency.rates.EUR = '1.08' }, ['currency.rates.EUR must be a number from 0.000001 to 1000000']],
+    ['a rate of null', (m) => { m.currency.rates.EUR = null }, ['currency.rates.EUR must be a number from 0.000001 to 1000000']],
+    ['a rate that is not a number (YAML .nan)', (m) => { m.currency.rates.EUR = Number.NaN }, ['currency.rates.EUR must be a number from 0.000001 to 1000000']],
+    ['an endless rate (YAML .inf)', (m) => { m.currency.rates.EUR = Number.POSITIVE_INFINITY }, ['currency.rates.EUR must be a number from 0.000001 to 1000000']],
+    ['an endless negative rate (YAML -.inf)', (m) => { m.currency.rates.EUR = Number.NEGATIVE_INFINITY }, ['currency.rates.EUR must be a number from 0.000001 to 1000000']],
     ['a small rate', (m) => { m.currency.rates.JPY = 0.0067 }, []],
+    ['the smallest rate', (m) => { m.currency.rates.VND = 0.000001 }, []],
+    ['a rate below the smallest', (m) => { m.currency.rates.VND = 0.00000099 }, ['currency.rates.VND must be a number from 0.000001 to 1000000']],
+    ['the largest rate', (m) => { m.currency.rates.XAU = 1000000 }, []],
+    ['a rate above the largest', (m) => { m.currency.rates.XAU = 1000000.5 }, ['currency.rates.XAU must be a number from 0.000001 to 1000000']],
     ['no rates', (m) => { delete m.currency.rates }, []],
+    ['rates of null', (m) => { m.currency.rates = null }, []],
+    ['rates as a list', (m) => { m.currency.rates = [0] }, ['currency.rates must be a table of currency: rate']],
+    ['rates as a number', (m) => { m.currency.rates = 1.08 }, ['currency.rates must be a table of currency: rate']],
+    ['a threshold as text', (m) => { m.rules[0].when.baseTotal.over = '1000' }, ['rules[0] (high value): baseTotal.over must be a number']],
+    ['a threshold that is not a number (YAML .nan)', (m) => { m.rules[0].when.baseTotal.over = Number.NaN }, ['rules[0] (high value): baseTotal.over must be a number']],
+    ['an endless threshold (YAML .inf)', (m) => { m.rules[0].when = { total: { under: Number.POSITIVE_INFINITY } } }, ['rules[0] (high value): total.under must be a number']],
+    ['an atLeast of null', (m) => { m.rules[0].when = { lines: { atLeast: null } } }, ['rules[0] (high value): lines.atLeast must be a number']],
+    ['an in that is not a list', (m) => { m.rules[1].when = { shipState: { in: 'TX' } } }, ['rules[1] (export paperwork): shipState.in must be a list']],
+    ['a notIn that is not a list', (m) => { m.rules[1].when.shipCountry.notIn = 'USA' }, ['rules[1] (export paperwork): shipCountry.notIn must be a list']],
+    ['a list with a number that is not one', (m) => { m.rules[1].when = { lines: { in: [1, Number.NaN] } } }, ['rules[1] (export paperwork): lines.in: a number must be finite']],
+    ['a notIn list with an endless number', (m) => { m.rules[1].when = { lines: { notIn: [Number.NEGATIVE_INFINITY] } } }, ['rules[1] (export paperwork): lines.notIn: a number must be finite']],
+    ['an equals of an endless number', (m) => { m.rules[1].when = { total: { equals: Number.POSITIVE_INFINITY } } }, ['rules[1] (export paperwork): total.equals: a number must be finite']],
+    ['an equals of text, a number or true', (m) => { m.rules[1].when = { currency: { equals: 'EUR' }, lines: { equals: 2 }, guest: { equals: true } } }, []],
+    ['a fact compared with nothing', (m) => { m.rules[1].when = { shipCountry: null } }, ['rules[1] (export paperwork): shipCountry must be a table of comparison: value']],
+    ['a fact compared with a number', (m) => { m.rules[1].when = { lines: 2 } }, ['rules[1] (export paperwork): lines must be a table of comparison: value']],
+    ['a fact compared with a list', (m) => { m.rules[1].when = { lines: [2] } }, ['rules[1] (export paperwork): lines must be a table of comparison: value']],
     ['a template without {ID}', (m) => { m.order.customerOrderNumber = 'WEB-' }, ['order.customerOrderNumber must contain {ID}, so each Clarity order has its own number']],
     ['rules as a table', (m) => { m.rules = { name: 'x' } }, ['rules must be a list']],
     ['a rule that is nothing', (m) => { m.rules = [null] }, ['rules[0]: name is required', 'rules[0]: "when" is required', 'rules[0]: "then" needs flag, set or hold']],
@@ -105,11 +130,37 @@ describe('reading a mapping file', () => {
     rmSync(dir, { recursive: true })
   })
 
+  // YAML's .nan and .inf are numbers: a rate of either stopped the mapper at the first order in that currency.
+  it.each([['.nan', '.NaN'], ['.inf', '.Inf'], ['-.inf', '-.INF']])('a file whose EUR rate is %s (or %s) is refused at start', (...spellings) => {
+    const dir = mkdtempSync(join(tmpdir(), 'mapping-'))
+    for (const rate of spellings) {
+      const file = join(dir, 'orders.yaml')
+      writeFileSync(file, readFileSync(FILE, 'utf8').replace('EUR: 1.0832', `EUR: ${rate}`))
+      expect(() => loadOrderMapping(file), rate).toThrow('currency.rates.EUR must be a number from 0.000001 to 1000000')
+    }
+    rmSync(dir, { recursive: true })
+  })
+
   it('reads YAML as text', () => {
     const dir = mkdtempSync(join(tmpdir(), 'mapping-'))
     writeFileSync(join(dir, 'm.yaml'), 'version: "1"\nname: Ünïcode\n')
     expect(readMappingFile(join(dir, 'm.yaml'))).toEqual({ version: '1', name: 'Ünïcode' })
     rmSync(dir, { recursive: true })
+  })
+})
+
+describe('a lookup in a mapping table by a key from a record', () => {
+  const table = { 'UPS-GROUND': 'UPSGROUND', '': 'NONE' }
+  it.each<[string, string | undefined]>([
+    ['UPS-GROUND', 'UPSGROUND'], ['', 'NONE'], ['ups-ground', undefined], ['DRONE', undefined],
+    ['constructor', undefined], ['toString', undefined], ['__proto__', undefined], ['hasOwnProperty', undefined], ['valueOf', undefined]
+  ])('%j finds %s', (key, want) => {
+    expect(own(table, key)).toBe(want)
+  })
+
+  it('finds what the table itself holds under such a key, and works on a table without a prototype', () => {
+    expect(own({ constructor: 'C' }, 'constructor')).toBe('C')
+    expect(own(Object.assign(Object.create(null) as Record<string, string>, { a: 'A' }), 'a')).toBe('A')
   })
 })
 

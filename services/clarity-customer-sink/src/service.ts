@@ -12,6 +12,7 @@ import {
   accountOf, agrees, loadCustomerMapping, sharedOfAccount, type ClarityAccount, type CustomerEvent, type Shared,
   type SlCustomer
 } from '../../../domain/customers.ts'
+import { withoutPersonal } from '../../../domain/personal.ts'
 import { readToEnd } from '../../../lib/cursor.ts'
 import { classify } from '../../../lib/errors.ts'
 import { startService, type Running } from '../../../lib/service.ts'
@@ -69,8 +70,13 @@ export async function startClarityCustomerSink (c: Config, exit?: (code: number)
           writes.inc({ action: 'skipped' })
           return []
         }
+        // Clarity's words about the account may quote it: the reason goes to the logs and headers.
         await clarity.upsertAccount(body)
-          .catch((err: unknown) => rejectedAsPoison(err, `account for customer ${cust.CustId}`))
+          .catch((err: unknown) => {
+            try {
+              rejectedAsPoison(err, `account for customer ${cust.CustId}`)
+            } catch (e) { throw withoutPersonal(e, cust) }
+          })
         if (after !== undefined) known.set(cust.CustId, { shared: after, at: cust.LUpd_DateTime })
         writes.inc({ action: 'upserted' })
         return []

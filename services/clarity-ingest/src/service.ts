@@ -2,10 +2,15 @@
 // (webhook.ts), and the ModifiedSince pollers (pollers.ts), the safety net for events
 // never pushed. Each event taken leaves its id in bridge.webhooks-seen, in the same send
 // as its record, so a redelivery to any instance, or after a restart, has no second effect.
+// The webhook has an address of its own, the one to expose (WEBHOOK_HOST, WEBHOOK_PORT),
+// with nothing else on it; health, metrics and admin stay on HTTP_HOST and HTTP_PORT.
+import type { FastifyInstance } from 'fastify'
 import { clarityClientOf } from '../../../lib/clients/clarity.ts'
-import { startService, type Running } from '../../../lib/service.ts'
-import { prefixed } from '../../../topology/topology.ts'
+import { buildPublicServer } from '../../../lib/http.ts'
+import { startService, type Kit, type Running } from '../../../lib/service.ts'
+import { dlqName, prefixed, type Topic } from '../../../topology/topology.ts'
 import type { Config } from './config.ts'
+import { webhookLimit } from './limit.ts'
 import { startListingPoller } from './pollers.ts'
 import { ingestRecords } from './records.ts'
 import { seenIds, type WebhookSeen } from './seen.ts'
@@ -14,24 +19,47 @@ import { webhookRoutes, type Taking } from './webhook.ts'
 /** Seen webhook ids in memory at most: well over the signature tolerance at 500 events/s. */
 const SEEN_MAX = 250000
 
-export async function startClarityIngest (c: Config, exit?: (code: number) => never): Promise<Running> {
+export type IngestRunning = Running & { webhook: FastifyInstance, webhookPort: number }
+
+/** The webhook's own server, listening; it stops with the service, before the producer. */
+async function serveWebhook (c: Config, kit: Kit, routes: (app: FastifyInstance) => void): Promise<FastifyInstance> {
+  const app = buildPublicServer()
+  routes(app)
+  try {
+    await app.listen({ host: c.WEBHOOK_HOST, port: c.WEBHOOK_PORT })
+  } catch (err) {
+    const reason = `cannot listen on WEBHOOK_HOST:WEBHOOK_PORT ${c.WEBHOOK_HOST}:${c.WEBHOOK_PORT}`
+    await kit.lifecycle.stop(1, `${reason}: ${(err as Error).message}`)
+    throw err
+  }
+  kit.lifecycle.onStop('webhook http', () => app.close())
+  return app
+}
+
+const portOf = (app: FastifyInstance): number => (app.server.address() as { port: number }).port
+
+export async function startClarityIngest (c: Config, exit?: (code: number) => never): Promise<IngestRunning> {
   const { topics, services } = prefixed(c.BRIDGE_TOPIC_PREFIX)
   const service = services.clarityIngest
   const clarity = clarityClientOf(c)
-  // The routes are served from the start; webhooks wait for this.
+  const running = await startService({ service, config: c, exit, inputs: [] })
+  const { kit } = running
+
+  const written: Topic[] = [topics.ordersRaw, topics.customersRaw]
+  const admin = await kit.kafka.admin()
+  const maxBytes = await webhookLimit(c.WEBHOOK_MAX_BYTES, admin,
+    written.flatMap((t) => [t.name, dlqName(t)]), kit.logger).finally(() => admin.disconnect())
+  // Served from the start; webhooks wait for this.
   let markReady!: (t: Taking) => void
   const ready = new Promise<Taking>((resolve) => { markReady = resolve })
-  const running = await startService({
-    service, config: c, exit, inputs: [],
-    routes: (app, kit) => {
-      webhookRoutes(app, {
-        config: c, service: service.name, logger: kit.logger, metrics: kit.metrics, clarity,
-        take: async (out) => { await kit.producer.send(out) }, ready
-      })
-    }
+  const webhook = await serveWebhook(c, kit, (app) => {
+    webhookRoutes(app, {
+      config: { ...c, WEBHOOK_MAX_BYTES: maxBytes }, service: service.name, logger: kit.logger, metrics: kit.metrics,
+      clarity, take: async (out) => { await kit.producer.send(out) }, ready
+    })
   })
+  kit.logger.info({ webhook: `${c.WEBHOOK_HOST}:${portOf(webhook)}`, maxBytes }, 'webhook listening')
 
-  const { kit } = running
   const records = ingestRecords({
     topics: { orders: topics.ordersRaw.name, customers: topics.customersRaw.name },
     orders: await kit.serde(topics.ordersRaw), accounts: await kit.serde(topics.customersRaw), logger: kit.logger
@@ -62,5 +90,5 @@ export async function startClarityIngest (c: Config, exit?: (code: number) => ne
       take: (row, id) => records.account({ id, type: 'customer.polled', source: 'POLL' }, row)
     })
   }
-  return running
+  return { ...running, webhook, webhookPort: portOf(webhook) }
 }

@@ -4,8 +4,9 @@
 // arrive late and out of order, and a signed one can be replayed. An order by its ID; an
 // account, which the contract cannot read by ID, from the ModifiedSince listing since the
 // event's UpdatedDate. The 2xx goes out only once the records are acknowledged.
-import type { FastifyInstance } from 'fastify'
-import type { IncomingHttpHeaders } from 'node:http'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { isUtf8 } from 'node:buffer'
+import type { Readable } from 'node:stream'
 import { Counter, Gauge } from 'prom-client'
 import { ClarityRejected, type ClarityClient, type ClarityRow } from '../../../lib/clients/clarity.ts'
 import { deadLettered, fromOutside } from '../../../lib/consumer-loop.ts'
@@ -16,7 +17,8 @@ import type { Metrics } from '../../../lib/metrics.ts'
 import type { Config } from './config.ts'
 import type { IngestRecords } from './records.ts'
 import type { SeenIds } from './seen.ts'
-import { verifySignature } from './signature.ts'
+import { readBody, type WebhookBody } from './body.ts'
+import { readSignature, signedBy, type Signature, type Verdict } from './signature.ts'
 import { toAccountRecord } from './transform.ts'
 
 /**
@@ -31,7 +33,8 @@ export type SeenTable = Pick<SeenIds, 'has' | 'add' | 'size' | 'record' | 'tombs
 export interface Taking { seen: SeenTable, records: IngestRecords }
 
 export interface WebhookDeps {
-  config: Pick<Config, 'CLARITY_WEBHOOK_SECRET' | 'WEBHOOK_TOLERANCE_SEC' | 'WEBHOOK_MAX_BYTES'>
+  /** WEBHOOK_MAX_BYTES as set, or as the broker's limit makes it (limit.ts). */
+  config: Pick<Config, 'CLARITY_WEBHOOK_SECRET' | 'WEBHOOK_TOLERANCE_SEC'> & { WEBHOOK_MAX_BYTES: number }
   /** Named in the dead letters' headers. */
   service: string
   logger: Logger
@@ -45,6 +48,13 @@ export interface WebhookDeps {
 
 interface Event { id: string, type: string, data: object }
 type Answer = [status: number, body: object]
+type SignedBody = Exclude<WebhookBody, { kind: 'overflow' }>
+
+/**
+ * The most of a body over the limit that is read to check its signature: the largest
+ * body taken before the limit followed the broker's.
+ */
+const READ_MAX_BYTES = 8 * 1024 * 1024
 
 function eventOf (raw: Buffer): Event | BridgeError {
   let ev: { id?: unknown, type?: unknown, data?: unknown }
@@ -107,11 +117,13 @@ async function currentOrder (clarity: WebhookDeps['clarity'], e: Event): Promise
   }
 }
 
-export function webhookRoutes (app: FastifyInstance, d: WebhookDeps): void {
-  const { config: c, logger } = d
-  let seen: SeenTable | undefined
-  d.ready.then((t) => { seen = t.seen }, () => {})
-  const webhooks = webhookMetrics(d.metrics.registry, () => seen?.size() ?? 0)
+/**
+ * What becomes of a body Clarity signed: a record, a duplicate, an event type not taken, or
+ * (whatever is wrong with it) a dead letter, never a refusal, because a 4xx would only make
+ * Clarity send it again for hours.
+ */
+function eventTaker (d: WebhookDeps, webhooks: Counter<'result'>) {
+  const { logger } = d
   // Events being taken: a retry that overtakes its first attempt waits for it.
   const taking = new Map<string, Promise<void>>()
 
@@ -156,26 +168,27 @@ export function webhookRoutes (app: FastifyInstance, d: WebhookDeps): void {
     return await accept(t, e, id, t.records.order({ id: e.id, type: e.type, source: 'WEBHOOK' }, row))
   }
 
-  async function answer (raw: Buffer, headers: IncomingHttpHeaders): Promise<Answer> {
-    const headerId = typeof headers['clarity-event-id'] === 'string' ? headers['clarity-event-id'] : undefined
-    const verdict = verifySignature(headers['clarity-signature'] as string | undefined, raw, c.CLARITY_WEBHOOK_SECRET,
-      Math.floor(Date.now() / 1000), c.WEBHOOK_TOLERANCE_SEC)
-    if (verdict !== 'ok') {
-      webhooks.inc({ result: `signature_${verdict}` })
-      logger.warn({ eventId: headerId, verdict }, 'webhook refused: signature')
-      return [401, { error: verdict === 'stale' ? 'stale timestamp' : `signature ${verdict}` }]
-    }
+  return async function take (body: SignedBody, headerId: string | undefined): Promise<Answer> {
     const t = await d.ready
-    // From here the event is genuine: whatever is wrong with it is kept, never refused,
-    // because a 4xx would only make Clarity send it again for hours.
-    const keep = async (err: BridgeError, topic: string): Promise<Answer> => {
-      const record = fromOutside(topic, raw, headerId === undefined ? {} : { 'Clarity-Event-Id': headerId })
+    const keep = async (err: BridgeError, topic: string, value: Buffer): Promise<Answer> => {
+      const record = fromOutside(topic, value, headerId === undefined ? {} : { 'Clarity-Event-Id': headerId })
       await d.take([deadLettered(record, err, d, 'webhook dead-lettered', { eventId: headerId })])
       webhooks.inc({ result: 'dead_lettered' })
       return [202, { accepted: true, deadLettered: err.code }]
     }
+    if (body.kind === 'over') {
+      return await keep(poison('INVALID_PAYLOAD', `the webhook body is ${body.bytes} bytes, over the ` +
+        `${d.config.WEBHOOK_MAX_BYTES} a record can take (WEBHOOK_MAX_BYTES); its first ${body.head.length} ` +
+        'bytes are kept'), t.records.topics.orders, body.head)
+    }
+    const { raw } = body
+    // Decoded as it is, a bad byte would reach the topics as U+FFFD in the event's id or type.
+    if (!isUtf8(raw)) {
+      return await keep(poison('INVALID_JSON', 'the webhook body is not UTF-8, as JSON must be'),
+        t.records.topics.orders, raw)
+    }
     const e = eventOf(raw)
-    if (e instanceof BridgeError) return await keep(e, t.records.topics.orders)
+    if (e instanceof BridgeError) return await keep(e, t.records.topics.orders, raw)
     for (let first = taking.get(e.id); first !== undefined; first = taking.get(e.id)) await first
     if (t.seen.has(e.id)) {
       webhooks.inc({ result: 'duplicate' })
@@ -190,7 +203,7 @@ export function webhookRoutes (app: FastifyInstance, d: WebhookDeps): void {
     const attempt = (isAccount ? account(t, e) : order(t, e)).catch(async (raw2: unknown): Promise<Answer> => {
       const err = classify(raw2)
       if (err.kind === 'poison') {
-        return await keep(err, isAccount ? t.records.topics.customers : t.records.topics.orders)
+        return await keep(err, isAccount ? t.records.topics.customers : t.records.topics.orders, raw)
       }
       // Kafka or Clarity away, or our credentials refused: Clarity retries a 503 later.
       webhooks.inc({ result: 'unavailable' })
@@ -204,18 +217,69 @@ export function webhookRoutes (app: FastifyInstance, d: WebhookDeps): void {
       taking.delete(e.id)
     }
   }
+}
 
-  app.addContentTypeParser('application/json', { parseAs: 'buffer', bodyLimit: c.WEBHOOK_MAX_BYTES },
-    (_req, body, done) => done(null, body))
+const headerOf = (req: FastifyRequest, name: string): string | undefined => {
+  const v = req.headers[name]
+  return typeof v === 'string' ? v : undefined
+}
+
+/**
+ * The route. What needs no body is judged before any of it is read (onRequest): the
+ * signature header's form and age, and a length over the limit without a valid header
+ * (413). A refused request's connection is closed, so its body is never read. Then the
+ * body (body.ts), the HMAC over it, and the event.
+ */
+export function webhookRoutes (app: FastifyInstance, d: WebhookDeps): void {
+  const { config: c, logger } = d
+  let seen: SeenTable | undefined
+  d.ready.then((t) => { seen = t.seen }, () => {})
+  const webhooks = webhookMetrics(d.metrics.registry, () => seen?.size() ?? 0)
+  const take = eventTaker(d, webhooks)
+  const limit = c.WEBHOOK_MAX_BYTES
+  const readMax = Math.max(READ_MAX_BYTES, limit)
+  const signatures = new WeakMap<object, Signature>()
+
+  const refuse = (reply: FastifyReply, status: number, error: string): FastifyReply =>
+    reply.code(status).header('connection', 'close').send({ error })
+  const unsigned = (reply: FastifyReply, req: FastifyRequest, verdict: Exclude<Verdict, 'ok'>): FastifyReply => {
+    webhooks.inc({ result: `signature_${verdict}` })
+    logger.warn({ eventId: headerOf(req, 'clarity-event-id'), verdict }, 'webhook refused: signature')
+    return refuse(reply, 401, verdict === 'stale' ? 'stale timestamp' : `signature ${verdict}`)
+  }
+  const tooLarge = (reply: FastifyReply): FastifyReply => refuse(reply, 413, `body over the ${limit} bytes taken`)
+
+  async function early (req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
+    const s = readSignature(headerOf(req, 'clarity-signature'), Math.floor(Date.now() / 1000), c.WEBHOOK_TOLERANCE_SEC)
+    const length = Number(req.headers['content-length'] ?? 0)
+    if (length > readMax || (length > limit && typeof s === 'string')) return tooLarge(reply)
+    if (typeof s === 'string') return unsigned(reply, req, s)
+    signatures.set(req.raw, s)
+    return undefined
+  }
+
+  // Every body goes through readBody, whatever its content-type says.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', async (req: FastifyRequest, payload: Readable) =>
+    await readBody(payload, { limit, readMax, signature: signatures.get(req.raw), secrets: c.CLARITY_WEBHOOK_SECRET }))
   app.addHook('onResponse', async (req, reply) => {
-    if (req.url === '/webhooks/clarity' && reply.statusCode === 413) {
+    if (reply.statusCode === 413) {
       webhooks.inc({ result: 'too_large' })
       logger.warn({ bytes: req.headers['content-length'] }, 'webhook refused: body over the limit')
     }
   })
-  app.post('/webhooks/clarity', { bodyLimit: c.WEBHOOK_MAX_BYTES }, async (req, reply) => {
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.from(typeof req.body === 'string' ? req.body : '')
-    const [status, body] = await answer(raw, req.headers)
-    return reply.code(status).send(body)
+  app.post('/webhooks/clarity', { onRequest: early }, async (req, reply) => {
+    const body = req.body as WebhookBody | undefined ?? { kind: 'whole', raw: Buffer.alloc(0) }
+    if (body.kind === 'overflow') return tooLarge(reply)
+    const s = signatures.get(req.raw)
+    let signed = body.kind === 'over' && body.signed
+    if (body.kind === 'whole' && s !== undefined) {
+      const check = signedBy(s, c.CLARITY_WEBHOOK_SECRET)
+      check.update(body.raw)
+      signed = check.matches()
+    }
+    if (!signed) return unsigned(reply, req, 'mismatch')
+    const [status, answer] = await take(body, headerOf(req, 'clarity-event-id'))
+    return reply.code(status).send(answer)
   })
 }

@@ -1,7 +1,7 @@
 // Clarity-Signature: which headers let a webhook body in, and the one word said about the rest.
 import { createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { verifySignature, type Verdict } from '../src/signature.ts'
+import { readSignature, signedBy, verifySignature, type Verdict } from '../src/signature.ts'
 
 const NOW = 1795774500
 const body = Buffer.from('{"id":"evt_1","type":"order.created"}')
@@ -68,5 +68,30 @@ describe('verifySignature', () => {
 
   it('says stale, not mismatch, for an old delivery signed by another secret', () => {
     expect(verifySignature(`t=${NOW - 3600},v1=${other}`, body, ['s3cret'], NOW)).toBe('stale')
+  })
+})
+
+// What the route uses: the header judged before the body is read, the HMAC over the body as it arrives.
+describe('readSignature and signedBy', () => {
+  it('reads the time and every v1 of a header of the right form and age, without a body', () => {
+    expect(readSignature(`t=${NOW},v1=${good},v1=${other}`, NOW)).toEqual({ t: NOW, sigs: [Buffer.from(good, 'hex'), Buffer.from(other, 'hex')] })
+    expect(readSignature(undefined, NOW)).toBe('missing')
+    expect(readSignature(`t=${NOW}`, NOW)).toBe('malformed')
+    expect(readSignature(`t=${NOW - 301},v1=${good}`, NOW)).toBe('stale')
+    expect(readSignature(`t=${NOW - 61},v1=${good}`, NOW, 60)).toBe('stale')
+  })
+
+  it('matches a body given in parts as it does whole, and not a body cut short', () => {
+    const s = readSignature(`t=${NOW},v1=${good}`, NOW)
+    if (typeof s === 'string') throw new Error(s)
+    const inParts = signedBy(s, ['s3cret'])
+    for (let i = 0; i < body.length; i += 7) inParts.update(body.subarray(i, i + 7))
+    expect(inParts.matches()).toBe(true)
+    const short = signedBy(s, ['s3cret'])
+    short.update(body.subarray(0, body.length - 1))
+    expect(short.matches()).toBe(false)
+    const rotating = signedBy(s, ['old', 's3cret'])
+    rotating.update(body)
+    expect(rotating.matches()).toBe(true)
   })
 })

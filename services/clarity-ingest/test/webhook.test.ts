@@ -1,9 +1,11 @@
 // The webhook route on its own, through inject(): what is refused, what is kept as a
 // dead letter, what is a duplicate, and what is handed over to be produced, with Clarity,
-// the seen ids and the producer as small in-memory stand-ins.
+// the seen ids and the producer as small in-memory stand-ins. Then on a socket: what is
+// refused before its body is read.
 import { createHmac } from 'node:crypto'
+import { connect } from 'node:net'
 import { Writable } from 'node:stream'
-import Fastify from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
 import { ClarityRejected, type ClarityRow } from '../../../lib/clients/clarity.ts'
@@ -22,8 +24,8 @@ const order = {
 }
 const account = { ID: 813, Name: 'Kofi Mensah', UpdatedDate: new Date(Date.now() - 1000).toISOString(), PrimaryContact: { FirstName: 'Kofi' } }
 
-const sign = (body: string, t = Math.floor(Date.now() / 1000), secret = SECRET): string =>
-  `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`
+const sign = (body: string | Buffer, t = Math.floor(Date.now() / 1000), secret = SECRET): string =>
+  `t=${t},v1=${createHmac('sha256', secret).update(`${t}.`).update(body).digest('hex')}`
 const json = (r: OutRecord): Record<string, any> => JSON.parse(r.value!.toString()) as Record<string, any>
 
 function ingest (o: {
@@ -60,19 +62,19 @@ function ingest (o: {
     sent.push(out)
     if (o.sendFails === true && out.some((r) => r.value !== null)) throw bridgeError('KAFKA_UNAVAILABLE', 'kafka: no broker answers')
   }
-  const app = Fastify()
+  const app: FastifyInstance = Fastify()
   webhookRoutes(app, {
     config: {
       CLARITY_WEBHOOK_SECRET: [SECRET], WEBHOOK_TOLERANCE_SEC: 300, WEBHOOK_MAX_BYTES: o.maxBytes ?? 1024 * 1024
     },
     service: 'clarity-ingest', logger, metrics, clarity, take, ready: Promise.resolve({ seen, records })
   })
-  const post = async (body: string, headers: Record<string, string> = { 'clarity-signature': sign(body) }) => {
+  const post = async (body: string | Buffer, headers: Record<string, string> = { 'clarity-signature': sign(body) }) => {
     const r = await app.inject({ method: 'POST', url: '/webhooks/clarity', payload: body, headers: { 'content-type': 'application/json', ...headers } })
     return { status: r.statusCode, body: r.json() as Record<string, unknown> }
   }
   const counted = async (result: string): Promise<number> => (await metrics.registry.getSingleMetric('bridge_webhooks_total')!.get()).values.find((v) => v.labels.result === result)?.value ?? 0
-  return { post, sent, logged, ids, listing, counted }
+  return { app, post, sent, logged, ids, listing, counted }
 }
 
 const event = (id: string, type: string, data: object): string => JSON.stringify({ id, type, data })
@@ -153,17 +155,120 @@ describe('POST /webhooks/clarity', () => {
     expect(await w.counted('stale')).toBe(1)
   })
 
-  it('refuses a body over the limit with 413, counted', async () => {
+  it.each([
+    ['without a signature', {}],
+    ['with a malformed signature', { 'clarity-signature': 't=1,v1=abc' }],
+    ['with a stale signature', { 'clarity-signature': sign('x', Math.floor(Date.now() / 1000) - 600) }]
+  ])('refuses a body over the limit %s with 413, counted, producing nothing', async (_name, headers) => {
     const w = ingest({ maxBytes: 1024 })
     const big = event('evt_big', 'order.created', { ID: 100045, Note: 'x'.repeat(2048) })
-    expect((await w.post(big)).status).toBe(413)
+    expect(await w.post(big, headers)).toEqual({ status: 413, body: { error: 'body over the 1024 bytes taken' } })
     expect(w.sent).toEqual([])
     expect(await w.counted('too_large')).toBe(1)
+  })
+
+  it('keeps a signed body over the limit as a dead letter with its reason and its start, answered 202', async () => {
+    const w = ingest({ orders: { 100045: order }, maxBytes: 1024 })
+    const big = event('evt_big', 'order.created', { ID: 100045, Note: 'x'.repeat(100 * 1024) })
+    expect(await w.post(big, { 'clarity-signature': sign(big), 'clarity-event-id': 'evt_big' })).toEqual({ status: 202, body: { accepted: true, deadLettered: 'INVALID_PAYLOAD' } })
+    expect(w.sent).toHaveLength(1)
+    const [dead] = w.sent[0]!
+    expect(dead!.topic).toBe('orders.raw.dlq')
+    expect(dead!.value!.toString()).toBe(big.slice(0, 64 * 1024))
+    expect(dead!.headers).toMatchObject({ 'Clarity-Event-Id': 'evt_big', [DLQ_HEADERS.code]: 'INVALID_PAYLOAD' })
+    expect(dead!.headers![DLQ_HEADERS.message]).toBe(`the webhook body is ${big.length} bytes, over the 1024 a record can take (WEBHOOK_MAX_BYTES); its first 65536 bytes are kept`)
+    expect(await w.counted('dead_lettered')).toBe(1)
+  })
+
+  it('refuses a body over the limit whose signature is well formed and fresh but not Clarity\'s with 401', async () => {
+    const w = ingest({ orders: { 100045: order }, maxBytes: 1024 })
+    const big = event('evt_big', 'order.created', { ID: 100045, Note: 'x'.repeat(4096) })
+    expect(await w.post(big, { 'clarity-signature': sign(big, undefined, 'another') })).toEqual({ status: 401, body: { error: 'signature mismatch' } })
+    expect(w.sent).toEqual([])
+    expect(await w.counted('signature_mismatch')).toBe(1)
+  })
+
+  it('refuses a signed body over 8 MiB, the most it reads to check a signature, with 413', async () => {
+    const w = ingest({ orders: { 100045: order }, maxBytes: 1024 })
+    const huge = event('evt_huge', 'order.created', { ID: 100045, Note: 'x'.repeat(8 * 1024 * 1024) })
+    expect((await w.post(huge, { 'clarity-signature': sign(huge) })).status).toBe(413)
+    expect(w.sent).toEqual([])
+  })
+
+  it('keeps a signed body that is not UTF-8 as a dead letter, instead of taking its event with replacement characters', async () => {
+    const w = ingest({ orders: { 100045: order } })
+    const raw = Buffer.concat([Buffer.from('{"id":"evt_'), Buffer.from([0xff, 0xfe]), Buffer.from('","type":"order.created","data":{"ID":100045}}')])
+    expect(await w.post(raw, { 'clarity-signature': sign(raw), 'clarity-event-id': 'evt_bad' })).toEqual({ status: 202, body: { accepted: true, deadLettered: 'INVALID_JSON' } })
+    expect(w.sent).toHaveLength(1)
+    const [dead] = w.sent[0]!
+    expect(dead!.topic).toBe('orders.raw.dlq')
+    expect(dead!.value!.equals(raw)).toBe(true)
+    expect(dead!.headers![DLQ_HEADERS.message]).toBe('the webhook body is not UTF-8, as JSON must be')
+  })
+
+  it('reads every body itself, whatever its content-type, and takes a signed text/plain event the same way', async () => {
+    const w = ingest({ orders: { 100045: order } })
+    expect(await w.post(body, { 'clarity-signature': sign(body), 'content-type': 'text/plain' })).toEqual({ status: 200, body: { accepted: true } })
   })
 
   it('ignores an event type it does not take, with 202', async () => {
     const w = ingest()
     expect(await w.post(event('evt_p', 'product.updated', { ID: 1 }))).toEqual({ status: 202, body: { ignored: 'product.updated' } })
     expect(w.sent).toEqual([])
+  })
+})
+
+// On a socket, with the body not sent: what needs no body is answered without waiting for
+// it, and the connection is closed, so the body is never read.
+describe('POST /webhooks/clarity before the body', () => {
+  async function headersOnly (app: FastifyInstance, headers: Record<string, string>) {
+    const { port } = app.server.address() as { port: number }
+    const socket = connect(port, '127.0.0.1')
+    const lines = Object.entries({ host: `127.0.0.1:${port}`, 'content-type': 'application/json', 'content-length': String(8 * 1024 * 1024), ...headers }).map(([k, v]) => `${k}: ${v}`)
+    socket.write(`POST /webhooks/clarity HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`)
+    let head = ''
+    socket.on('data', (d: Buffer) => { head += d.toString() })
+    await new Promise<void>((resolve) => socket.once('close', () => resolve()))
+    return { head, closed: true }
+  }
+
+  it.each([
+    ['no signature, over the limit', {}, '413'],
+    ['a malformed signature', { 'clarity-signature': 't=soon,v1=abc', 'content-length': '1000' }, '401'],
+    ['a stale signature', { 'clarity-signature': sign('x', Math.floor(Date.now() / 1000) - 600), 'content-length': '1000' }, '401'],
+    ['a signature over what is read to check one', { 'clarity-signature': sign('x'), 'content-length': String(9 * 1024 * 1024) }, '413']
+  ])('answers %s at once and closes the connection', async (_name, headers, status) => {
+    const w = ingest({ maxBytes: 1024 })
+    await w.app.listen({ port: 0, host: '127.0.0.1' })
+    try {
+      const { head, closed } = await headersOnly(w.app, headers)
+      expect(head).toMatch(new RegExp(`^HTTP/1.1 ${status} `))
+      expect(head.toLowerCase()).toContain('connection: close')
+      expect(closed).toBe(true)
+      expect(w.sent).toEqual([])
+    } finally {
+      await w.app.close()
+    }
+  }, 5000)
+
+  it('keeps a signed body over the limit sent in chunks, with no length said, as a dead letter', async () => {
+    const w = ingest({ orders: { 100045: order }, maxBytes: 1024 })
+    await w.app.listen({ port: 0, host: '127.0.0.1' })
+    try {
+      const big = event('evt_chunked', 'order.created', { ID: 100045, Note: 'x'.repeat(200 * 1024) })
+      const { port } = w.app.server.address() as { port: number }
+      const parts = [big.slice(0, 1000), big.slice(1000)]
+      const r = await fetch(`http://127.0.0.1:${port}/webhooks/clarity`, {
+        method: 'POST', headers: { 'content-type': 'application/json', 'clarity-signature': sign(big) }, duplex: 'half',
+        body: new ReadableStream({
+          start (c) { for (const p of parts) c.enqueue(new TextEncoder().encode(p)); c.close() }
+        })
+      } as RequestInit)
+      expect(r.status).toBe(202)
+      expect(await r.json()).toEqual({ accepted: true, deadLettered: 'INVALID_PAYLOAD' })
+      expect(w.sent[0]![0]!.value!.length).toBe(64 * 1024)
+    } finally {
+      await w.app.close()
+    }
   })
 })

@@ -2,7 +2,7 @@
 // site → location table and available-to-sell rule.
 import type { CatalogueMapping } from '../../../domain/catalogue-mapping.ts'
 import { classify, poison, type BridgeError } from '../../../lib/errors.ts'
-import { skuOf } from '../../../domain/mapping.ts'
+import { own, skuOf } from '../../../domain/mapping.ts'
 import type { ItemSiteLevel } from '../../../domain/records.ts'
 
 export interface StockRow { ProductKey: string, LocationKey: string, Quantity: number, QuantityAllocated: number }
@@ -15,7 +15,7 @@ export const closedRows = (m: CatalogueMapping, productKey: string): StockRow[] 
 
 /** The row Clarity gets for one level; undefined when its site is not published. */
 export function stockRow (m: CatalogueMapping, skus: Record<string, string>, l: ItemSiteLevel): StockRow | undefined {
-  const location = m.inventory.locations[l.SiteID]
+  const location = own(m.inventory.locations, l.SiteID)
   if (location === undefined) return undefined
   const onHand = Number(l.QtyOnHand)
   const offered = Number(l[m.inventory.available])
@@ -24,7 +24,7 @@ export function stockRow (m: CatalogueMapping, skus: Record<string, string>, l: 
     throw poison('NEGATIVE_LEVEL', `${l.InvtID} at ${l.SiteID}: QtyOnHand ${l.QtyOnHand}, ` +
       `${m.inventory.available} ${offered}; a level below zero is not pushed`)
   }
-  const safety = m.inventory.safetyStock[l.SiteID] ?? m.inventory.safetyStock.default
+  const safety = own(m.inventory.safetyStock, l.SiteID) ?? m.inventory.safetyStock.default
   return {
     ProductKey: skuOf({ skus }, l.InvtID),
     LocationKey: location,

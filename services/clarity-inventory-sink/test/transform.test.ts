@@ -27,6 +27,16 @@ describe('available to sell', () => {
     expect(stockRow(mapping, skus, level({ SiteID: 'WEST' }))).toBeUndefined()
   })
 
+  // SL's SiteIDs are keys from records: none may find what every object inherits.
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])('a site %j with no location is not published', (SiteID) => {
+    expect(stockRow(mapping, skus, level({ SiteID }))).toBeUndefined()
+  })
+
+  it('a site named like an inherited property, published, takes the default safety stock', () => {
+    const m = { ...mapping, inventory: { ...mapping.inventory, locations: { toString: 'TS' } } }
+    expect(stockRow(m, skus, level({ SiteID: 'toString' }))).toEqual({ ProductKey: 'PUMP-100-110V', LocationKey: 'TS', Quantity: 7, QuantityAllocated: 3 })
+  })
+
   it('closed locations are kept at zero for every product that comes by', () => {
     expect(closedRows(mapping, 'PUMP-100-110V')).toEqual([{ ProductKey: 'PUMP-100-110V', LocationKey: 'RNO', Quantity: 0, QuantityAllocated: 0 }])
   })
@@ -87,7 +97,7 @@ describe('catalogue mapping file', () => {
         'inventory.locations: MAIN and EAST both feed A; each location takes one site',
         'inventory.closedLocations: A is fed by a site; a location is either fed or closed',
         'inventory.available must be QtyAvail or QtyOnHand',
-        'inventory.safetyStock.MAIN must be a number of units >= 0',
+        'inventory.safetyStock.MAIN must be a number of units from 0 to 1000000000',
         'products.fields.Colour: Clarity products have no field Colour; known: Name, ShortDescription, Description, PriceBase, PriceSale, Weight, UnitOfMeasure, TaxCode',
         'products.fields.PriceBase: SL items have no field Price; known: InvtID, Descr, ClassID, StkUnit, StkBasePrc, StdCost, Weight, TaxCat',
         'products.fields.Name is required (Clarity needs a name)',

@@ -2,7 +2,7 @@
 // mappings/catalogue.yaml says; the item's status decides discontinued and visible.
 import type { CatalogueMapping, ProductField } from '../../../domain/catalogue-mapping.ts'
 import { poison } from '../../../lib/errors.ts'
-import { skuOf } from '../../../domain/mapping.ts'
+import { own, skuOf } from '../../../domain/mapping.ts'
 import type { Item } from '../../../domain/records.ts'
 
 const NUMERIC: ProductField[] = ['PriceBase', 'PriceSale', 'Weight']
@@ -15,7 +15,7 @@ export function toProduct (m: CatalogueMapping, skus: Record<string, string>, it
   for (const [field, from] of Object.entries(m.products.fields) as Array<[ProductField, keyof Item]>) {
     const v = item[from]
     if (NUMERIC.includes(field)) body[field] = v === null ? null : Number(v)
-    else if (field === 'TaxCode') body[field] = m.products.taxCodes[String(v)] ?? String(v)
+    else if (field === 'TaxCode') body[field] = own(m.products.taxCodes, String(v)) ?? String(v)
     else body[field] = v === null ? null : String(v)
   }
   if (typeof body.Name !== 'string' || body.Name.trim() === '') {

@@ -28,6 +28,10 @@ describe('SL item → Clarity product', () => {
     expect(toProduct({ ...mapping, products: { ...mapping.products, taxCodes: { NONTAX: 'EXEMPT' } } }, skus, item({ TaxCat: 'NONTAX' })).TaxCode).toBe('EXEMPT')
   })
 
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])('a tax category %j not in the table is sent as it is', (TaxCat) => {
+    expect(toProduct(mapping, skus, item({ TaxCat })).TaxCode).toBe(TaxCat)
+  })
+
   it('an item with no description has no name for the store: poison', () => {
     expect(() => toProduct(mapping, skus, item({ Descr: '  ' }))).toThrow(expect.objectContaining({ code: 'INVALID_ITEM' }))
   })

@@ -15,7 +15,7 @@ const BASE = 'USD'
 
 async function rewind (c: Config, group: string, topic: string): Promise<void> {
   const admin = await createKafka({
-    brokers: c.KAFKA_BROKERS, clientId: group, logger: createLogger(group, c.LOG_LEVEL)
+    brokers: c.KAFKA_BROKERS, clientId: group, logger: createLogger(group, c.LOG_LEVEL), security: c
   }).admin()
   try {
     if (!(await admin.listTopics()).includes(topic)) return

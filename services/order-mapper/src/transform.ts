@@ -4,7 +4,8 @@
 import { formatUnscaledNumber, POW10, toUnscaled, toUnscaledNumber } from '../../../lib/avro.ts'
 import { ALPHA3 } from '../../../domain/countries.ts'
 import { poison } from '../../../lib/errors.ts'
-import type { Fact, OrderMapping, Rule } from '../../../domain/mapping.ts'
+import { own, type Fact, type OrderMapping, type Rule } from '../../../domain/mapping.ts'
+import { shownCode, tooLong } from '../../../domain/personal.ts'
 import { custIdFor, type CustomerMapping } from '../../../domain/customers.ts'
 import type { ClarityContact, ClarityOrder, Dec, MappedOrder, OrderEvent, SlLine } from '../../../domain/records.ts'
 
@@ -38,13 +39,12 @@ const MAX_LINES = 999
 
 /**
  * The value when it fits SL's char(len); the field (ShipName, Lines[2].Descr) is named only
- * when it does not.
+ * when it does not, with its length and never its value (personal data, see domain/personal.ts).
  */
 function fit (value: string, len: number, field: string, at: 'Ship' | 'Bill' | '' | number = ''): string {
   if (value.length > len) {
     const name = typeof at === 'number' ? `Lines[${at}].${field}` : at + field
-    throw poison('FIELD_TOO_LONG', `${name} "${value}" is ${value.length} characters; SL allows ${len}. ` +
-      'Shorten it in Clarity or change the mapping')
+    throw poison('FIELD_TOO_LONG', `${tooLong(name, value.length, len)}. Shorten it in Clarity or change the mapping`)
   }
   return value
 }
@@ -91,15 +91,7 @@ function scaleDown (a: number, b: number, k: number, what: () => string): number
   return exact((x + (x < 0n ? -half : half)) / 10n ** BigInt(k), what)
 }
 
-interface SlAddress {
-  Name: string
-  Addr1: string
-  Addr2: string
-  City: string
-  State: string
-  Zip: string
-  Country: string
-}
+type SlAddress = Record<'Name' | 'Addr1' | 'Addr2' | 'City' | 'State' | 'Zip' | 'Country', string>
 
 function address (prefix: 'Ship' | 'Bill', c: ClarityContact): SlAddress {
   const a = c.Address
@@ -109,7 +101,7 @@ function address (prefix: 'Ship' | 'Bill', c: ClarityContact): SlAddress {
   const country = ALPHA3[a.CountryCode.trim().toUpperCase()]
   if (country === undefined) {
     throw poison('UNKNOWN_COUNTRY', `${prefix === 'Ship' ? 'ShippingContact' : 'BillingContact'}.Address.CountryCode ` +
-      `"${a.CountryCode}" is not an ISO 3166 country`)
+      `${shownCode(a.CountryCode)} is not an ISO 3166 country`)
   }
   // Region codes arrive as "TX" or "US-TX"; SL keeps the subdivision alone.
   const region = (a.RegionCode ?? '').trim().toUpperCase().replace(/^[A-Z]{2}-/, '')
@@ -184,9 +176,10 @@ function custIdOf (o: ClarityOrder, m: OrderMapping, customers?: CustomerMapping
   let CustID = m.customers.guest
   if (o.AccountKey !== null && o.AccountKey.trim() !== '') {
     CustID = o.AccountKey.trim()
+    // Not quoted: a key that is not an id may be anything, an e-mail address say.
     if (!CUST_ID.test(CustID)) {
       throw poison('BAD_CUSTOMER_KEY',
-        `account key "${CustID}" is not an SL customer id (upper-case letters, digits and -)`)
+        `AccountKey (${CustID.length} characters) is not an SL customer id (upper-case letters, digits and -)`)
     }
   } else if (o.AccountID !== null && customers !== undefined) {
     CustID = custIdFor(customers, o.AccountID)
@@ -213,12 +206,12 @@ export function mapOrder (ev: OrderEvent, m: OrderMapping, customers?: CustomerM
   const bill = address('Bill', o.BillingContact)
   const country2 = o.ShippingContact.Address.CountryCode.trim().toUpperCase()
   const region = ship.State
-  const site = m.order.sitesByCountry[country2] ?? m.order.site
+  const site = own(m.order.sitesByCountry, country2) ?? m.order.site
 
   const CustID = custIdOf(o, m, customers)
 
   const lines: SlLine[] = o.SalesItems.map((it, i) => ({
-    InvtID: fit(m.skus[it.Sku] ?? it.Sku, LEN.InvtID!, 'InvtID', i),
+    InvtID: fit(own(m.skus, it.Sku) ?? it.Sku, LEN.InvtID!, 'InvtID', i),
     SiteID: site,
     QtyOrd: it.Quantity,
     CurySlsPrice: it.UnitSoldPrice,
@@ -231,7 +224,7 @@ export function mapOrder (ev: OrderEvent, m: OrderMapping, customers?: CustomerM
   const { freight, tax, discounts, clarityTotal } = reconciled(o, lines)
 
   const cury = o.SellingCurrencyKey.trim().toUpperCase()
-  const rate = cury === m.currency.base ? 1 : m.currency.rates[cury]
+  const rate = cury === m.currency.base ? 1 : own(m.currency.rates, cury)
   if (rate === undefined) {
     throw poison('NO_CURRENCY_RATE', `the mapping has no rate for ${cury} into ${m.currency.base}`)
   }
@@ -267,7 +260,7 @@ export function mapOrder (ev: OrderEvent, m: OrderMapping, customers?: CustomerM
     CuryID: fit(cury, LEN.CuryID!, 'CuryID'),
     CuryRate: formatUnscaledNumber(rateScaled, 9),
     CuryMultDiv: 'M',
-    ShipViaID: fit(m.shipping[o.ShippingMethodKey ?? ''] ?? m.shipping.default, LEN.ShipViaID!, 'ShipViaID'),
+    ShipViaID: fit(own(m.shipping, o.ShippingMethodKey ?? '') ?? m.shipping.default, LEN.ShipViaID!, 'ShipViaID'),
     ShipName: ship.Name,
     ShipAddr1: ship.Addr1,
     ShipAddr2: ship.Addr2,
@@ -284,7 +277,7 @@ export function mapOrder (ev: OrderEvent, m: OrderMapping, customers?: CustomerM
     BillCountry: bill.Country,
     CuryTotFrt: money(freight),
     CuryTotTax: money(tax),
-    TaxID00: fit(m.tax[`${country2}-${region}`] ?? m.tax[country2] ?? m.tax.default, LEN.TaxID00!, 'TaxID00'),
+    TaxID00: fit(own(m.tax, `${country2}-${region}`) ?? own(m.tax, country2) ?? m.tax.default, LEN.TaxID00!, 'TaxID00'),
     CuryWholeOrdDisc: money(discounts),
     CuryTotOrd: money(clarityTotal),
     TotOrdBase: money(base),

@@ -77,7 +77,7 @@ describe('SL field lengths: the length itself fits, one more is refused naming t
     expect(read(run({ order: (o) => order(o, fits), mapping: (m) => mapping?.(m, fits) }) as MappedOrder)).toBe(fits)
     const over = valueOf(field, len + 1)
     expect(run({ order: (o) => order(o, over), mapping: (m) => mapping?.(m, over) })).toEqual({
-      code: 'FIELD_TOO_LONG', message: `${field} "${over}" is ${len + 1} characters; SL allows ${len}. Shorten it in Clarity or change the mapping`
+      code: 'FIELD_TOO_LONG', message: `${field} is ${len + 1} characters; SL takes at most ${len}. Shorten it in Clarity or change the mapping`
     })
   })
 })
@@ -140,7 +140,7 @@ describe('the customer of an order', () => {
   })
 
   it.each(['c000123', 'C000123.', 'C 123', '-C1_'])('account key %j is not an SL customer id', (key) => {
-    expect(run({ order: (o) => { o.AccountKey = key } })).toEqual({ code: 'BAD_CUSTOMER_KEY', message: `account key "${key.trim()}" is not an SL customer id (upper-case letters, digits and -)` })
+    expect(run({ order: (o) => { o.AccountKey = key } })).toEqual({ code: 'BAD_CUSTOMER_KEY', message: `AccountKey (${key.trim().length} characters) is not an SL customer id (upper-case letters, digits and -)` })
   })
 })
 
@@ -206,8 +206,31 @@ describe('money at the edge of what SL keeps to the cent', () => {
     ['a shipping country that is not one', { order: (o) => { o.ShippingContact.Address.CountryCode = 'XX' } }, 'UNKNOWN_COUNTRY', 'ShippingContact.Address.CountryCode "XX" is not an ISO 3166 country'],
     ['a billing country that is not one', { order: (o) => { o.BillingContact.Address.CountryCode = ' zz' } }, 'UNKNOWN_COUNTRY', 'BillingContact.Address.CountryCode " zz" is not an ISO 3166 country'],
     ['a region written out instead of its code', { order: (o) => { o.ShippingContact.Address.RegionCode = 'Baden-Württemberg' } }, 'FIELD_TOO_LONG',
-      'ShipState "BADEN-WÜRTTEMBERG" is 17 characters; SL allows 3. Shorten it in Clarity or change the mapping']
+      'ShipState is 17 characters; SL takes at most 3. Shorten it in Clarity or change the mapping'],
+    ['a shipping country written out', { order: (o) => { o.ShippingContact.Address.CountryCode = 'Deutschland' } }, 'UNKNOWN_COUNTRY', 'ShippingContact.Address.CountryCode (11 characters) is not an ISO 3166 country']
   ])('%s is poison with its reason', (_, c, code, message) => {
     expect(run(c)).toEqual({ code, message })
+  })
+})
+
+describe('keys from the order that every object has', () => {
+  // A shopper (or a client of Clarity's API) chooses these; none may find what objects inherit.
+  const inherited = ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']
+  it.each(inherited)('shipping method %j: the default ShipViaID', (key) => {
+    expect((run({ order: (o) => { o.ShippingMethodKey = key } }) as MappedOrder).ShipViaID).toBe('UPSGROUND')
+  })
+  it.each(inherited)('SKU %j: InvtID the SKU itself', (key) => {
+    expect((run({ order: (o) => { o.SalesItems[0]!.Sku = key } }) as MappedOrder).Lines[0]!.InvtID).toBe(key)
+  })
+  it.each(inherited)('currency %j: no rate', (key) => {
+    expect(run({ order: (o) => { o.SellingCurrencyKey = key } })).toMatchObject({ code: 'NO_CURRENCY_RATE' })
+  })
+  it.each(inherited)('country and region %j: not a country', (key) => {
+    expect(run({ order: (o) => { o.ShippingContact.Address.CountryCode = key } })).toMatchObject({ code: 'UNKNOWN_COUNTRY' })
+  })
+  it('a mapping whose tables hold such a key finds it', () => {
+    const m = { mapping: (x: OrderMapping) => { Object.assign(x.shipping, { constructor: 'CTOR' }); Object.assign(x.skus, { toString: 'TOSTR' }) } }
+    const out = run({ ...m, order: (o) => { o.ShippingMethodKey = 'constructor'; o.SalesItems[0]!.Sku = 'toString' } }) as MappedOrder
+    expect([out.ShipViaID, out.Lines[0]!.InvtID]).toEqual(['CTOR', 'TOSTR'])
   })
 })

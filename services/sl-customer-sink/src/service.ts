@@ -8,7 +8,8 @@ import { Counter } from 'prom-client'
 import { clarityClientOf } from '../../../lib/clients/clarity.ts'
 import { rejectedAsPoison } from '../../../lib/clients/http.ts'
 import { slClientOf, SlRejected } from '../../../lib/clients/sl.ts'
-import { custIdFor, loadCustomerMapping, type CustomerEvent } from '../../../domain/customers.ts'
+import { custIdFor, loadCustomerMapping, type ClarityAccount, type CustomerEvent } from '../../../domain/customers.ts'
+import { withoutPersonal } from '../../../domain/personal.ts'
 import { poison } from '../../../lib/errors.ts'
 import { startService, type Running } from '../../../lib/service.ts'
 import { prefixed } from '../../../topology/topology.ts'
@@ -34,9 +35,7 @@ export async function startSlCustomerSink (c: Config, exit?: (code: number) => n
         labelNames: ['action'],
         registers: [kit.metrics.registry]
       })
-      return async (rec) => {
-        if (rec.value === null) return []
-        const { account: a } = await events.decode(rec.value)
+      const sync = async (a: ClarityAccount): Promise<[]> => {
         let custId = a.CustomKey?.trim() || undefined
         let current = custId === undefined ? undefined : await find(custId)
         if (custId === undefined && mapping.matchByEmail && a.PrimaryContact.Email1 !== null) {
@@ -76,6 +75,12 @@ export async function startSlCustomerSink (c: Config, exit?: (code: number) => n
         })
         kit.logger.debug({ account: a.ID, custId: p.custId, action: p.action, linked }, 'customer synced')
         return []
+      }
+      return async (rec) => {
+        if (rec.value === null) return []
+        const { account: a } = await events.decode(rec.value)
+        // SL's and Clarity's words about the account may quote it: the reason goes to the logs and headers.
+        return await sync(a).catch((err: unknown) => { throw withoutPersonal(err, a) })
       }
     }
   })

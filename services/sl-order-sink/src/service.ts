@@ -12,7 +12,7 @@ import { startService, type Running } from '../../../lib/service.ts'
 import { prefixed } from '../../../topology/topology.ts'
 import type { Config } from './config.ts'
 import type { MappedOrder, OrderStatus } from '../../../domain/records.ts'
-import { slOrderBody } from './transform.ts'
+import { refusal, slOrderBody } from './transform.ts'
 
 export async function startSlOrderSink (c: Config, exit?: (code: number) => never): Promise<Running> {
   const { topics, services } = prefixed(c.BRIDGE_TOPIC_PREFIX)
@@ -59,7 +59,7 @@ export async function startSlOrderSink (c: Config, exit?: (code: number) => neve
           return [status(m, 'CREATED', String(created.OrdNbr), null)]
         } catch (err) {
           if (!(err instanceof SlRejected)) throw err
-          let reason = err.message
+          let reason = refusal(m, err.message)
           if (await customerMissing(err, m)) {
             const since = missingSince.get(m.CustID) ?? Date.now()
             missingSince.set(m.CustID, since)

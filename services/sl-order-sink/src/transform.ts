@@ -1,8 +1,15 @@
 // Pure: a mapped order → the body of POST /api/SalesOrder. SL's JSON carries money
 // as numbers rounded to the currency's decimals; the pipeline carried exact decimals.
+import { personalValues, scrub } from '../../../domain/personal.ts'
 import type { MappedOrder } from '../../../domain/records.ts'
 
 export type { MappedOrder }
+
+/**
+ * SL's words refusing the order, without the order's names and addresses: they become the
+ * hold reason Clarity shows and the dead letter's reason, and SL may quote what it refused.
+ */
+export const refusal = (m: MappedOrder, said: string): string => scrub(said, personalValues(m))
 
 // One literal, field by field as the contract lists them: built once per order sent.
 export function slOrderBody (m: MappedOrder): Record<string, unknown> {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { slOrderBody, type MappedOrder } from '../src/transform.ts'
+import { refusal, slOrderBody, type MappedOrder } from '../src/transform.ts'
 
 const eur: MappedOrder = {
   ...JSON.parse(readFileSync(new URL('../../../test/fixtures/orders.mapped/eur.json', import.meta.url), 'utf8')) as MappedOrder,
@@ -24,5 +24,16 @@ describe('mapped order → POST /api/SalesOrder', () => {
   it('leaves out what SL works out itself or the bridge keeps to itself (totals in base currency, flags, ids)', () => {
     const body = slOrderBody({ ...eur, flags: ['high-value'], holdReason: null })
     for (const k of ['CuryTotOrd', 'TotOrdBase', 'BaseCuryID', 'clarityOrderId', 'clarityEventId', 'flags', 'holdReason', 'mappingVersion', 'cancelled']) expect(body).not.toHaveProperty(k)
+  })
+})
+
+describe('SL\'s words refusing an order, as the hold reason', () => {
+  it.each<[string, string, string]>([
+    ['words that quote nothing of the order stay as they are', 'SL refused (422): CustID: Customer ID C000123 does not exist (messageNbr 8012)', 'SL refused (422): CustID: Customer ID C000123 does not exist (messageNbr 8012)'],
+    ['a name and an address SL quoted are taken out', 'SL refused (422): ShipName: \'Ana Núñez\' at 500 Congress Ave, Suite 210 (messageNbr 8017)', 'SL refused (422): ShipName: \'[redacted]\' at [redacted], [redacted] (messageNbr 8017)'],
+    ['a city and a ZIP code too, in any case', 'ShipCity AUSTIN, BillZip 78701', 'ShipCity [redacted], BillZip [redacted]'],
+    ['codes of the order are not personal', 'ShipState TX, ShipCountry USA, InvtID WIDGET-RED-L', 'ShipState TX, ShipCountry USA, InvtID WIDGET-RED-L']
+  ])('%s', (_, said, reason) => {
+    expect(refusal(eur, said)).toBe(reason)
   })
 })
