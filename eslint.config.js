@@ -65,7 +65,8 @@ export default [
   {
     files: ['domain/**/*.ts'],
     rules: boundaries([
-      [['../lib/*', '!../lib/errors.ts', '../lib/*/**'], 'domain/ uses only domain/ and lib/errors.ts'],
+      [['../lib/*', '!../lib/errors.ts', '!../lib/personal-keys.ts', '../lib/*/**'],
+        'domain/ uses only domain/, lib/errors.ts and lib/personal-keys.ts'],
       [['**/infra/**', '**/cli/**', '**/sandboxes/**', '**/services/**', '**/topology/**'], 'domain/ is rules only'],
       kafkajsOnlyInKit
     ])

@@ -4,15 +4,10 @@
 // and the rule, never the value; and another system's words about a record, which may quote
 // it, lose the record's personal values before the bridge passes them on.
 import { BridgeError } from '../lib/errors.ts'
+import { PERSONAL_KEYS } from '../lib/personal-keys.ts'
 
-/** The keys under which Clarity's and SL's records hold a person's name, e-mail, phone or address. */
-export const PERSONAL_FIELDS: ReadonlySet<string> = new Set([
-  'Name', 'FirstName', 'LastName', 'Email1', 'Phone1', 'UserContactEmail', 'Company',
-  'Street1', 'Street2', 'Street3', 'City', 'PostalCode', 'TaxExemptionNo',
-  'Addr1', 'Addr2', 'Zip', 'Phone', 'EMailAddr',
-  'ShipName', 'ShipAddr1', 'ShipAddr2', 'ShipCity', 'ShipZip',
-  'BillName', 'BillAddr1', 'BillAddr2', 'BillCity', 'BillZip'
-])
+/** The keys under which a record holds a person's name, e-mail, phone or address. */
+export const PERSONAL_FIELDS = PERSONAL_KEYS
 
 /** "ShipAddr1 is 73 characters; SL takes at most 60" */
 export const tooLong = (field: string, length: number, max: number): string =>

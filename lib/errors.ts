@@ -123,3 +123,12 @@ export function classify (err: unknown): BridgeError {
   }
   return bridgeError('BUG', (err as Error)?.message ?? String(err), { cause: err })
 }
+
+/** An error and its causes, outermost first; at most 8 deep, so a cycle of causes ends. */
+export interface Cause { name?: unknown, message?: unknown, code?: unknown, type?: unknown, broker?: unknown }
+export function * causes (err: unknown): Generator<Cause> {
+  for (let e = err, depth = 0; e !== undefined && e !== null && depth < 8; depth++) {
+    yield e as object
+    e = (e as { cause?: unknown }).cause
+  }
+}

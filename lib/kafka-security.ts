@@ -6,7 +6,7 @@ import { connect as netConnect, isIP } from 'node:net'
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
 import type { SASLOptions } from 'kafkajs'
 import { ConfigError } from './config.ts'
-import { fatal, type BridgeError } from './errors.ts'
+import { causes, fatal, type BridgeError } from './errors.ts'
 import { tlsFailureOf, tlsOptions } from './tls.ts'
 
 /** The settings of lib/config.ts `common` that say how the brokers are reached. */
@@ -78,9 +78,9 @@ const pemSettings = (c: KafkaSecurityConfig): Parameters<typeof tlsOptions>[0] =
 function explain (err: unknown, c: KafkaSecurityConfig, mechanism: string): BridgeError | undefined {
   const tls = tlsFailureOf(err)
   if (tls !== undefined) return tlsFatal(tls, brokerOf(err), c)
-  for (let e = err as ErrorLike | undefined, depth = 0; e != null && depth < 8; e = e.cause, depth++) {
+  for (const e of causes(err)) {
     if (e.name === 'KafkaJSSASLAuthenticationError') {
-      if (/mechanism is not supported/.test(e.message ?? '')) {
+      if (/mechanism is not supported/.test(String(e.message ?? ''))) {
         return fatal('KAFKA_AUTH_FAILED', `kafka: the brokers do not offer SASL ${mechanism}: ` +
           'set KAFKA_SASL_MECHANISM to one they do (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)', err)
       }
@@ -98,12 +98,8 @@ function explain (err: unknown, c: KafkaSecurityConfig, mechanism: string): Brid
   return undefined
 }
 
-interface ErrorLike { name?: string, message?: string, type?: unknown, cause?: ErrorLike, broker?: unknown }
-
 const brokerOf = (err: unknown): string | undefined => {
-  for (let e = err as ErrorLike | undefined, depth = 0; e != null && depth < 8; e = e.cause, depth++) {
-    if (typeof e.broker === 'string') return e.broker
-  }
+  for (const { broker } of causes(err)) if (typeof broker === 'string') return broker
   return undefined
 }
 

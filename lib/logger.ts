@@ -1,25 +1,17 @@
 import { pino, type DestinationStream, type Logger } from 'pino'
 import { clarityConnection, common, secretsOf, serviceSpec, slConnection } from './config.ts'
+import { PERSONAL_KEYS } from './personal-keys.ts'
 
 export type { Logger }
 
-// Customer personal data and credentials must never reach the logs: names, e-mails,
-// addresses and phone numbers appear under these keys in Clarity's and SL's payloads (and
-// the storefront's), credentials under the settings' names and the clients' own.
-const PERSONAL = [
-  'FirstName', 'LastName', 'Name', 'Email1', 'Phone1', 'Address', 'UserContactEmail', 'Company',
-  'Street1', 'Street2', 'Street3', 'City', 'PostalCode', 'TaxExemptionNo',
-  'BillingContact', 'ShippingContact', 'PrimaryContact', 'EMailAddr', 'Phone', 'Addr1', 'Addr2', 'Zip',
-  'ShipName', 'ShipAddr1', 'ShipAddr2', 'ShipCity', 'ShipZip',
-  'BillName', 'BillAddr1', 'BillAddr2', 'BillCity', 'BillZip',
-  'email', 'firstName', 'lastName', 'phone', 'address', 'shipTo', 'billTo'
-]
+// Customer personal data and credentials must never reach the logs: the personal keys
+// (lib/personal-keys.ts), and credentials under the settings' names and the clients' own.
 const SECRETS = [
   ...secretsOf({ ...common, ...slConnection, ...clarityConnection, ...serviceSpec(0) }),
   'password', 'clientSecret', 'client_secret', 'access_token', 'authorization'
 ]
 /** The keys whose values are never logged, at whatever depth they are. */
-export const REDACTED_KEYS: ReadonlySet<string> = new Set([...PERSONAL, ...SECRETS])
+export const REDACTED_KEYS: ReadonlySet<string> = new Set([...PERSONAL_KEYS, ...SECRETS])
 const CENSOR = '[redacted]'
 
 /**

@@ -2,6 +2,7 @@
 // does not match its certificate, or a wrong passphrase, is a configuration problem, not an
 // outage), and a failed handshake told apart from a server that is away.
 import { createSecureContext, type SecureContextOptions } from 'node:tls'
+import { causes } from './errors.ts'
 
 /** The PEM settings of one connection, by the names of the variables they came from. */
 export interface PemSettings {
@@ -91,10 +92,8 @@ const FAILURES: Record<string, TlsFailure> = {
 
 /** The TLS failure an error (or one of its causes) reports, with the error code that says so. */
 export function tlsFailureOf (err: unknown): { failure: TlsFailure, code: string } | undefined {
-  for (let e = err, depth = 0; e !== undefined && e !== null && depth < 8; depth++) {
-    const code = (e as { code?: unknown }).code
+  for (const { code } of causes(err)) {
     if (typeof code === 'string' && code in FAILURES) return { failure: FAILURES[code]!, code }
-    e = (e as { cause?: unknown }).cause
   }
   return undefined
 }
