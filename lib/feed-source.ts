@@ -10,17 +10,16 @@
 // read, so that an SL restored from a backup (its rowversion now below the cursor) or
 // another SL makes the feed say so and read everything again, instead of waiting in
 // silence for rowversions it has already passed.
-import type { FastifyInstance } from 'fastify'
 import { Counter } from 'prom-client'
 import type { SlStatus } from './clients/sl.ts'
 import { deadLettered, fromOutside } from './consumer-loop.ts'
 import { cursorRecord, readCursors, type Cursor } from './cursor.ts'
 import { classify } from './errors.ts'
 import type { OutRecord } from './kafka.ts'
-import { adminOnly } from './http.ts'
+import { WRITER_HEADER, type Holding } from './lease.ts'
 import { startPoller } from './poller.ts'
-import { startService, type HttpConfig, type Kit, type KitConfig, type Running } from './service.ts'
-import type { Service, Topic } from '../topology/topology.ts'
+import type { Kit } from './service.ts'
+import type { Topic } from '../topology/topology.ts'
 
 export type FeedRow = Record<string, unknown>
 
@@ -57,6 +56,8 @@ export interface ChangeFeedOptions<C> {
    * moved meanwhile); true to go on at once. By default, one step, on while there is more.
    */
   round?: (step: () => Promise<FeedRead<C> | undefined>, feed: FeedPosition<C>) => Promise<boolean>
+  /** The lease this feed runs under (lib/lease.ts), which then stops it; none: it runs until the service stops. */
+  holding?: Holding
 }
 
 export async function startChangeFeed<C> (
@@ -82,10 +83,13 @@ export async function startChangeFeed<C> (
   const step = async (): Promise<FeedRead<C> | undefined> => {
     const gen = generation
     const page = await o.read(at)
-    if (gen !== generation) return undefined
+    if (gen !== generation || o.holding?.held() === false) return undefined
     const out = page.rows.flatMap((row) => recordsOf(row))
     const position = o.position(page.next)
     if (position !== o.position(at)) out.push(cursorRecord(o.cursors.name, cursors, o.cursorName(), position))
+    if (o.holding !== undefined) {
+      for (const r of out) r.headers = { ...r.headers, [WRITER_HEADER]: o.holding.writer }
+    }
     if (out.length > 0) {
       await kit.producer.send(out)
       for (const r of out) kit.metrics.messagesOut.inc({ topic: r.topic })
@@ -100,7 +104,7 @@ export async function startChangeFeed<C> (
     onFatal: (reason) => { void kit.lifecycle.stop(1, reason) },
     poll: async () => await round(step, feed)
   })
-  kit.lifecycle.onStop(`feed ${o.name}`, poller.stop)
+  if (o.holding === undefined) kit.lifecycle.onStop(`feed ${o.name}`, poller.stop)
   return { ...feed, stop: poller.stop }
 }
 
@@ -126,6 +130,7 @@ export interface FeedOptions<T> {
   /** Pure: a row → the record's key and value; throws poison for a row that makes no sense. */
   toRecord: (row: FeedRow) => { key: string, value: T, headers?: Record<string, string> }
   pageSize?: number
+  holding?: Holding
 }
 
 export type ResetReason = 'restore' | 'database' | 'company'
@@ -208,7 +213,7 @@ function resetCounter (kit: Kit): Counter<'feed' | 'reason'> {
     })
 }
 
-async function startFeed<T> (o: FeedOptions<T>): Promise<Feed> {
+export async function startFeed<T> (o: FeedOptions<T>): Promise<Feed> {
   const { kit } = o
   const limit = o.pageSize ?? 500
   const statusEveryMs = o.statusEveryMs ?? 5000
@@ -262,7 +267,7 @@ async function startFeed<T> (o: FeedOptions<T>): Promise<Feed> {
   }
   const feed = await startChangeFeed<number>({
     kit, service: o.service, name: o.cursor, intervalMs: o.intervalMs, cursors: o.cursors, topic: o.topic.name,
-    cursorName: () => name, position: String, from: Number(last?.position ?? 0),
+    holding: o.holding, cursorName: () => name, position: String, from: Number(last?.position ?? 0),
     read: async (since) => {
       const page = await o.read(since, limit)
       const next = page.Items.length > 0 ? page.NextTstamp : since
@@ -304,36 +309,4 @@ async function startFeed<T> (o: FeedOptions<T>): Promise<Feed> {
       kit.logger.info({ feed: o.cursor }, 'rewound: reading the whole feed again')
     }
   }
-}
-
-export type FeedServiceOptions<T> = Omit<FeedOptions<T>, 'kit' | 'service'> & {
-  service: Service, config: KitConfig & HttpConfig, exit?: (code: number) => never
-}
-
-/**
- * The feed's status and its rewind, which `bridge backfill` uses: `GET /feed`, and
- * `POST /feed/rewind`, an admin route (lib/http.ts adminOnly). Before the feed exists
- * (the service starting), 503.
- */
-export function feedRoutes (app: FastifyInstance, feed: () => Feed | undefined, adminToken: string | undefined): void {
-  app.get('/feed', async (_req, reply) => feed()?.status() ?? reply.code(503).send({ error: 'starting' }))
-  app.post('/feed/rewind', { onRequest: adminOnly(adminToken) }, async (_req, reply) => {
-    const f = feed()
-    if (f === undefined) return reply.code(503).send({ error: 'starting' })
-    f.rewind()
-    return f.status()
-  })
-}
-
-/** A whole source service: the kit with no consumer loop, one feed, and its routes (feedRoutes). */
-export async function startFeedService<T> (o: FeedServiceOptions<T>): Promise<Running & { feed: Feed }> {
-  // Routes may be called before the feed exists (503 then): a const would throw there instead.
-  // eslint-disable-next-line prefer-const
-  let feed: Feed | undefined
-  const running = await startService({
-    service: o.service, config: o.config, exit: o.exit, inputs: [],
-    routes: (app) => { feedRoutes(app, () => feed, o.config.ADMIN_TOKEN) }
-  })
-  feed = await startFeed<T>({ ...o, kit: running.kit, service: o.service.name })
-  return { ...running, feed }
 }

@@ -22,11 +22,14 @@ export async function createConsumer (
   opts: Pick<KafkaOptions, 'logger' | 'sessionTimeoutMs'> & { explain?: (err: unknown) => unknown }
 ): Promise<Consumer> {
   const explain = opts.explain ?? ((err: unknown) => err)
+  const sessionTimeout = opts.sessionTimeoutMs ?? 30000
+  // Several beats per session, so that a member that misses one is not yet out of its group.
+  const heartbeatInterval = Math.min(3000, Math.floor(sessionTimeout / 4))
   const c = kafka.consumer({
     groupId,
     allowAutoTopicCreation: false,
-    sessionTimeout: opts.sessionTimeoutMs ?? 30000,
-    heartbeatInterval: 3000,
+    sessionTimeout,
+    heartbeatInterval,
     // An idle fetch parks at the broker this long; a stop waits for it, so keep it short.
     maxWaitTimeInMs: fetch?.maxWaitMs ?? 1000,
     minBytes: fetch?.minBytes ?? 1,
@@ -34,10 +37,16 @@ export async function createConsumer (
   })
   let isJoined = false
   let crashHandler: (err: Error) => void = () => {}
-  c.on(c.events.GROUP_JOIN, () => { isJoined = true })
-  c.on(c.events.STOP, () => { isJoined = false })
+  let assigned: (partitions: Record<string, number[]> | undefined) => void = () => {}
+  let heardAt = 0
+  c.on(c.events.HEARTBEAT, () => { heardAt = Date.now() })
+  c.on(c.events.GROUP_JOIN, (e) => { isJoined = true; heardAt = Date.now(); assigned(e.payload.memberAssignment) })
+  // From the moment a rebalance is known, what this member holds may already be given to another.
+  c.on(c.events.REBALANCING, () => { assigned(undefined) })
+  c.on(c.events.STOP, () => { isJoined = false; assigned(undefined) })
   c.on(c.events.CRASH, (e) => {
     isJoined = false
+    assigned(undefined)
     // kafkajs restarts the consumer itself after a retriable crash.
     if (e.payload.restart !== true) crashHandler(explain(e.payload.error) as Error)
   })
@@ -97,6 +106,9 @@ export async function createConsumer (
       })
     },
     joined: () => isJoined,
+    onAssignment: (fn) => { assigned = fn },
+    // Two beats short of the session: well before the coordinator could have given our partitions away.
+    inTouch: () => isJoined && Date.now() - heardAt < sessionTimeout - 2 * heartbeatInterval,
     onCrash: (fn) => { crashHandler = fn },
     disconnect: async () => {
       clearTimeout(timer)

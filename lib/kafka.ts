@@ -60,6 +60,13 @@ export interface Consumer {
     onBatch: (batch: Batch, ctl: BatchControl) => Promise<void>
   }) => Promise<void>
   joined: () => boolean
+  /**
+   * Told the partitions this member was given each time it joins its group, and undefined
+   * as soon as it may have lost them (a rebalance begins, the consumer stops or crashes).
+   */
+  onAssignment: (fn: (partitions: Record<string, number[]> | undefined) => void) => void
+  /** The group's coordinator heard from this member recently enough that it still is one. */
+  inTouch: () => boolean
   onCrash: (fn: (err: Error) => void) => void
   disconnect: () => Promise<void>
 }

@@ -3,7 +3,8 @@
 import { connect } from 'node:net'
 import Fastify from 'fastify'
 import { describe, expect, it } from 'vitest'
-import { feedRoutes, type Feed, type FeedStatus } from '../../lib/feed-source.ts'
+import type { Feed, FeedStatus } from '../../lib/feed-source.ts'
+import { feedRoutes } from '../../lib/feed-service.ts'
 import { adminOnly, buildPublicServer, sameOrigin } from '../../lib/http.ts'
 
 const TOKEN = 'a-token-of-at-least-24-characters'

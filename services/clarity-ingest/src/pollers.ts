@@ -6,6 +6,7 @@ import type { ClarityClient } from '../../../lib/clients/clarity.ts'
 import { readCursor, type Cursor } from '../../../lib/cursor.ts'
 import { startChangeFeed, type FeedRow } from '../../../lib/feed-source.ts'
 import type { OutRecord } from '../../../lib/kafka.ts'
+import { leaseGroup, startLease, type Holding } from '../../../lib/lease.ts'
 import type { Kit } from '../../../lib/service.ts'
 import type { Topic } from '../../../topology/topology.ts'
 import { CLOCK_SKEW_MS } from './records.ts'
@@ -52,7 +53,15 @@ interface Listing { since: string, page: number, began: number, latest: string }
 
 const eventId = (row: FeedRow): string => `poll:${String(row.ID)}:${Date.parse(String(row.UpdatedDate))}`
 
+/** The poller under its lease (lib/lease.ts): of several instances, one polls. */
 export async function startListingPoller (o: ListingPollerOptions): Promise<void> {
+  await startLease({
+    kit: o.kit, group: leaseGroup(o.service, o.name), topic: o.cursors.name,
+    start: async (holding) => await startHeld(o, holding)
+  })
+}
+
+async function startHeld (o: ListingPollerOptions, holding: Holding): Promise<{ stop: () => Promise<void> }> {
   const { kit } = o
   const polled = polledSet()
   let since = await readCursor(kit.kafka, o.cursors.name, await kit.serde<Cursor>(o.cursors), o.cursor) ?? o.from
@@ -62,8 +71,8 @@ export async function startListingPoller (o: ListingPollerOptions): Promise<void
       'the stored cursor is later than now: reading again from the first-start position')
     since = o.from
   }
-  await startChangeFeed<Listing>({
-    kit, service: o.service, name: o.name, intervalMs: o.intervalMs, cursors: o.cursors, topic: o.topic,
+  return await startChangeFeed<Listing>({
+    kit, service: o.service, name: o.name, holding, intervalMs: o.intervalMs, cursors: o.cursors, topic: o.topic,
     cursorName: () => o.cursor, position: (l) => l.since, from: { since, page: 1, began: 0, latest: since },
     read: async (at) => {
       const first = at.page === 1

@@ -3,7 +3,7 @@
 // what is news to Clarity.
 import { slClientOf } from '../../../lib/clients/sl.ts'
 import type { SlCustomer } from '../../../domain/customers.ts'
-import { startFeedService } from '../../../lib/feed-source.ts'
+import { startFeedService } from '../../../lib/feed-service.ts'
 import type { Running } from '../../../lib/service.ts'
 import { prefixed } from '../../../topology/topology.ts'
 import type { Config } from './config.ts'

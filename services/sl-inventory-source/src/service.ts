@@ -2,7 +2,7 @@
 // holds the latest level of every item at every site, so any consumer can rebuild the
 // whole picture from it. The feed cursor lives in bridge.cursors (lib/feed-source).
 import { slClientOf } from '../../../lib/clients/sl.ts'
-import { startFeedService } from '../../../lib/feed-source.ts'
+import { startFeedService } from '../../../lib/feed-service.ts'
 import type { ItemSiteLevel } from '../../../domain/records.ts'
 import type { Running } from '../../../lib/service.ts'
 import { prefixed } from '../../../topology/topology.ts'

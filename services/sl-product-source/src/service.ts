@@ -1,7 +1,7 @@
 // The SL item master → products.changes (compacted by InvtID). SL is the catalogue's
 // master: the topic always holds every item's latest record (lib/feed-source).
 import { slClientOf } from '../../../lib/clients/sl.ts'
-import { startFeedService } from '../../../lib/feed-source.ts'
+import { startFeedService } from '../../../lib/feed-service.ts'
 import type { Item } from '../../../domain/records.ts'
 import type { Running } from '../../../lib/service.ts'
 import { prefixed } from '../../../topology/topology.ts'

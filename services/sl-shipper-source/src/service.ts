@@ -1,7 +1,7 @@
 // SL shippers → shipments.changes, read from SL's tstamp change feed (lib/feed-source).
 // Downstream Ship is idempotent on ShipperID, so the re-read after a crash is harmless.
 import { slClientOf } from '../../../lib/clients/sl.ts'
-import { startFeedService } from '../../../lib/feed-source.ts'
+import { startFeedService } from '../../../lib/feed-service.ts'
 import type { Shipment } from '../../../domain/records.ts'
 import type { Running } from '../../../lib/service.ts'
 import { prefixed } from '../../../topology/topology.ts'
