@@ -61,13 +61,15 @@ describe('a feed under its lease', () => {
     await waitFor('the level through the new holder', () => clarityQty('FILTER-MESH-MD', 'WEST') === want)
 
     const { topics } = prefixed(f.prefix)
-    const records = await readRecords(b.kafka, topics.inventoryChanges.name, await recordCount(b.admin, topics.inventoryChanges.name))
+    const topic = topics.inventoryChanges.name
+    const records = await readRecords(b.kafka, topic, await recordCount(b.admin, topic))
     expect(records.every((r) => r.headers[WRITER_HEADER] !== undefined)).toBe(true)
     const writers = new Set(records.map((r) => r.headers[WRITER_HEADER]))
     expect(writers.size).toBe(2)
     expect(writers.has(lease.writer)).toBe(true)
     for (const p of [0, 1, 2]) {
-      const inOrder = records.filter((r) => r.partition === p).sort((x, y) => Number(BigInt(x.offset) - BigInt(y.offset)))
+      const inOrder = records.filter((r) => r.partition === p)
+        .sort((x, y) => Number(BigInt(x.offset) - BigInt(y.offset)))
       expect(writerSeenAgain(inOrder.map((r) => r.headers[WRITER_HEADER]))).toBeUndefined()
     }
   })
