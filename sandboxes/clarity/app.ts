@@ -47,7 +47,11 @@ export function buildClaritySandbox (o: ClaritySandboxOptions): ClaritySandbox {
   let state: ClarityState = seedClarity(new Date(), settings, o.extraItems)
   const snap = snapshotter<ClarityState>(o.dataFile, () => state)
   const loaded = snap.load()
-  if (loaded?.version === 1) state = { ...loaded, settings: { ...loaded.settings, ...o.settings } }
+  // A state file from before a setting or counter existed gets its default.
+  if (loaded?.version === 1) {
+    const known = { ...defaultClaritySettings(), ...loaded.settings, ...o.settings }
+    state = { ...loaded, dropped: loaded.dropped ?? 0, settings: known }
+  }
   if (o.webhookUrls !== undefined && o.webhookUrls.length > 0) state.webhookUrls = o.webhookUrls
   const tokens = createTokens(o.clientId, o.clientSecret)
   const faults = createFaultState()

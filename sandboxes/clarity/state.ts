@@ -71,6 +71,8 @@ export interface ClaritySettings {
   tokenTtlSec: number
   /** 0..1 of webhook deliveries sent twice. */
   webhookDuplicateRate: number
+  /** 0..1 of events never sent to any endpoint: only polling finds them. */
+  webhookDropRate: number
   /** Deliver events with random delays so they arrive out of order. */
   webhookReorder: boolean
   webhookMaxAttempts: number
@@ -91,13 +93,16 @@ export interface ClarityState {
   outbox: Delivery[]
   delivered: number
   abandoned: number
+  /** Events not sent on purpose (webhookDropRate). */
+  dropped: number
   settings: ClaritySettings
 }
 
 export const stockKey = (productKey: string, location: string): string => `${productKey}|${location}`
 
 export const defaultClaritySettings = (): ClaritySettings => ({
-  tokenTtlSec: 300, webhookDuplicateRate: 0, webhookReorder: false, webhookMaxAttempts: 12, webhookTimeoutMs: 10000
+  tokenTtlSec: 300, webhookDuplicateRate: 0, webhookDropRate: 0, webhookReorder: false, webhookMaxAttempts: 12,
+  webhookTimeoutMs: 10000
 })
 
 export function seedClarity (now = new Date(), settings = defaultClaritySettings(), extraItems = 0): ClarityState {
@@ -154,6 +159,7 @@ export function seedClarity (now = new Date(), settings = defaultClaritySettings
     outbox: [],
     delivered: 0,
     abandoned: 0,
+    dropped: 0,
     settings
   }
 }

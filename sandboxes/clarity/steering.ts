@@ -1,5 +1,5 @@
 // /sandbox/*: what the sandbox holds, and the knobs a test or a demo turns (webhook
-// endpoints, duplicates and reordering, secret rotation, the demo load).
+// endpoints, duplicates, drops and reordering, secret rotation, the demo load).
 import type { FastifyReply } from 'fastify'
 import { fail, obj, type Ctx, type Q } from './api.ts'
 import type { createLoad } from './load.ts'
@@ -17,7 +17,8 @@ export function sandboxState (c: Ctx, load: Load) {
     ordersByStatus: Object.values(state.orders)
       .reduce<Record<string, number>>((m, x) => { m[x.StatusKey] = (m[x.StatusKey] ?? 0) + 1; return m }, {}),
     webhooks: {
-      urls: state.webhookUrls, pending: state.outbox.length, delivered: state.delivered, abandoned: state.abandoned
+      urls: state.webhookUrls, pending: state.outbox.length, delivered: state.delivered, abandoned: state.abandoned,
+      dropped: state.dropped
     },
     settings: state.settings,
     load: load.stats
@@ -38,18 +39,18 @@ export function stateStock (c: Ctx, q: Q) {
 export function setWebhooks (c: Ctx, body: unknown, reply: FastifyReply) {
   const state = c.state()
   const b = obj(body)
+  for (const k of ['duplicateRate', 'dropRate'] as const) {
+    const v = b[k]
+    if (v !== undefined && (typeof v !== 'number' || v < 0 || v > 1)) return fail(reply, 400, `${k} is from 0 to 1`)
+  }
   if (b.urls !== undefined) {
     if (!Array.isArray(b.urls) || !b.urls.every((u) => typeof u === 'string' && /^https?:\/\//.test(u))) {
       return fail(reply, 400, 'urls is a list of http(s) URLs')
     }
     state.webhookUrls = b.urls as string[]
   }
-  if (b.duplicateRate !== undefined) {
-    if (typeof b.duplicateRate !== 'number' || b.duplicateRate < 0 || b.duplicateRate > 1) {
-      return fail(reply, 400, 'duplicateRate is from 0 to 1')
-    }
-    state.settings.webhookDuplicateRate = b.duplicateRate
-  }
+  if (b.duplicateRate !== undefined) state.settings.webhookDuplicateRate = b.duplicateRate as number
+  if (b.dropRate !== undefined) state.settings.webhookDropRate = b.dropRate as number
   if (b.reorder !== undefined) state.settings.webhookReorder = b.reorder === true
   if (b.secrets !== undefined) {
     if (!Array.isArray(b.secrets) || b.secrets.length === 0 || b.secrets.length > 2) {
@@ -58,7 +59,8 @@ export function setWebhooks (c: Ctx, body: unknown, reply: FastifyReply) {
     c.sender.secrets.splice(0, c.sender.secrets.length, ...(b.secrets as string[]))
   }
   return c.changed({
-    urls: state.webhookUrls, duplicateRate: state.settings.webhookDuplicateRate, reorder: state.settings.webhookReorder
+    urls: state.webhookUrls, duplicateRate: state.settings.webhookDuplicateRate,
+    dropRate: state.settings.webhookDropRate, reorder: state.settings.webhookReorder
   })
 }
 

@@ -1,7 +1,8 @@
 // Clarity's webhooks: signed with HMAC-SHA256 over "<t>.<raw body>", delivered at
 // least once to every configured endpoint, retried with backoff on any non-2xx or
 // timeout. On request some deliveries are sent twice, or delayed so they arrive
-// out of order, as a real sender sometimes does.
+// out of order, as a real sender sometimes does, and some events are never sent, as when
+// a sender loses its queue: the only way to learn of those is to poll.
 import { createHmac, randomBytes } from 'node:crypto'
 import type { ClarityState, Delivery, WebhookEvent } from './state.ts'
 
@@ -38,7 +39,11 @@ export function createSender (o: {
         // A snapshot: a late delivery carries the entity as it was when the event happened.
         data: structuredClone(data)
       }
-      for (const url of s.webhookUrls) {
+      // No draw when nothing is dropped: the duplicates and delays of a seeded run stay as they were.
+      const dropRate = s.settings.webhookDropRate
+      const drop = s.webhookUrls.length > 0 && dropRate > 0 && o.rand() < dropRate
+      if (drop) s.dropped++
+      for (const url of drop ? [] : s.webhookUrls) {
         const copies = o.rand() < s.settings.webhookDuplicateRate ? 2 : 1
         for (let i = 0; i < copies; i++) {
           const delay = s.settings.webhookReorder ? Math.floor(o.rand() * 1500) : 0

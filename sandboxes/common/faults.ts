@@ -1,8 +1,10 @@
 // Fault injection shared by both sandboxes: latency, a share of 429 (with
-// Retry-After) and 503 answers, a full outage, refused connections, and a steady
-// rate limit as the real systems have. Counters say what was injected.
+// Retry-After) and 503 answers, a full outage, refused connections, a steady
+// rate limit as the real systems have, and writes whose answer is lost. Counters say
+// what was injected, and how often a client came back before a Retry-After said to.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { routeOf } from './guard.ts'
+import { createRetryLedger, watchRetryAfter, type EarlyRetry, type RetryLedger } from './retry-after.ts'
 
 export interface Faults {
   latencyMs: number
@@ -20,18 +22,29 @@ export interface Faults {
    * time out on work that happened.
    */
   answerDelayMs: number
+  /**
+   * 0..1 of writes (not GET) that are done and then lose their answer: the connection is cut,
+   * so the client cannot tell whether the write happened.
+   */
+  dropAnswerRate: number
 }
 
 export const noFaults = (): Faults => ({
-  latencyMs: 0, rate429: 0, retryAfterSec: 1, rate503: 0, outageUntil: 0, rateLimitPerSec: 0, answerDelayMs: 0
+  latencyMs: 0, rate429: 0, retryAfterSec: 1, rate503: 0, outageUntil: 0, rateLimitPerSec: 0, answerDelayMs: 0,
+  dropAnswerRate: 0
 })
 
 export interface FaultState {
   faults: Faults
   counters: {
     latency: number, throttled: number, unavailable: number, outage: number, refused: number, rateLimited: number,
-    slowAnswers: number
+    slowAnswers: number, droppedAnswers: number,
+    /** Requests that came back sooner than the Retry-After of a 429 or 503 to the same request said. */
+    earlyRetries: number
   }
+  /** The last few early retries: route pattern and method only. */
+  earlyRetrySamples: EarlyRetry[]
+  retries: RetryLedger
   /** Writes the API accepted, per route ("PUT /api/Customer/:custId"): what a client really changed. */
   writes: Record<string, number>
   /** Called by the admin API to refuse connections for N seconds (closes the listener). */
@@ -39,9 +52,16 @@ export interface FaultState {
 }
 
 export function createFaultState (): FaultState {
+  const counters = {
+    latency: 0, throttled: 0, unavailable: 0, outage: 0, refused: 0, rateLimited: 0, slowAnswers: 0,
+    droppedAnswers: 0, earlyRetries: 0
+  }
+  const retries = createRetryLedger(() => { counters.earlyRetries++ })
   return {
     faults: noFaults(),
-    counters: { latency: 0, throttled: 0, unavailable: 0, outage: 0, refused: 0, rateLimited: 0, slowAnswers: 0 },
+    counters,
+    earlyRetrySamples: retries.samples,
+    retries,
     writes: {},
     refuse: async () => { throw new Error('refusing connections needs a listening server') }
   }
@@ -49,7 +69,8 @@ export function createFaultState (): FaultState {
 
 /** What PUT /sandbox/faults sets. */
 const SETTABLE = [
-  'latencyMs', 'answerDelayMs', 'rate429', 'rate503', 'retryAfterSec', 'rateLimitPerSec', 'outageSec', 'refuseSec'
+  'latencyMs', 'answerDelayMs', 'rate429', 'rate503', 'retryAfterSec', 'rateLimitPerSec', 'outageSec', 'refuseSec',
+  'dropAnswerRate'
 ]
 
 const fraction = (v: unknown, name: string): number => {
@@ -76,8 +97,10 @@ export function installFaults (
 ): void {
   let windowStart = 0
   let inWindow = 0
+  const faulty = (req: FastifyRequest): boolean => prefixes.some((p) => routeOf(req).startsWith(p))
+  watchRetryAfter(app, state.retries, faulty)
   app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-    if (!prefixes.some((p) => routeOf(req).startsWith(p))) return
+    if (!faulty(req)) return
     const f = state.faults
     const c = state.counters
     if (f.latencyMs > 0) {
@@ -111,20 +134,31 @@ export function installFaults (
   })
 
   app.addHook('onSend', async (req, reply, payload) => {
-    const faulty = prefixes.some((p) => routeOf(req).startsWith(p))
-    if (req.method !== 'GET' && reply.statusCode < 400 && faulty) {
+    if (req.method === 'GET' || !faulty(req)) return payload
+    const done = reply.statusCode < 400
+    if (done) {
       const route = `${req.method} ${routeOf(req)}`
       state.writes[route] = (state.writes[route] ?? 0) + 1
     }
-    if (state.faults.answerDelayMs > 0 && req.method !== 'GET' && faulty) {
+    // Only a write that happened loses its answer: that is the case a client must resolve by reading back.
+    if (done && state.faults.dropAnswerRate > 0 && rand() < state.faults.dropAnswerRate) {
+      state.counters.droppedAnswers++
+      reply.raw.destroy()
+      return payload
+    }
+    if (state.faults.answerDelayMs > 0) {
       state.counters.slowAnswers++
       await new Promise((resolve) => setTimeout(resolve, state.faults.answerDelayMs))
     }
     return payload
   })
+  adminRoutes(app, state)
+}
 
-  // The admin API: /sandbox/faults
-  app.get('/sandbox/faults', async () => ({ faults: state.faults, counters: state.counters }))
+// The admin API: /sandbox/faults
+function adminRoutes (app: FastifyInstance, state: FaultState): void {
+  const view = () => ({ faults: state.faults, counters: state.counters, earlyRetrySamples: state.earlyRetrySamples })
+  app.get('/sandbox/faults', async () => view())
   app.get('/sandbox/writes', async () => state.writes)
   app.put('/sandbox/faults', async (req, reply) => {
     const body = (req.body ?? {}) as Record<string, unknown>
@@ -139,6 +173,7 @@ export function installFaults (
           case 'retryAfterSec': next.retryAfterSec = nonNegative(v, k); break
           case 'rateLimitPerSec': next.rateLimitPerSec = nonNegative(v, k); break
           case 'outageSec': next.outageUntil = Date.now() + nonNegative(v, k) * 1000; break
+          case 'dropAnswerRate': next.dropAnswerRate = fraction(v, k); break
           case 'refuseSec': break
           default: throw new Error(`unknown fault "${k}"; known: ${SETTABLE.join(', ')}`)
         }
@@ -151,15 +186,15 @@ export function installFaults (
     if (body.refuseSec !== undefined) {
       const seconds = nonNegative(body.refuseSec, 'refuseSec')
       // Answer first: once the listener closes, nobody can hear the answer.
-      reply.send({ faults: state.faults, counters: state.counters, refusingForSec: seconds })
+      reply.send({ ...view(), refusingForSec: seconds })
       setImmediate(() => { void state.refuse(seconds) })
       return reply
     }
-    return { faults: state.faults, counters: state.counters }
+    return view()
   })
   app.delete('/sandbox/faults', async () => {
     state.faults = noFaults()
-    return { faults: state.faults, counters: state.counters }
+    return view()
   })
 }
 

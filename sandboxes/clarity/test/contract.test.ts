@@ -43,6 +43,25 @@ describe('OAuth', () => {
   })
 })
 
+describe('POST /sandbox/tokens/expire', () => {
+  it('makes every token issued so far answer 401 at once; a new one works', async () => {
+    const issue = async () => (await sb.app.inject({ method: 'POST', url: '/oauth/token', payload: 'grant_type=client_credentials&client_id=bridge&client_secret=s3cret', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).json().access_token as string
+    const others = [await issue(), await issue()]
+    const status = async (t: string) => (await sb.app.inject({ url: '/Ordering/SalesOrders', headers: { authorization: `Bearer ${t}` } })).statusCode
+    for (const t of [token, ...others]) expect(await status(t)).toBe(200)
+    const r = await sb.app.inject({ method: 'POST', url: '/sandbox/tokens/expire' })
+    expect(r.json()).toMatchObject({ expired: 3 })
+    for (const t of [token, ...others]) {
+      const denied = await sb.app.inject({ method: 'POST', url: '/Products/Product/Upsert', headers: { authorization: `Bearer ${t}` }, payload: { CustomKey: 'X', Name: 'x', PriceBase: 1 } })
+      expect(denied.statusCode).toBe(401)
+      expect(denied.headers['www-authenticate']).toMatch(/invalid_token/)
+      expect(await status(t)).toBe(401)
+    }
+    expect(Object.values(sb.state().products).some((p) => p.CustomKey === 'X')).toBe(false)
+    expect(await status(await issue())).toBe(200)
+  })
+})
+
 describe('storefront', () => {
   it('places an order priced by Clarity, decrementing the displayed stock', async () => {
     const r = await place({ coupon: 'WELCOME10' })
@@ -211,6 +230,22 @@ describe('webhooks', () => {
     await waitFor('two deliveries', () => got.length === 2)
     expect(got[0]!.id).toBe(got[1]!.id)
     expect(got[0]!.sig.match(/v1=/g)).toHaveLength(2)
+  })
+  it('on request never sends a share of events: counted as dropped, found only by polling', async () => {
+    for (const bad of [-0.1, 1.5, '0.5']) {
+      const r = await sb.app.inject({ method: 'PUT', url: '/sandbox/webhooks', payload: { dropRate: bad } })
+      expect(r.statusCode).toBe(400)
+      expect(r.json().Messages[0]).toBe('dropRate is from 0 to 1')
+    }
+    expect((await sb.app.inject({ method: 'PUT', url: '/sandbox/webhooks', payload: { dropRate: 1 } })).json().dropRate).toBe(1)
+    const lost = (await place()).json().ID
+    await sb.app.inject({ method: 'PUT', url: '/sandbox/webhooks', payload: { dropRate: 0 } })
+    const sent = (await place()).json().ID
+    await waitFor('the one event sent', () => got.length === 1)
+    expect(got.map((g) => g.data.ID)).toEqual([sent])
+    expect((await sb.app.inject('/sandbox/state')).json().webhooks).toMatchObject({ dropped: 1, pending: 0, delivered: 1 })
+    const polled = await api('GET', '/Ordering/SalesOrders?ModifiedSince=2000-01-01T00:00:00Z')
+    expect(polled.body.Results.map((o: { ID: number }) => o.ID)).toContain(lost)
   })
   it('on request delays deliveries at random, so events arrive out of order', async () => {
     await sb.app.inject({ method: 'PUT', url: '/sandbox/webhooks', payload: { reorder: true } })
