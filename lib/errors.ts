@@ -44,6 +44,9 @@ export const codes = {
   // Webhooks and what Clarity sends
   INVALID_JSON: { kind: 'poison', doc: 'a signed webhook whose body is not JSON' },
   INVALID_PAYLOAD: { kind: 'poison', doc: 'a webhook or a Clarity entity lacks a field or has one of the wrong type' },
+  PAYLOAD_TOO_LARGE: {
+    kind: 'poison', doc: 'a signed webhook whose body is over WEBHOOK_MAX_BYTES, more than a record can take'
+  },
   ORDER_NOT_FOUND: { kind: 'poison', doc: 'an order event names an order Clarity does not have' },
   // Orders
   NO_LINES: { kind: 'poison', doc: 'an order without lines' },

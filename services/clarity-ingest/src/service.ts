@@ -58,7 +58,8 @@ export async function startClarityIngest (c: Config, exit?: (code: number) => ne
       clarity, take: async (out) => { await kit.producer.send(out) }, ready
     })
   })
-  kit.logger.info({ webhook: `${c.WEBHOOK_HOST}:${portOf(webhook)}`, maxBytes }, 'webhook listening')
+  kit.logger.info({ webhook: `${c.WEBHOOK_HOST}:${portOf(webhook)}`, maxBytes, maxInFlight: c.WEBHOOK_MAX_IN_FLIGHT },
+    'webhook listening')
 
   const records = ingestRecords({
     topics: { orders: topics.ordersRaw.name, customers: topics.customersRaw.name },

@@ -29,7 +29,8 @@ const sign = (body: string | Buffer, t = Math.floor(Date.now() / 1000), secret =
 const json = (r: OutRecord): Record<string, any> => JSON.parse(r.value!.toString()) as Record<string, any>
 
 function ingest (o: {
-  orders?: Record<number, ClarityRow>, listed?: ClarityRow[], sendFails?: boolean, seen?: string[], maxBytes?: number
+  orders?: Record<number, ClarityRow>, listed?: ClarityRow[], sendFails?: boolean, seen?: string[]
+  maxBytes?: number, maxInFlight?: number
 } = {}) {
   const sent: OutRecord[][] = []
   const logged: Array<Record<string, unknown>> = []
@@ -65,7 +66,8 @@ function ingest (o: {
   const app: FastifyInstance = Fastify()
   webhookRoutes(app, {
     config: {
-      CLARITY_WEBHOOK_SECRET: [SECRET], WEBHOOK_TOLERANCE_SEC: 300, WEBHOOK_MAX_BYTES: o.maxBytes ?? 1024 * 1024
+      CLARITY_WEBHOOK_SECRET: [SECRET], WEBHOOK_TOLERANCE_SEC: 300, WEBHOOK_MAX_BYTES: o.maxBytes ?? 1024 * 1024,
+      WEBHOOK_MAX_IN_FLIGHT: o.maxInFlight ?? 64
     },
     service: 'clarity-ingest', logger, metrics, clarity, take, ready: Promise.resolve({ seen, records })
   })
@@ -74,10 +76,19 @@ function ingest (o: {
     return { status: r.statusCode, body: r.json() as Record<string, unknown> }
   }
   const counted = async (result: string): Promise<number> => (await metrics.registry.getSingleMetric('bridge_webhooks_total')!.get()).values.find((v) => v.labels.result === result)?.value ?? 0
-  return { app, post, sent, logged, ids, listing, counted }
+  const reading = async (): Promise<number> => (await metrics.registry.getSingleMetric('bridge_webhooks_reading')!.get()).values[0]?.value ?? 0
+  return { app, post, sent, logged, ids, listing, counted, reading }
 }
 
 const event = (id: string, type: string, data: object): string => JSON.stringify({ id, type, data })
+
+/** Polls until `ok`; a socket's progress has no event to await from outside the server. */
+async function waitUntil (ok: () => Promise<boolean>, timeoutMs = 3000): Promise<void> {
+  for (const until = Date.now() + timeoutMs; !(await ok());) {
+    if (Date.now() > until) throw new Error('timed out')
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
 
 describe('POST /webhooks/clarity', () => {
   const body = event('evt_1', 'order.created', { ID: 100045 })
@@ -93,7 +104,7 @@ describe('POST /webhooks/clarity', () => {
   })
 
   it.each([
-    ['a body that is not JSON', '{"id": "evt_2",', 'INVALID_JSON', /not JSON/],
+    ['a body that is not JSON', '{"id": "evt_2",', 'INVALID_JSON', /^the webhook body is not valid JSON$/],
     ['an event without data', JSON.stringify({ id: 'evt_2', type: 'order.created' }), 'INVALID_PAYLOAD', /needs id \(text\), type \(text\) and data/],
     ['an order event without the order\'s ID', event('evt_2', 'order.created', { Number: 'W-1' }), 'INVALID_PAYLOAD', /data.ID must be the order's id/],
     ['an order Clarity does not have', event('evt_2', 'order.created', { ID: 999 }), 'ORDER_NOT_FOUND', /Clarity has no order 999/]
@@ -170,12 +181,12 @@ describe('POST /webhooks/clarity', () => {
   it('keeps a signed body over the limit as a dead letter with its reason and its start, answered 202', async () => {
     const w = ingest({ orders: { 100045: order }, maxBytes: 1024 })
     const big = event('evt_big', 'order.created', { ID: 100045, Note: 'x'.repeat(100 * 1024) })
-    expect(await w.post(big, { 'clarity-signature': sign(big), 'clarity-event-id': 'evt_big' })).toEqual({ status: 202, body: { accepted: true, deadLettered: 'INVALID_PAYLOAD' } })
+    expect(await w.post(big, { 'clarity-signature': sign(big), 'clarity-event-id': 'evt_big' })).toEqual({ status: 202, body: { accepted: true, deadLettered: 'PAYLOAD_TOO_LARGE' } })
     expect(w.sent).toHaveLength(1)
     const [dead] = w.sent[0]!
     expect(dead!.topic).toBe('orders.raw.dlq')
     expect(dead!.value!.toString()).toBe(big.slice(0, 64 * 1024))
-    expect(dead!.headers).toMatchObject({ 'Clarity-Event-Id': 'evt_big', [DLQ_HEADERS.code]: 'INVALID_PAYLOAD' })
+    expect(dead!.headers).toMatchObject({ 'Clarity-Event-Id': 'evt_big', [DLQ_HEADERS.code]: 'PAYLOAD_TOO_LARGE' })
     expect(dead!.headers![DLQ_HEADERS.message]).toBe(`the webhook body is ${big.length} bytes, over the 1024 a record can take (WEBHOOK_MAX_BYTES); its first 65536 bytes are kept`)
     expect(await w.counted('dead_lettered')).toBe(1)
   })
@@ -204,6 +215,17 @@ describe('POST /webhooks/clarity', () => {
     expect(dead!.topic).toBe('orders.raw.dlq')
     expect(dead!.value!.equals(raw)).toBe(true)
     expect(dead!.headers![DLQ_HEADERS.message]).toBe('the webhook body is not UTF-8, as JSON must be')
+  })
+
+  it('says a body is not JSON without quoting it: the body is customer data', async () => {
+    const w = ingest({ orders: { 100045: order } })
+    const marker = 'MARKER-7f3c-Ana-Nunez'
+    const raw = `{"id":"evt_m","type":"order.created","data":{"Note":"${marker}" "ID":100045}}`
+    expect((await w.post(raw, { 'clarity-signature': sign(raw), 'clarity-event-id': 'evt_m' })).body).toEqual({ accepted: true, deadLettered: 'INVALID_JSON' })
+    const [dead] = w.sent[0]!
+    expect(dead!.headers![DLQ_HEADERS.message]).toBe('the webhook body is not valid JSON')
+    expect(JSON.stringify(dead!.headers)).not.toContain(marker)
+    expect(JSON.stringify(w.logged)).not.toContain(marker)
   })
 
   it('reads every body itself, whatever its content-type, and takes a signed text/plain event the same way', async () => {
@@ -265,8 +287,63 @@ describe('POST /webhooks/clarity before the body', () => {
         })
       } as RequestInit)
       expect(r.status).toBe(202)
-      expect(await r.json()).toEqual({ accepted: true, deadLettered: 'INVALID_PAYLOAD' })
+      expect(await r.json()).toEqual({ accepted: true, deadLettered: 'PAYLOAD_TOO_LARGE' })
       expect(w.sent[0]![0]!.value!.length).toBe(64 * 1024)
+    } finally {
+      await w.app.close()
+    }
+  })
+})
+
+// Bodies being read at once are capped: each holds what it sent so far until its HMAC can be
+// checked, at its end, and a fresh header of the right form is all it takes to get there.
+describe('POST /webhooks/clarity, bodies being read at once', () => {
+  /** A signed upload that stops halfway until told to finish, or to give up. */
+  function slowUpload (app: FastifyInstance, body: string) {
+    const { port } = app.server.address() as { port: number }
+    const socket = connect(port, '127.0.0.1')
+    const head = [`host: 127.0.0.1:${port}`, 'content-type: application/json', `content-length: ${Buffer.byteLength(body)}`, `clarity-signature: ${sign(body)}`, 'connection: close']
+    socket.write(`POST /webhooks/clarity HTTP/1.1\r\n${head.join('\r\n')}\r\n\r\n${body.slice(0, 10)}`)
+    let answer = ''
+    socket.on('data', (d: Buffer) => { answer += d.toString() })
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()))
+    return {
+      finish: async () => { socket.write(body.slice(10)); await closed; return answer },
+      abort: async () => { socket.destroy(); await closed }
+    }
+  }
+  const body0 = event('evt_after', 'order.created', { ID: 100045 })
+
+  it('answers one over WEBHOOK_MAX_IN_FLIGHT 503 with Retry-After: 1 before reading it, and takes webhooks again once the others are read', async () => {
+    const w = ingest({ orders: { 100045: order }, maxInFlight: 2 })
+    await w.app.listen({ port: 0, host: '127.0.0.1' })
+    try {
+      const uploads = [slowUpload(w.app, event('evt_s1', 'order.created', { ID: 100045 })), slowUpload(w.app, event('evt_s2', 'order.created', { ID: 100045 }))]
+      await waitUntil(async () => await w.reading() === 2)
+      const { port } = w.app.server.address() as { port: number }
+      const third = event('evt_s3', 'order.created', { ID: 100045 })
+      const r = await fetch(`http://127.0.0.1:${port}/webhooks/clarity`, { method: 'POST', headers: { 'content-type': 'application/json', 'clarity-signature': sign(third) }, body: third })
+      expect([r.status, r.headers.get('retry-after'), r.headers.get('connection'), await r.json()]).toEqual([503, '1', 'close', { error: '2 webhook bodies are being read already, the most at once (WEBHOOK_MAX_IN_FLIGHT)' }])
+      expect(await w.counted('busy')).toBe(1)
+      for (const u of uploads) expect(await u.finish()).toMatch(/^HTTP\/1.1 200 /)
+      expect(await w.reading()).toBe(0)
+      expect((await w.post(third)).body).toEqual({ accepted: true })
+    } finally {
+      await w.app.close()
+    }
+  })
+
+  it('frees the place of a client that goes away halfway, and does not hold one for a refused header', async () => {
+    const w = ingest({ orders: { 100045: order }, maxInFlight: 1 })
+    await w.app.listen({ port: 0, host: '127.0.0.1' })
+    try {
+      const gone = slowUpload(w.app, event('evt_g', 'order.created', { ID: 100045 }))
+      await waitUntil(async () => await w.reading() === 1)
+      await gone.abort()
+      await waitUntil(async () => await w.reading() === 0)
+      expect((await w.post(body0, {})).status).toBe(401)
+      expect(await w.reading()).toBe(0)
+      expect((await w.post(body0)).body).toEqual({ accepted: true })
     } finally {
       await w.app.close()
     }
