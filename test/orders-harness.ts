@@ -157,3 +157,18 @@ export function stock (f: Flow, sku: string, qty = 500): void {
     if (c !== undefined) c.Quantity = qty
   }
 }
+
+/** SL's API credentials in the flow (Basic auth and the company header). */
+export const SL_AUTH = { authorization: `Basic ${Buffer.from('bridge:bridge-dev').toString('base64')}`, 'x-sl-cpnyid': 'DEMO' }
+
+/** Stock the flow's two sandboxes hold: SL moved as another channel would, levels read on either side. */
+export function stockOf (f: Flow) {
+  return {
+    adjust: async (invtId: string, site: string, qty: number): Promise<void> => {
+      const r = await f.sl.app.inject({ method: 'PUT', url: `/api/Inventory/${encodeURIComponent(invtId)}/${site}`, headers: SL_AUTH, payload: { QtyAdjust: qty, ReasonCd: 'COUNT' } })
+      if (r.statusCode !== 200) throw new Error(`SL refused the adjustment: ${r.body}`)
+    },
+    slAvail: (invtId: string, site: string): number => f.sl.state().itemSites[`${invtId}|${site}`]!.QtyAvail,
+    clarityQty: (sku: string, loc: string): number | undefined => f.clarity.state().stock[`${sku}|${loc}`]?.Quantity
+  }
+}

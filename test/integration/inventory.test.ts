@@ -10,7 +10,7 @@ import type { ItemSiteLevel } from '../../domain/records.ts'
 import { createSerde } from '../../lib/registry.ts'
 import { readSchema } from '../../lib/serdes.ts'
 import { prefixed } from '../../topology/topology.ts'
-import { ADMIN_TOKEN, startFlow, type Flow } from '../orders-harness.ts'
+import { ADMIN_TOKEN, startFlow, stockOf, type Flow } from '../orders-harness.ts'
 import { env, readRecords, recordCount, useBroker, waitFor } from '../helpers.ts'
 
 const b = useBroker()
@@ -23,13 +23,11 @@ beforeAll(async () => {
 })
 afterAll(async () => { await f.stop() })
 
-const slAuth = { authorization: `Basic ${Buffer.from('bridge:bridge-dev').toString('base64')}`, 'x-sl-cpnyid': 'DEMO' }
-async function adjust (invtId: string, site: string, qty: number): Promise<void> {
-  const r = await f.sl.app.inject({ method: 'PUT', url: `/api/Inventory/${encodeURIComponent(invtId)}/${site}`, headers: slAuth, payload: { QtyAdjust: qty, ReasonCd: 'COUNT' } })
-  if (r.statusCode !== 200) throw new Error(`SL refused the adjustment: ${r.body}`)
-}
-const slAvail = (invtId: string, site: string): number => f.sl.state().itemSites[`${invtId}|${site}`]!.QtyAvail
-const clarityQty = (sku: string, loc: string): number | undefined => f.clarity.state().stock[`${sku}|${loc}`]?.Quantity
+// Read at call time: the flow starts in beforeAll.
+const adjust = async (invtId: string, site: string, qty: number): Promise<void> =>
+  await stockOf(f).adjust(invtId, site, qty)
+const slAvail = (invtId: string, site: string): number => stockOf(f).slAvail(invtId, site)
+const clarityQty = (sku: string, loc: string): number | undefined => stockOf(f).clarityQty(sku, loc)
 
 describe('inventory SL → Clarity', () => {
   it('an adjustment in SL shows in Clarity for that location, and only there', async () => {

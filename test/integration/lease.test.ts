@@ -5,7 +5,7 @@ import { WRITER_HEADER, writerSeenAgain } from '../../lib/lease.ts'
 import type { Running } from '../../lib/service.ts'
 import { startSlInventorySource } from '../../services/sl-inventory-source/src/service.ts'
 import { prefixed } from '../../topology/topology.ts'
-import { startFlow, type Flow } from '../orders-harness.ts'
+import { startFlow, stockOf, type Flow } from '../orders-harness.ts'
 import { env, readRecords, recordCount, useBroker, waitFor } from '../helpers.ts'
 
 const b = useBroker()
@@ -22,13 +22,11 @@ afterAll(async () => {
   await f.stop()
 })
 
-const slAuth = { authorization: `Basic ${Buffer.from('bridge:bridge-dev').toString('base64')}`, 'x-sl-cpnyid': 'DEMO' }
-async function adjust (invtId: string, site: string, qty: number): Promise<void> {
-  const r = await f.sl.app.inject({ method: 'PUT', url: `/api/Inventory/${encodeURIComponent(invtId)}/${site}`, headers: slAuth, payload: { QtyAdjust: qty, ReasonCd: 'COUNT' } })
-  if (r.statusCode !== 200) throw new Error(`SL refused the adjustment: ${r.body}`)
-}
-const slAvail = (invtId: string, site: string): number => f.sl.state().itemSites[`${invtId}|${site}`]!.QtyAvail
-const clarityQty = (sku: string, loc: string): number | undefined => f.clarity.state().stock[`${sku}|${loc}`]?.Quantity
+// Read at call time: the flow starts in beforeAll.
+const adjust = async (invtId: string, site: string, qty: number): Promise<void> =>
+  await stockOf(f).adjust(invtId, site, qty)
+const slAvail = (invtId: string, site: string): number => stockOf(f).slAvail(invtId, site)
+const clarityQty = (sku: string, loc: string): number | undefined => stockOf(f).clarityQty(sku, loc)
 const feedOf = async (r: Running): Promise<{ status: number, body: Record<string, unknown> }> => {
   const res = await fetch(`http://127.0.0.1:${r.port!}/feed`)
   return { status: res.status, body: await res.json() as Record<string, unknown> }
