@@ -1,5 +1,7 @@
 import { join } from 'node:path'
-import { clarityConnection, common, int, loadConfig, num, optional, list, slConnection, str } from '../lib/config.ts'
+import {
+  clarityConnection, common, int, loadConfig, num, optional, list, secretsOf, slConnection, str
+} from '../lib/config.ts'
 import { projectRoot, type InfraOptions } from '../infra/embedded.ts'
 import { createKafka, type Admin, type KafkaClient } from '../lib/kafka.ts'
 import { createLogger } from '../lib/logger.ts'
@@ -56,4 +58,21 @@ export const cliRegistry = (c: CliConfig): Registry => createRegistry(c.registry
 export async function withAdmin<T> (c: CliConfig, fn: (admin: Admin) => Promise<T>): Promise<T> {
   const admin = await cliKafka(c).admin()
   try { return await fn(admin) } finally { await admin.disconnect() }
+}
+
+/**
+ * What `bridge` prints, without a credential: each configured secret's value, and
+ * credentials written into a URL (`http://user:pass@host`), whatever printed them (a
+ * client's error quotes its URL, `start` prints the registry's).
+ */
+export function scrubberOf (c: Record<string, unknown>): (text: string) => string {
+  const values = secretsOf(cliSpec).flatMap((k) => {
+    const v = c[k]
+    return typeof v === 'string' ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []
+  }).filter((v) => v.length > 0).sort((a, b) => b.length - a.length)
+  return (text) => {
+    let shown = text.replace(/\/\/[^/@\s]*@/g, '//[redacted]@')
+    for (const v of values) shown = shown.split(v).join('[redacted]')
+    return shown
+  }
 }

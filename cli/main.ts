@@ -10,7 +10,7 @@ import { applyTopology } from '../topology/apply.ts'
 import { checkTopology } from '../topology/check.ts'
 import { renderDiagram } from '../topology/diagram.ts'
 import { aclScript } from '../topology/acls.ts'
-import { cliRegistry, loadCliConfig, withAdmin, type CliConfig } from './config.ts'
+import { cliRegistry, loadCliConfig, scrubberOf, withAdmin, type CliConfig } from './config.ts'
 import { parseTarget, replay } from './replay.ts'
 import { backfill, BACKFILLS, type BackfillKind } from './backfill.ts'
 import { sandboxDown, sandboxes, sandboxFaults, sandboxReset, sandboxUp, sandboxUrl } from './sandbox.ts'
@@ -38,7 +38,9 @@ export const diagramFile = join(projectRoot, 'topology', 'TOPOLOGY.md')
 
 class UsageError extends Error {}
 
-const out = (line: string): void => { process.stdout.write(`${line}\n`) }
+let scrub = (text: string): string => text
+const out = (line: string): void => { process.stdout.write(`${scrub(line)}\n`) }
+const err = (text: string): void => { process.stderr.write(scrub(text)) }
 
 async function infra (c: CliConfig, sub: string | undefined): Promise<number> {
   switch (sub) {
@@ -217,12 +219,12 @@ async function backfillCmd (c: CliConfig, kind: string | undefined, argv: string
     kind: k, admin, sourceUrl, prefix: c.BRIDGE_TOPIC_PREFIX,
     progress: (phase, done, total) => {
       const line = `${phase.padEnd(18)} ${bar(done, total)}`
-      if (tty) process.stderr.write(`\r${line}`)
-      else if (phase !== last) process.stderr.write(`${phase}…\n`)
+      if (tty) err(`\r${line}`)
+      else if (phase !== last) err(`${phase}…\n`)
       last = phase
     }
   }))
-  if (tty) process.stderr.write('\n')
+  if (tty) err('\n')
   const reread = `${result.records.toLocaleString('en-US')} ${BACKFILLS[k].noun} re-read from SL`
   out(result.pushed
     ? `${reread} and pushed to Clarity in ${(result.ms / 1000).toFixed(1)} s`
@@ -275,6 +277,8 @@ export async function main (argv: string[]): Promise<number> {
   const [cmd, sub] = argv
   try {
     const c = loadCliConfig()
+    scrub = scrubberOf(c)
+    c.infra.say = (line) => { err(`${line}\n`) }
     switch (cmd) {
       case 'infra': return await infra(c, sub)
       case 'topology': return await topology(c, sub, argv.slice(2))
@@ -289,10 +293,10 @@ export async function main (argv: string[]): Promise<number> {
         return cmd === undefined ? 2 : 0
       default: throw new UsageError(`unknown command: ${cmd}`)
     }
-  } catch (err) {
-    if (err instanceof UsageError) process.stderr.write(`bridge: ${err.message}\n${usage}`)
-    else if (err instanceof ConfigError) process.stderr.write(`bridge: ${err.message}\n`)
-    else process.stderr.write(`bridge: ${(err as Error).message}\n`)
-    return err instanceof UsageError ? 2 : 1
+  } catch (e) {
+    if (e instanceof UsageError) err(`bridge: ${e.message}\n${usage}`)
+    else if (e instanceof ConfigError) err(`bridge: ${e.message}\n`)
+    else err(`bridge: ${(e as Error).message}\n`)
+    return e instanceof UsageError ? 2 : 1
   }
 }
