@@ -48,6 +48,10 @@ export interface CallInit {
 const MAX_CONNECTIONS = 64
 const shared = new Agent({ connections: MAX_CONNECTIONS })
 
+// Which process sent a call: a server's logs (and the sandboxes' Retry-After check, which
+// must not take two instances' calls for one client's retry) tell the instances apart.
+const USER_AGENT = `clarity-sl-bridge (pid ${process.pid})`
+
 /** Connections of one's own to a server, as many as `count`; `tls`: its CA, or our certificate, for https. */
 export const connections = (count: number, tls?: ConnectionOptions): Dispatcher =>
   new Agent({ connections: count, connect: tls })
@@ -66,7 +70,8 @@ export async function call (system: string, url: string, init: CallInit): Promis
   let text: string
   try {
     const res = await (init.dispatcher ?? shared).request({
-      origin, path, method: method as Dispatcher.HttpMethod, headers: init.headers, body: init.body,
+      origin, path, method: method as Dispatcher.HttpMethod, headers: { 'user-agent': USER_AGENT, ...init.headers },
+      body: init.body,
       headersTimeout: init.timeoutMs, bodyTimeout: init.timeoutMs
     })
     status = res.statusCode

@@ -1,7 +1,8 @@
 // Retry-After compliance: after a 429 or 503 that says when to come back, the same request
-// (method, path and query as sent, the body's bytes) arriving sooner is counted, so a run
-// can show that no client ignored a Retry-After. Only a hash of each request is kept, and a
-// sample names the route's pattern: no body, query or path value ever reaches /sandbox/*.
+// from the same client (its User-Agent; method, path and query as sent, the body's bytes)
+// arriving sooner is counted, so a run can show that no client ignored a Retry-After. Only
+// a hash of each request is kept, and a sample names the route's pattern: no body, query
+// or path value ever reaches /sandbox/*.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { createHash } from 'node:crypto'
 import type { Readable } from 'node:stream'
@@ -72,7 +73,7 @@ const hasBody = (req: FastifyRequest): boolean => {
 }
 
 const keyOf = (req: FastifyRequest, bodyHash: string): string =>
-  createHash('sha256').update(`${req.method} ${req.url}\n${bodyHash}`).digest('hex')
+  createHash('sha256').update(`${req.headers['user-agent'] ?? ''}\n${req.method} ${req.url}\n${bodyHash}`).digest('hex')
 
 /** Hashes the body as it streams past whoever reads it; undefined if the client gave up half-way. */
 function hashBody (req: FastifyRequest, body: Readable): Promise<string | undefined> {

@@ -62,6 +62,8 @@ describe('call', () => {
     expect(seen).toHaveLength(1)
     expect(seen[0]).toMatchObject({ method: 'POST', url: '/json?CustOrdNbr=CL%20100045', body: '{"Ünïcode":"ok"}' })
     expect(seen[0]!.headers).toMatchObject({ 'content-type': 'application/json', 'x-sl-cpnyid': 'DEMO', 'content-length': String(Buffer.byteLength('{"Ünïcode":"ok"}')) })
+    // The process is named, so that a server tells two instances' calls apart.
+    expect(seen[0]!.headers['user-agent']).toBe(`clarity-sl-bridge (pid ${process.pid})`)
   })
 
   it('makes 429 and 5xx retriable, honouring Retry-After in seconds or as a date', async () => {

@@ -89,6 +89,18 @@ describe('Retry-After compliance', () => {
     expect(JSON.stringify(got)).not.toMatch(/Ana|secret|C000123/)
   })
 
+  it('tells clients apart by User-Agent: the same request from another instance is not a retry', async () => {
+    const was = sl.faults.counters.earlyRetries
+    const as = (agent: string) => sl.app.inject({ method: 'GET', url: '/api/Customer/C000124', headers: { ...slAuth, 'user-agent': agent } })
+    await faults('sl', { rate429: 1, retryAfterSec: 30 })
+    expect((await as('clarity-sl-bridge (pid 1)')).statusCode).toBe(429)
+    await faults('sl', { rate429: 0 })
+    await as('clarity-sl-bridge (pid 2)')
+    expect(sl.faults.counters.earlyRetries).toBe(was)
+    await as('clarity-sl-bridge (pid 1)')
+    expect(sl.faults.counters.earlyRetries).toBe(was + 1)
+  })
+
   it('lets a request come back once its time has come', async () => {
     const was = sl.faults.counters.earlyRetries
     await faults('sl', { rate429: 1, retryAfterSec: 1 })
