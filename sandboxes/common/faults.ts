@@ -207,6 +207,7 @@ export function bindRefuse (app: FastifyInstance, state: FaultState, port: numbe
       app.server.close(() => resolve())
       app.server.closeAllConnections()
     })
-    setTimeout(() => { app.server.listen(port, host) }, seconds * 1000).unref()
+    // Not unref'd: with the listener closed, this timer is what keeps a sandbox process alive.
+    setTimeout(() => { app.server.listen(port, host) }, seconds * 1000)
   }
 }

@@ -100,6 +100,14 @@ describe('bridge sandbox', () => {
       expect(moved.DatabaseId).not.toBe(taken.DatabaseId)
       expect(bridge('sandbox', 'faults', 'clarity', '--restore').stderr).toMatch(/for the SL sandbox/)
       expect(bridge('sandbox', 'reset').stdout).toContain('sl: reset to its seed data')
+      // A process whose listener is closed lives on, and listens again when the time is up.
+      expect(bridge('sandbox', 'faults', 'sl', '--refuse', '1').status).toBe(0)
+      await waitFor('connections to be refused', async () => {
+        try { await fetch('http://127.0.0.1:17301/sandbox/state'); return false } catch { return true }
+      })
+      await waitFor('the sandbox process to answer again', async () => {
+        try { return (await fetch('http://127.0.0.1:17301/sandbox/state')).ok } catch { return false }
+      })
     } finally {
       const down = bridge('sandbox', 'down')
       expect(down.stdout).toMatch(/sl sandbox: stopped/)
