@@ -47,7 +47,7 @@ export default [
     }
   },
   {
-    files: ['**/test/**/*.ts', '**/*.test.ts', 'bench/**/*.ts'],
+    files: ['**/test/**/*.ts', '**/*.test.ts', 'bench/**/*.ts', 'chaos/**/*.ts'],
     rules: {
       // Test titles and fixture strings are read whole.
       '@stylistic/max-len': ['error', {

@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config'
 
-// Two projects: `unit` needs no broker or registry and runs in seconds
+// Three projects: `unit` needs no broker or registry and runs in seconds
 // (`npx vitest run --project unit`); `integration` runs against the real broker and
-// registry, which its global setup finds or starts. `npm test` runs both.
+// registry, which its global setup finds or starts; `chaos`, once both are done, runs a
+// short chaos run on a broker and registry of its own, which it kills. `npm test` runs all.
 export default defineConfig({
   test: {
     pool: 'forks',
@@ -17,7 +18,8 @@ export default defineConfig({
           ],
           // The sandbox tests start and stop real processes.
           testTimeout: 60000,
-          pool: 'forks'
+          pool: 'forks',
+          sequence: { groupOrder: 0 }
         }
       },
       {
@@ -28,7 +30,18 @@ export default defineConfig({
           // Integration tests share one broker; each makes its own topics and groups.
           testTimeout: 120000,
           hookTimeout: 180000,
-          pool: 'forks'
+          pool: 'forks',
+          sequence: { groupOrder: 0 }
+        }
+      },
+      {
+        test: {
+          name: 'chaos',
+          include: ['test/chaos/**/*.test.ts'],
+          // Alone: it starts some thirty processes and kills its own broker.
+          testTimeout: 900000,
+          pool: 'forks',
+          sequence: { groupOrder: 1 }
         }
       }
     ]
