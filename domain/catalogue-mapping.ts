@@ -1,7 +1,8 @@
 // The catalogue mapping (mappings/catalogue.yaml): which SL sites feed which Clarity
 // locations, the available-to-sell rule, and how an SL item becomes a Clarity product.
 // Loaded and checked once at start; a mistake stops the service with every problem listed.
-import { MappingError, readMappingFile } from './mapping.ts'
+import { MappingError, own, readMappingFile } from './mapping.ts'
+import type { ItemSiteLevel } from './records.ts'
 
 export const PRODUCT_FIELDS = [
   'Name', 'ShortDescription', 'Description', 'PriceBase', 'PriceSale', 'Weight', 'UnitOfMeasure', 'TaxCode'
@@ -114,3 +115,19 @@ export function checkCatalogueMapping (m: unknown, file: string): CatalogueMappi
 
 export const loadCatalogueMapping = (file: string): CatalogueMapping =>
   checkCatalogueMapping(readMappingFile(file), file)
+
+/**
+ * What the store offers of one SL level: the available rule less the site's safety stock,
+ * never below 0; undefined for a site that is not published. The order mapper sources
+ * lines by the same figure, so a location the store sells from is a site orders ship from.
+ */
+export function offeredOf (
+  m: CatalogueMapping, l: Pick<ItemSiteLevel, 'SiteID' | 'QtyAvail' | 'QtyOnHand'>
+): number | undefined {
+  if (own(m.inventory.locations, l.SiteID) === undefined) return undefined
+  const safety = own(m.inventory.safetyStock, l.SiteID) ?? m.inventory.safetyStock.default
+  return Math.max(0, Number(l[m.inventory.available]) - safety)
+}
+
+/** The SL sites the store publishes, which are the sites web orders may ship from. */
+export const publishedSites = (m: CatalogueMapping): string[] => Object.keys(m.inventory.locations)

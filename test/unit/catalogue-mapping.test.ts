@@ -2,7 +2,7 @@
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { projectRoot } from '../../infra/embedded.ts'
-import { checkCatalogueMapping, loadCatalogueMapping } from '../../domain/catalogue-mapping.ts'
+import { checkCatalogueMapping, loadCatalogueMapping, offeredOf, publishedSites } from '../../domain/catalogue-mapping.ts'
 import { problemsWith } from './mapping-problems.ts'
 
 const good = (): Record<string, any> => ({
@@ -87,5 +87,25 @@ describe('checkCatalogueMapping', () => {
   it('says every problem in its message, one to a line', () => {
     expect(() => checkCatalogueMapping(changed((m) => { m.version = 2; m.inventory.available = 'x' }), 'catalogue.yaml')).toThrow(
       'mapping catalogue.yaml has problems:\n  version must be text\n  inventory.available must be QtyAvail or QtyOnHand')
+  })
+})
+
+describe('offeredOf and publishedSites', () => {
+  const level = (SiteID: string, QtyAvail: string, QtyOnHand = '50') => ({ SiteID, QtyAvail, QtyOnHand })
+
+  it('offers the available rule less the site\'s safety stock, never below 0, and nothing of a site not published', () => {
+    const m = checkCatalogueMapping(changed((x) => { x.inventory.safetyStock = { default: 1, EAST: 5 } }), 'catalogue.yaml')
+    expect(offeredOf(m, level('MAIN', '10'))).toBe(9)
+    expect(offeredOf(m, level('EAST', '10'))).toBe(5)
+    expect(offeredOf(m, level('EAST', '5'))).toBe(0)
+    expect(offeredOf(m, level('EAST', '2'))).toBe(0)
+    expect(offeredOf(m, level('NORTH', '10'))).toBeUndefined()
+    const onHand = checkCatalogueMapping(changed((x) => { x.inventory.available = 'QtyOnHand' }), 'catalogue.yaml')
+    expect(offeredOf(onHand, level('MAIN', '3', '12'))).toBe(10)
+  })
+
+  it('publishes the sites the locations list, which are the sites orders may ship from', () => {
+    expect(publishedSites(good())).toEqual(['MAIN', 'EAST'])
+    expect(publishedSites(checkCatalogueMapping(changed((x) => { x.inventory.locations = { MAIN: 'MAIN' } }), 'catalogue.yaml'))).toEqual(['MAIN'])
   })
 })
