@@ -105,7 +105,7 @@ describe('offeredOf and publishedSites', () => {
   })
 
   it('publishes the sites the locations list, which are the sites orders may ship from', () => {
-    expect(publishedSites(good())).toEqual(['MAIN', 'EAST'])
+    expect(publishedSites(checkCatalogueMapping(good(), 'catalogue.yaml'))).toEqual(['MAIN', 'EAST'])
     expect(publishedSites(checkCatalogueMapping(changed((x) => { x.inventory.locations = { MAIN: 'MAIN' } }), 'catalogue.yaml'))).toEqual(['MAIN'])
   })
 })

@@ -4,6 +4,7 @@ import type { CatalogueMapping } from '../../../domain/catalogue-mapping.ts'
 import { classify, poison, type BridgeError } from '../../../lib/errors.ts'
 import { own, skuOf } from '../../../domain/mapping.ts'
 import type { ItemSiteLevel } from '../../../domain/records.ts'
+import { isNewer, itemOfKey, type Position, type SiteTable } from './sites.ts'
 
 export interface StockRow { ProductKey: string, LocationKey: string, Quantity: number, QuantityAllocated: number }
 
@@ -34,7 +35,7 @@ export function stockRow (m: CatalogueMapping, skus: Record<string, string>, l: 
 }
 
 /** One record of a chunk, decoded: null is a tombstone (the item site is gone). */
-export interface ChunkEntry<R> { ref: R, key: string, level: ItemSiteLevel | null }
+export interface ChunkEntry<R> { ref: R, key: string, level: ItemSiteLevel | null, at?: Position }
 
 export interface ChunkPlan<R> {
   /** In the order Clarity gets them; `ref` is the record each row stands for. */
@@ -42,21 +43,46 @@ export interface ChunkPlan<R> {
   rejected: Array<{ ref: R, error: BridgeError }>
   coalesced: number
   unpublished: number
+  /** Rows of the other sites of the items that changed, from the table. */
+  reasserted: number
+}
+
+/** The row of a level, or undefined for one that is not to be pushed (a rule broken, or not published). */
+function rowOrNothing (
+  m: CatalogueMapping, skus: Record<string, string>, l: ItemSiteLevel | null
+): StockRow | undefined {
+  if (l === null) return undefined
+  try {
+    return stockRow(m, skus, l)
+  } catch (err) {
+    // Its own record says why, on the consumer loop of the instance that reads it.
+    if (classify(err).kind !== 'poison') throw err
+    return undefined
+  }
 }
 
 /**
  * The rows one chunk of a partition becomes: the latest level per item site (a later
  * record supersedes an earlier one, whatever it says), closed locations at zero for
  * every product that comes by, and the levels that break a rule set apart.
+ *
+ * With the table, each item a row is pushed for gets all its published sites pushed, as
+ * the table holds them: the store lowers the locations it sells from by its own choice,
+ * and SL changes only the site an order ships from, so a location the store lowered can
+ * be put right only when another of the item's sites changes. A level the table holds
+ * that is newer than the chunk's is the one pushed: the table may be ahead of this loop.
  */
 export function planChunk<R> (
-  m: CatalogueMapping, skus: Record<string, string>, entries: Array<ChunkEntry<R>>
+  m: CatalogueMapping, skus: Record<string, string>, entries: Array<ChunkEntry<R>>, table?: SiteTable
 ): ChunkPlan<R> {
   const latest = new Map<string, { ref: R, row: StockRow }>()
+  const seen = new Set<string>()
+  const touched = new Map<string, R>()
   const rejected: ChunkPlan<R>['rejected'] = []
   let coalesced = 0
   let unpublished = 0
   for (const e of entries) {
+    seen.add(e.key)
     if (latest.delete(e.key)) coalesced++
     if (e.level === null) continue
     let row: StockRow | undefined
@@ -69,11 +95,28 @@ export function planChunk<R> (
       continue
     }
     if (row === undefined) { unpublished++; continue }
+    const held = table?.get(e.key)
+    if (held !== undefined && e.at !== undefined && isNewer(held.at, e.at)) {
+      row = rowOrNothing(m, skus, held.level)
+      if (row === undefined) continue
+    }
     latest.set(e.key, { ref: e.ref, row })
+    touched.set(itemOfKey(e.key), e.ref)
     // Keyed apart from the records' own keys (InvtID|SiteID), which can spell the same.
     for (const zero of closedRows(m, row.ProductKey)) {
       latest.set(`closed:${zero.ProductKey}|${zero.LocationKey}`, { ref: e.ref, row: zero })
     }
   }
-  return { push: [...latest.values()], rejected, coalesced, unpublished }
+  let reasserted = 0
+  for (const [item, ref] of touched) {
+    for (const key of table?.keysOf(item) ?? []) {
+      // What the chunk said of a site stands, a tombstone or a refused level included.
+      if (seen.has(key)) continue
+      const row = rowOrNothing(m, skus, table!.get(key)!.level)
+      if (row === undefined) continue
+      latest.set(key, { ref, row })
+      reasserted++
+    }
+  }
+  return { push: [...latest.values()], rejected, coalesced, unpublished, reasserted }
 }

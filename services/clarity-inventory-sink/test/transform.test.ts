@@ -60,7 +60,7 @@ describe('a chunk of changes', () => {
 
   it('keeps the latest level of each item site, in first-seen order', () => {
     expect(summary(planChunk(noClosed, skus, [entry(1, { QtyAvail: '5' }), entry(2, { SiteID: 'EAST', QtyAvail: '20' }), entry(3, { QtyAvail: '9' })]))).toEqual({
-      push: ['2:PUMP-100-110V@NWK=10', '3:PUMP-100-110V@AUS=7'], rejected: [], coalesced: 1, unpublished: 0
+      push: ['2:PUMP-100-110V@NWK=10', '3:PUMP-100-110V@AUS=7'], rejected: [], coalesced: 1, unpublished: 0, reasserted: 0
     })
   })
 
