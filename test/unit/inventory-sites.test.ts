@@ -83,9 +83,17 @@ describe('an item\'s other sites ride along', () => {
     expect(p.rejected.map((r) => `${r.ref}:${r.error.code}`)).toEqual(['1:NEGATIVE_LEVEL'])
   })
 
-  it('a level that is not pushed touches no other site', () => {
+  it('a level of a site not published touches no other site', () => {
     const t = tableOf([['PUMP', 'MAIN', '4', 1]])
-    expect(rows(planChunk(mapping, skus, [entry(1, 'PUMP', 'EAST', '-1', 9), entry(2, 'PUMP', 'NORTH', '5', 10)], t))).toEqual([])
+    expect(rows(planChunk(mapping, skus, [entry(2, 'PUMP', 'NORTH', '5', 10)], t))).toEqual([])
+  })
+
+  it('a level below zero is rejected and still sets the item\'s other sites back to SL\'s (an oversell moved SL)', () => {
+    const t = tableOf([['PUMP', 'MAIN', '4', 1], ['PUMP', 'WEST', '10', 2]])
+    const p = planChunk(mapping, skus, [entry(1, 'PUMP', 'EAST', '-1', 9)], t)
+    expect(rows(p)).toEqual(['1:PUMP@AUS=4', '1:PUMP@SAC=7'])
+    expect(p.rejected.map((r) => `${r.ref}:${r.error.code}`)).toEqual(['1:NEGATIVE_LEVEL'])
+    expect(p.reasserted).toBe(2)
   })
 })
 

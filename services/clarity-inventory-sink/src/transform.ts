@@ -92,6 +92,8 @@ export function planChunk<R> (
       const error = classify(err)
       if (error.kind !== 'poison') throw err
       rejected.push({ ref: e.ref, error })
+      // SL moved (an oversell takes a site below zero): the store may have lowered another site for it.
+      touched.set(itemOfKey(e.key), e.ref)
       continue
     }
     if (row === undefined) { unpublished++; continue }
