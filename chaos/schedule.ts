@@ -1,17 +1,10 @@
 // What a chaos run does and when, drawn from its seed: the same seed gives the same
 // faults at the same moments, so a failing run can be replayed. Pure: no I/O, no clock.
 
-/** Seeded PRNG (mulberry32): 32 bits of state, uniform in [0, 1). */
-export function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+// The sandboxes' own seeded PRNG (mulberry32): the same seed, the same draws.
+import { prng } from '../sandboxes/common/money.ts'
+
+export { prng }
 
 export type ChaosEvent =
   | { kind: 'broker-kill', downMs: number }
