@@ -22,7 +22,7 @@ import { toAccountRecord } from './transform.ts'
  */
 const LISTING_MARGIN_MS = 5000
 
-export type SeenTable = Pick<SeenIds, 'has' | 'add' | 'size' | 'record' | 'tombstone'>
+export type SeenTable = Pick<SeenIds, 'has' | 'add' | 'size' | 'record'>
 
 /** What taking an event needs once the seen ids are read to their end. */
 export interface Taking { seen: SeenTable, records: IngestRecords }
@@ -101,20 +101,15 @@ export function eventTaker (d: TakerDeps, webhooks: Counter<'result'>) {
   const taking = new Map<string, Promise<void>>()
 
   /**
-   * The event's records and its seen id in one send. A failed send may have written
-   * part of it: the id is withdrawn, because a second record is harmless downstream,
-   * and a redelivery answered "duplicate" for a record never written would be a loss.
+   * The event's records, then its seen id: never together, because a send to several
+   * partitions is not atomic, and a seen id kept without its record (a broker killed
+   * mid-send) would answer the redelivery "duplicate" for an order never written. A failed
+   * second send leaves the id unseen; the redelivery writes the record again, which is
+   * harmless downstream.
    */
   async function accept (t: Taking, ev: Event, entityId: number, out: OutRecord[]): Promise<Answer> {
-    try {
-      await d.take([...out, t.seen.record(ev.id, ev.type, entityId)])
-    } catch (err) {
-      d.take([t.seen.tombstone(ev.id)]).catch((e: Error) => {
-        logger.warn({ eventId: ev.id, reason: e.message },
-          'could not withdraw the seen id of a failed send: a redelivery may be taken for a duplicate')
-      })
-      throw err
-    }
+    await d.take(out)
+    await d.take([t.seen.record(ev.id, ev.type, entityId)])
     t.seen.add(ev.id)
     webhooks.inc({ result: 'accepted' })
     return [200, { accepted: true }]

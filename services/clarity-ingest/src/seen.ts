@@ -1,6 +1,6 @@
 // The webhook event ids clarity-ingest has taken, as every instance and a restarted one
-// see them. Each id goes to bridge.webhooks-seen in the same send as the record it was
-// taken for, so the webhook's path gains no round trip; each instance reads the topic to
+// see them. Each id goes to bridge.webhooks-seen once the record it was taken for is
+// written (events.ts says why not in the same send); each instance reads the topic to
 // its end before it judges a webhook, then follows it. In memory, ids are bounded by time
 // (the topic's retention) and by count.
 import { randomBytes } from 'node:crypto'
@@ -68,7 +68,6 @@ export function seenIds (o: SeenOptions) {
       topic: o.topic, key: eventId, value: o.serde.encode({ eventId, eventType, entityId, acceptedAt }),
       timestamp: acceptedAt
     }),
-    tombstone: (eventId: string): OutRecord => ({ topic: o.topic, key: eventId, value: null }),
 
     /**
      * Reads the topic from its start; resolves once it reached the end the topic had when

@@ -1,7 +1,7 @@
 // Clarity → orders.raw and customers.raw. Two ways in, one result per state: the webhook
 // (webhook.ts), and the ModifiedSince pollers (pollers.ts), the safety net for events
-// never pushed. Each event taken leaves its id in bridge.webhooks-seen, in the same send
-// as its record, so a redelivery to any instance, or after a restart, has no second effect.
+// never pushed. Each event taken leaves its id in bridge.webhooks-seen once its record is
+// written, so a redelivery to any instance, or after a restart, has no second effect.
 // The webhook has an address of its own, the one to expose (WEBHOOK_HOST, WEBHOOK_PORT),
 // with nothing else on it; health, metrics and admin stay on HTTP_HOST and HTTP_PORT.
 import type { FastifyInstance } from 'fastify'

@@ -29,7 +29,7 @@ const sign = (body: string | Buffer, t = Math.floor(Date.now() / 1000), secret =
 const json = (r: OutRecord): Record<string, any> => JSON.parse(r.value!.toString()) as Record<string, any>
 
 function ingest (o: {
-  orders?: Record<number, ClarityRow>, listed?: ClarityRow[], sendFails?: boolean, seen?: string[]
+  orders?: Record<number, ClarityRow>, listed?: ClarityRow[], sendFails?: boolean | 'seen', seen?: string[]
   maxBytes?: number, maxInFlight?: number
 } = {}) {
   const sent: OutRecord[][] = []
@@ -40,8 +40,7 @@ function ingest (o: {
     has: (id) => ids.has(id),
     add: (id) => { ids.add(id) },
     size: () => ids.size,
-    record: (eventId, eventType, entityId) => ({ topic: 'bridge.webhooks-seen', key: eventId, value: Buffer.from(JSON.stringify({ eventType, entityId })) }),
-    tombstone: (eventId) => ({ topic: 'bridge.webhooks-seen', key: eventId, value: null })
+    record: (eventId, eventType, entityId) => ({ topic: 'bridge.webhooks-seen', key: eventId, value: Buffer.from(JSON.stringify({ eventType, entityId })) })
   }
   const logger = pino(new Writable({
     write (line: Buffer, _enc, done) { logged.push(JSON.parse(line.toString()) as Record<string, unknown>); done() }
@@ -61,7 +60,8 @@ function ingest (o: {
   }
   const take = async (out: OutRecord[]): Promise<void> => {
     sent.push(out)
-    if (o.sendFails === true && out.some((r) => r.value !== null)) throw bridgeError('KAFKA_UNAVAILABLE', 'kafka: no broker answers')
+    const failing = o.sendFails === true || (o.sendFails === 'seen' && out.some((r) => r.topic === 'bridge.webhooks-seen'))
+    if (failing) throw bridgeError('KAFKA_UNAVAILABLE', 'kafka: no broker answers')
   }
   const app: FastifyInstance = Fastify()
   webhookRoutes(app, {
@@ -122,11 +122,11 @@ describe('POST /webhooks/clarity', () => {
     expect(JSON.stringify(warning)).not.toContain(raw)
   })
 
-  it('reads the order from Clarity and hands its record over with the event\'s seen id, in one send', async () => {
+  it('reads the order from Clarity and hands its record over, then the event\'s seen id', async () => {
     const w = ingest({ orders: { 100045: { ...order, StatusKey: 'Processing' } } })
     expect(await w.post(body)).toEqual({ status: 200, body: { accepted: true } })
-    expect(w.sent).toHaveLength(1)
-    const [record, seen] = w.sent[0]!
+    expect(w.sent.map((out) => out.length)).toEqual([1, 1])
+    const [[record], [seen]] = w.sent as [[OutRecord], [OutRecord]]
     expect(record).toMatchObject({ topic: 'orders.raw', key: '100045', headers: { 'clarity.event.id': 'evt_1' } })
     expect(json(record!)).toMatchObject({ eventId: 'evt_1', eventType: 'order.created', source: 'WEBHOOK', order: { ID: 100045, StatusKey: 'Processing' } })
     expect(seen).toMatchObject({ topic: 'bridge.webhooks-seen', key: 'evt_1' })
@@ -140,19 +140,29 @@ describe('POST /webhooks/clarity', () => {
     expect(await w.counted('duplicate')).toBe(1)
   })
 
-  it('answers 503 when the records cannot be produced, withdraws the seen id, and takes the redelivery', async () => {
+  it('sends the seen id only once the records are written, never in their send, and takes a redelivery after a failed send', async () => {
     const w = ingest({ orders: { 100045: order }, sendFails: true })
     expect(await w.post(body)).toEqual({ status: 503, body: { error: 'temporarily unavailable', code: 'KAFKA_UNAVAILABLE' } })
-    expect(w.sent.at(-1)).toEqual([{ topic: 'bridge.webhooks-seen', key: 'evt_1', value: null }])
+    expect(w.sent).toHaveLength(1)
+    expect(w.sent[0]!.map((r) => r.topic)).toEqual(['orders.raw'])
     expect(w.ids.has('evt_1')).toBe(false)
     expect((await w.post(body)).status).toBe(503)
     expect(await w.counted('unavailable')).toBe(2)
   })
 
+  it('answers 503 and keeps the id unseen when the records landed but the seen id did not; the redelivery writes them again', async () => {
+    const w = ingest({ orders: { 100045: order }, sendFails: 'seen' })
+    expect((await w.post(body)).status).toBe(503)
+    expect(w.sent.map((out) => out.map((r) => r.topic))).toEqual([['orders.raw'], ['bridge.webhooks-seen']])
+    expect(w.ids.has('evt_1')).toBe(false)
+    expect((await w.post(body)).status).toBe(503)
+    expect(w.sent.filter((out) => out[0]!.topic === 'orders.raw')).toHaveLength(2)
+  })
+
   it('takes an account as Clarity lists it, refuses one Clarity does not list, and answers an older state 200 stale', async () => {
     const w = ingest({ listed: [{ ...account, Name: 'Kofi A. Mensah' }] })
     expect(await w.post(event('evt_a', 'customer.updated', account))).toEqual({ status: 200, body: { accepted: true } })
-    expect(w.sent).toHaveLength(1)
+    expect(w.sent).toHaveLength(2)
     expect(w.sent[0]![0]).toMatchObject({ topic: 'customers.raw', key: '813' })
     expect(json(w.sent[0]![0]!)).toMatchObject({ source: 'WEBHOOK', account: { ID: 813, Name: 'Kofi A. Mensah' } })
 
@@ -162,7 +172,7 @@ describe('POST /webhooks/clarity', () => {
     const before = { ...account, UpdatedDate: new Date(Date.parse(account.UpdatedDate) - 60000).toISOString() }
     w.listing.splice(0, Infinity, before)
     expect(await w.post(event('evt_c', 'customer.updated', before))).toEqual({ status: 200, body: { stale: true } })
-    expect(w.sent).toHaveLength(1)
+    expect(w.sent).toHaveLength(2)
     expect(await w.counted('stale')).toBe(1)
   })
 
