@@ -46,12 +46,49 @@ export interface ListingPollerOptions {
 }
 
 /**
- * Where a poller is: the cursor kept (`since`), and within a round the page to read, when
- * the round began, the latest time seen.
+ * Where a poller is: the cursor kept (`since`), and within a round (`began`, when it began;
+ * 0 between rounds) the page to read and the latest time seen.
  */
-interface Listing { since: string, page: number, began: number, latest: string }
+export interface Listing { since: string, page: number, began: number, latest: string }
+
+export interface ListingPage { TotalPages: number, Results: FeedRow[] }
 
 const eventId = (row: FeedRow): string => `poll:${String(row.ID)}:${Date.parse(String(row.UpdatedDate))}`
+
+/** The listing's rows are in UpdatedDate order, the first and last dates if so. */
+function dateOrdered (rows: FeedRow[]): [number, number] | undefined {
+  let prev = -Infinity
+  for (const row of rows) {
+    const t = Date.parse(String(row.UpdatedDate))
+    if (!(t >= prev)) return undefined
+    prev = t
+  }
+  return rows.length === 0 ? undefined : [Date.parse(String(rows[0]!.UpdatedDate)), prev]
+}
+
+/**
+ * Where a round goes after a page `p` read at `at`. A listing in UpdatedDate order, as
+ * Clarity's is, is read on from the page's last date (page 1 again, inclusive), not by page
+ * number: a row updated between two page reads moves to the end and every row after it one
+ * place earlier, and reading page 2 then would miss the row that moved onto page 1. A
+ * listing in another order (by ID, say, where a change adds a row but moves none) is read
+ * by page number.
+ */
+export function listingStep (at: Listing, p: ListingPage, now: number): { next: Listing, more: boolean } {
+  const began = at.began === 0 ? now : at.began
+  let latest = at.began === 0 ? at.since : at.latest
+  for (const row of p.Results) {
+    const updated = String(row.UpdatedDate)
+    const mark = Date.parse(updated) > began ? new Date(began).toISOString() : updated
+    if (Date.parse(mark) > Date.parse(latest)) latest = mark
+  }
+  if (at.page >= p.TotalPages) return { next: { since: latest, page: 1, began: 0, latest }, more: false }
+  const dates = dateOrdered(p.Results)
+  if (dates !== undefined && dates[1] > Date.parse(at.since) && dates[1] <= began) {
+    return { next: { since: new Date(dates[1]).toISOString(), page: 1, began, latest }, more: true }
+  }
+  return { next: { since: at.since, page: at.page + 1, began, latest }, more: true }
+}
 
 /** The poller under its lease (lib/lease.ts): of several instances, one polls. */
 export async function startListingPoller (o: ListingPollerOptions): Promise<void> {
@@ -75,21 +112,8 @@ async function startHeld (o: ListingPollerOptions, holding: Holding): Promise<{ 
     kit, service: o.service, name: o.name, holding, intervalMs: o.intervalMs, cursors: o.cursors, topic: o.topic,
     cursorName: () => o.cursor, position: (l) => l.since, from: { since, page: 1, began: 0, latest: since },
     read: async (at) => {
-      const first = at.page === 1
-      const began = first ? Date.now() : at.began
-      let latest = first ? at.since : at.latest
       const p = await o.list(at.since, at.page, 100)
-      for (const row of p.Results) {
-        const updated = String(row.UpdatedDate)
-        const mark = Date.parse(updated) > began ? new Date(began).toISOString() : updated
-        if (Date.parse(mark) > Date.parse(latest)) latest = mark
-      }
-      const more = at.page < p.TotalPages
-      return {
-        rows: p.Results.filter((row) => !polled.has(eventId(row))),
-        more,
-        next: more ? { since: at.since, page: at.page + 1, began, latest } : { since: latest, page: 1, began, latest }
-      }
+      return { rows: p.Results.filter((row) => !polled.has(eventId(row))), ...listingStep(at, p, Date.now()) }
     },
     records: (row) => o.take(row, eventId(row)),
     rowHeaders: (row) => ({ 'Clarity-Event-Id': eventId(row) }),
