@@ -151,7 +151,10 @@ export async function runChaos (o: ChaosOptions): Promise<ChaosReport> {
     const common = {
       KAFKA_BROKERS: brokers.join(','), SCHEMA_REGISTRY_URL: registryUrl, SL_SANDBOX_URL: slUrl,
       CLARITY_SANDBOX_URL: clarityUrl, LOG_LEVEL: 'warn',
-      KAFKA_SESSION_TIMEOUT_MS: String(o.sessionTimeoutMs ?? 10_000), ...adminTokenEnv(home, {})
+      KAFKA_SESSION_TIMEOUT_MS: String(o.sessionTimeoutMs ?? 10_000), ...adminTokenEnv(home, {}),
+      // The store lowers a location for each order, SL not always a level (a line backordered):
+      // the sweep that sets it right comes every 15 s here, not every 5 minutes.
+      INVENTORY_SWEEP_MS: '15000'
     }
     const byName = new Map<string, Proc[]>()
     // clarity-ingest's instances take the first ports (HTTP_PORT, WEBHOOK_PORT): the balancer's targets are fixed.

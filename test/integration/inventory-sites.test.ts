@@ -82,4 +82,18 @@ describe('every location of an item follows SL, not only the site that changed',
     await waitFor('every location of every item at SL\'s level', () => some.every(inStep), 60000)
       .catch(() => { throw new Error(some.filter((i) => !inStep(i)).map((i) => `${i}: ${levels(i)}`).join('; ')) })
   })
+
+  it('a location the store lowered for an order that changed no SL level is put back by the sweep', async () => {
+    for (const s of extra.splice(0)) await s.stop()
+    extra.push(await startClarityInventorySink({ ...f.common, INVENTORY_SWEEP_MS: 1000 } as never, noExit))
+    // No order service runs here: like an order SL backorders at a sold-out site, or one it never
+    // gets, SL changes no level for these sales.
+    const some = items(2)
+    for (const item of some) {
+      const lowered = await sell(item)
+      expect(clarityQty(item, lowered)).toBeLessThan(slAvail(item, lowered))
+    }
+    await waitFor('every location of the items sold at SL\'s level', () => some.every(inStep), 60000)
+      .catch(() => { throw new Error(some.filter((i) => !inStep(i)).map((i) => `${i}: ${levels(i)}`).join('; ')) })
+  })
 })

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import type { CatalogueMapping } from '../../domain/catalogue-mapping.ts'
 import type { ItemSiteLevel } from '../../domain/records.ts'
 import { SiteTable, type Position } from '../../services/clarity-inventory-sink/src/sites.ts'
-import { planChunk, type ChunkEntry } from '../../services/clarity-inventory-sink/src/transform.ts'
+import { planChunk, sweepRows, type ChunkEntry } from '../../services/clarity-inventory-sink/src/transform.ts'
 
 const mapping: CatalogueMapping = {
   version: '1',
@@ -116,5 +116,24 @@ describe('the table of every level', () => {
     expect(t.keysOf('A|B')).toEqual(['A|B|MAIN', 'A|B|EAST'])
     expect(t.keysOf('A')).toEqual(['A|MAIN'])
     expect(t.keysOf('B')).toEqual([])
+  })
+})
+
+describe('the sweep', () => {
+  it('pushes every published site the table holds, mapped, closed locations at 0, once per product', () => {
+    const t = tableOf([
+      ['PUMP', 'MAIN', '4', 1], ['PUMP', 'WEST', '10', 2], ['PUMP', 'NORTH', '9', 3], ['PUMP', 'EAST', null, 4],
+      ['GAUGE', 'EAST', '-1', 5], ['VALVE-BRASS-050', 'EAST', '2', 6]
+    ])
+    const swept = sweepRows(mapping, skus, t, 100, 10).map((r) => `${r.ProductKey}@${r.LocationKey}=${r.Quantity}`)
+    expect(swept.sort()).toEqual([
+      'PUMP@AUS=4', 'PUMP@RNO=0', 'PUMP@SAC=7', 'VALVE-BRASS-1/2IN@NWK=2', 'VALVE-BRASS-1/2IN@RNO=0'
+    ])
+  })
+
+  it('leaves a level written within the settling time to the loop', () => {
+    const t = tableOf([['PUMP', 'MAIN', '4', 89], ['PUMP', 'WEST', '10', 90], ['PUMP', 'EAST', '6', 91]])
+    expect(sweepRows(mapping, skus, t, 100, 10).map((r) => r.LocationKey).sort()).toEqual(['AUS', 'RNO', 'SAC'])
+    expect(sweepRows(mapping, skus, t, 100, 20)).toEqual([])
   })
 })

@@ -9,6 +9,8 @@ export const spec = {
     join(projectRoot, 'mappings/catalogue.yaml')),
   ORDER_MAPPING_FILE: str('The order mapping file (its SKU table, read backwards: SL InvtID → Clarity SKU)',
     join(projectRoot, 'mappings/orders.yaml')),
-  INVENTORY_BATCH_SIZE: int('Changes read per UpdateMany call, at most 500 (Clarity\'s limit)', 500, 1)
+  INVENTORY_BATCH_SIZE: int('Changes read per UpdateMany call, at most 500 (Clarity\'s limit)', 500, 1),
+  INVENTORY_SWEEP_MS: int('How often every published item site is pushed again from the table, setting right ' +
+    'a location the store lowered for an order SL changed no level for; 0 never', 300000, 0)
 }
 export type Config = ReturnType<typeof loadConfig<typeof spec>>

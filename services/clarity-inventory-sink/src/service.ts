@@ -3,7 +3,8 @@
 // needs the newest level, and chunks of one partition go strictly in offset order, so
 // one key's updates are never reordered. Each item that changes has all its published
 // sites pushed, from a table of every level (src/sites.ts), read to the end before the
-// first push and followed from then on. Throttling and outages back off and pause the
+// first push and followed from then on; every INVENTORY_SWEEP_MS all of them are pushed
+// again from it (transform.ts, sweepRows, says why). Throttling and outages back off and pause the
 // loop (nothing is dead-lettered); a level that breaks a rule, or a row Clarity refuses,
 // is dead-lettered with the reason while the rest of the chunk is pushed.
 import { Counter } from 'prom-client'
@@ -22,9 +23,11 @@ import { startService, type Kit, type Running } from '../../../lib/service.ts'
 import { prefixed } from '../../../topology/topology.ts'
 import type { Config } from './config.ts'
 import { SiteTable, type Held } from './sites.ts'
-import { planChunk, type ChunkEntry, type StockRow } from './transform.ts'
+import { planChunk, sweepRows, type ChunkEntry, type StockRow } from './transform.ts'
 
 const MAX_ROWS = 500
+/** A level younger than this is the loop's to push, not the sweep's. */
+const SWEEP_SETTLE_MS = 10000
 const ROW_MESSAGE = /^row (\d+): (.*)$/
 
 const heldOf = (r: InRecord, level: ItemSiteLevel | null): Held =>
@@ -87,6 +90,37 @@ async function pushRows (
   return { rejected, refused }
 }
 
+/**
+ * Every published site pushed again from the table, every `everyMs`, one sweep after the
+ * other. A sweep that fails (Clarity away) is logged and the next one tries again.
+ */
+function startSweeps (
+  kit: Kit, everyMs: number, sweep: () => StockRow[], clarity: ClarityClient, swept: (n: number) => void
+): void {
+  let timer: NodeJS.Timeout | undefined
+  let running: Promise<void> = Promise.resolve()
+  let stopped = false
+  const once = async (): Promise<void> => {
+    const rows = sweep()
+    for (let from = 0; from < rows.length; from += MAX_ROWS) {
+      if (stopped) return
+      const answer = await clarity.updateStock(rows.slice(from, from + MAX_ROWS))
+      const refused = answer.Messages?.length ?? 0
+      if (refused > 0) kit.logger.warn({ refused }, 'sweep: Clarity refused rows; the loop dead-letters their levels')
+      swept(Math.min(MAX_ROWS, rows.length - from))
+    }
+  }
+  const next = (): void => {
+    timer = setTimeout(() => {
+      running = once().catch((err: Error) => {
+        kit.logger.warn({ code: classify(err).code, reason: err.message }, 'sweep not done: the next one tries again')
+      }).finally(() => { if (!stopped) next() })
+    }, everyMs)
+  }
+  next()
+  kit.lifecycle.onStop('sweeps', async () => { stopped = true; clearTimeout(timer); await running })
+}
+
 export async function startClarityInventorySink (c: Config, exit?: (code: number) => never): Promise<Running> {
   const { topics, services } = prefixed(c.BRIDGE_TOPIC_PREFIX)
   const mapping = loadCatalogueMapping(c.CATALOGUE_MAPPING_FILE)
@@ -102,11 +136,15 @@ export async function startClarityInventorySink (c: Config, exit?: (code: number
       const rows = new Counter({
         name: 'bridge_inventory_rows_total',
         help: 'Stock rows by outcome: pushed, coalesced (a newer one followed), unpublished (site not mapped), ' +
-          'reasserted (another site of an item that changed, from the table)',
+          'reasserted (another site of an item that changed, from the table), swept (every site, from the table)',
         labelNames: ['outcome'],
         registers: [kit.metrics.registry]
       })
       const table = await loadTable(kit, topics.inventoryChanges.name, service.name, levels)
+      if (c.INVENTORY_SWEEP_MS > 0) {
+        startSweeps(kit, c.INVENTORY_SWEEP_MS, () => sweepRows(mapping, skus, table, Date.now(), SWEEP_SETTLE_MS),
+          clarity, (n) => { rows.inc({ outcome: 'swept' }, n) })
+      }
       return async (records: InRecord[]): Promise<BatchResult> => {
         const rejected: NonNullable<BatchResult['rejected']> = []
         const entries: Array<ChunkEntry<InRecord>> = []

@@ -44,4 +44,9 @@ export class SiteTable {
   keysOf (invtId: string): string[] { return [...this.items.get(invtId)?.keys() ?? []] }
 
   size (): number { return this.count }
+
+  /** Every item site held, tombstones included. */
+  * all (): Generator<[key: string, held: Held]> {
+    for (const sites of this.items.values()) yield * sites
+  }
 }

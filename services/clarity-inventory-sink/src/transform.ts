@@ -122,3 +122,25 @@ export function planChunk<R> (
   }
   return { push: [...latest.values()], rejected, coalesced, unpublished, reasserted }
 }
+
+/**
+ * Every published site the table holds, as Clarity is to show it, with the closed locations
+ * of each product at zero. The store lowers a location for each order it takes, and SL may
+ * change no level for that order: a line backordered at a sold-out site, an order held or
+ * refused before it reached SL. Nothing but a sweep sets such a location right. A level
+ * written in the last `settleMs` is left out: the loop has just pushed it, and another
+ * instance's table may not have read it yet.
+ */
+export function sweepRows (
+  m: CatalogueMapping, skus: Record<string, string>, table: SiteTable, now: number, settleMs: number
+): StockRow[] {
+  const rows = new Map<string, StockRow>()
+  for (const [key, held] of table.all()) {
+    if (held.at.timestamp > now - settleMs) continue
+    const row = rowOrNothing(m, skus, held.level)
+    if (row === undefined) continue
+    rows.set(key, row)
+    for (const zero of closedRows(m, row.ProductKey)) rows.set(`closed:${zero.ProductKey}|${zero.LocationKey}`, zero)
+  }
+  return [...rows.values()]
+}
