@@ -55,15 +55,15 @@ export interface ListingPage { TotalPages: number, Results: FeedRow[] }
 
 const eventId = (row: FeedRow): string => `poll:${String(row.ID)}:${Date.parse(String(row.UpdatedDate))}`
 
-/** The listing's rows are in UpdatedDate order, the first and last dates if so. */
-function dateOrdered (rows: FeedRow[]): [number, number] | undefined {
+/** The last date of rows listed in UpdatedDate order; undefined if they are not, or none. */
+function lastOfDateOrder (rows: FeedRow[]): number | undefined {
   let prev = -Infinity
   for (const row of rows) {
     const t = Date.parse(String(row.UpdatedDate))
     if (!(t >= prev)) return undefined
     prev = t
   }
-  return rows.length === 0 ? undefined : [Date.parse(String(rows[0]!.UpdatedDate)), prev]
+  return rows.length === 0 ? undefined : prev
 }
 
 /**
@@ -83,9 +83,9 @@ export function listingStep (at: Listing, p: ListingPage, now: number): { next: 
     if (Date.parse(mark) > Date.parse(latest)) latest = mark
   }
   if (at.page >= p.TotalPages) return { next: { since: latest, page: 1, began: 0, latest }, more: false }
-  const dates = dateOrdered(p.Results)
-  if (dates !== undefined && dates[1] > Date.parse(at.since) && dates[1] <= began) {
-    return { next: { since: new Date(dates[1]).toISOString(), page: 1, began, latest }, more: true }
+  const last = lastOfDateOrder(p.Results)
+  if (last !== undefined && last > Date.parse(at.since) && last <= began) {
+    return { next: { since: new Date(last).toISOString(), page: 1, began, latest }, more: true }
   }
   return { next: { since: at.since, page: at.page + 1, began, latest }, more: true }
 }
