@@ -19,10 +19,14 @@ async function rewind (c: Config, group: string, topic: string): Promise<void> {
   }).admin()
   try {
     if (!(await admin.listTopics()).includes(topic)) return
-    const g = await admin.describeGroup(group)
-    if (g.state !== 'Empty' && g.state !== 'Dead') return // another instance is running: it holds the totals
-    await admin.setGroupOffsets(group, topic,
-      (await admin.watermarks(topic)).map((m) => ({ partition: m.partition, offset: m.low })))
+    const running = async () => !['Empty', 'Dead'].includes((await admin.describeGroup(group)).state)
+    if (await running()) return // another instance is running: it holds the totals
+    const low = (await admin.watermarks(topic)).map((m) => ({ partition: m.partition, offset: m.low }))
+    // Two instances starting together both find the group empty; the broker refuses the
+    // second one's move once the first has joined, and that one holds the totals.
+    await admin.setGroupOffsets(group, topic, low).catch(async (err: unknown) => {
+      if (!(await running())) throw err
+    })
   } finally {
     await admin.disconnect()
   }
