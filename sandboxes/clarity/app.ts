@@ -11,11 +11,12 @@ import { signUp, upsertAccount } from './accounts.ts'
 import { ClarityError, fail, obj, ok, page, type Ctx, type P, type Q } from './api.ts'
 import { createTokens } from './auth.ts'
 import { createLoad } from './load.ts'
+import { announcePlaced, capturePayment, findPayment, paymentsOfOrders } from './payments.ts'
 import { cancelByShopper, confirmOrder, findOrder, holdOrder, placeByShopper, shipOrder, voidOrder } from './orders.ts'
 import { productByKey, updateStock, upsertProduct } from './products.ts'
 import { confirmReturn, createReturn } from './returns.ts'
 import { defaultClaritySettings, seedClarity, type ClaritySettings, type ClarityState } from './state.ts'
-import { sandboxState, setLoadRate, setWebhooks, stateOrders, stateStock } from './steering.ts'
+import { sandboxState, setLoadRate, setWebhooks, stateOrders, statePayments, stateStock } from './steering.ts'
 import { StorefrontError } from './storefront.ts'
 import { createSender, type Sender } from './webhooks.ts'
 
@@ -39,7 +40,7 @@ export interface ClaritySandbox {
   sender: Sender
 }
 
-const API = ['/Ordering/', '/Inventory/', '/Products/', '/Accounts/', '/Returning/']
+const API = ['/Ordering/', '/Inventory/', '/Products/', '/Accounts/', '/Returning/', '/Payments/']
 const id = (req: FastifyRequest): string | undefined => (req.params as P).id
 
 export function buildClaritySandbox (o: ClaritySandboxOptions): ClaritySandbox {
@@ -47,20 +48,21 @@ export function buildClaritySandbox (o: ClaritySandboxOptions): ClaritySandbox {
   let state: ClarityState = seedClarity(new Date(), settings, o.extraItems)
   const snap = snapshotter<ClarityState>(o.dataFile, () => state)
   const loaded = snap.load()
-  // A state file from before a setting or counter existed gets its default.
+  // A state file from before a setting, counter or collection existed gets its default.
   if (loaded?.version === 1) {
     const known = { ...defaultClaritySettings(), ...loaded.settings, ...o.settings }
-    state = { ...loaded, dropped: loaded.dropped ?? 0, settings: known }
+    const payments = loaded.payments ?? paymentsOfOrders(loaded)
+    state = { ...loaded, dropped: loaded.dropped ?? 0, payments, settings: known }
   }
   if (o.webhookUrls !== undefined && o.webhookUrls.length > 0) state.webhookUrls = o.webhookUrls
   const tokens = createTokens(o.clientId, o.clientSecret)
   const faults = createFaultState()
   const rand = prng(1234)
   const sender = createSender({ state: () => state, secrets: o.webhookSecrets, changed: () => snap.changed(), rand })
-  const load = createLoad({
-    state: () => state, rand, onPlaced: (order) => { sender.emit('order.created', order); snap.changed() }
-  })
   const c: Ctx = { state: () => state, sender, changed: <T>(v: T): T => { snap.changed(); return v } }
+  const load = createLoad({
+    state: () => state, rand, onPlaced: (order) => { announcePlaced(c, order); snap.changed() }
+  })
   const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024 })
 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' },
@@ -103,17 +105,23 @@ export function buildClaritySandbox (o: ClaritySandboxOptions): ClaritySandbox {
   app.get('/Returning/SalesReturns', async (req) => page(Object.values(state.returns), req.query as Q))
   app.patch('/Returning/SalesReturn/Confirm/:id', async (req) => confirmReturn(c, id(req)))
 
+  // Payments
+  app.get('/Payments/Payments', async (req) => page(Object.values(state.payments), req.query as Q))
+  app.get('/Payments/Payment/ID/:id', async (req) => findPayment(c, id(req)))
+
   // The storefront, as shoppers use it
   app.post('/sandbox/storefront/orders', async (req, reply) => reply.code(201).send(placeByShopper(c, req.body)))
   app.post('/sandbox/storefront/orders/:id/cancel', async (req) => cancelByShopper(c, id(req)))
   app.post('/sandbox/storefront/accounts', async (req, reply) => reply.code(201).send(signUp(c, req.body)))
   app.post('/sandbox/storefront/returns', async (req, reply) => reply.code(201).send(createReturn(c, req.body)))
+  app.post('/sandbox/payments/:id/capture', async (req) => capturePayment(c, id(req), req.body))
   app.get('/sandbox/load', async () => load.stats)
   app.put('/sandbox/load', async (req, reply) => setLoadRate(load, req.body, reply))
 
   // Inspection and steering
   app.get('/sandbox/state', async () => sandboxState(c, load))
   app.get('/sandbox/state/orders', async (req) => stateOrders(c, req.query as Q))
+  app.get('/sandbox/state/payments', async (req) => statePayments(c, req.query as Q))
   app.get('/sandbox/state/stock', async (req) => stateStock(c, req.query as Q))
   app.put('/sandbox/webhooks', async (req, reply) => setWebhooks(c, req.body, reply))
   app.post('/sandbox/tokens/expire', async () => tokens.expireAll())

@@ -1,6 +1,7 @@
 // Sales orders: what the ERP side does to them (confirm, hold, ship, void), and a
 // shopper placing and cancelling one. Each change sends its webhook.
 import { now, obj, ok, reject, text, type Ctx } from './api.ts'
+import { announcePlaced } from './payments.ts'
 import type { SalesOrder } from './state.ts'
 import { placeOrder } from './storefront.ts'
 
@@ -86,7 +87,7 @@ export function voidOrder (c: Ctx, id: string | undefined) {
 /** A shopper's order, from the storefront. */
 export function placeByShopper (c: Ctx, body: unknown): SalesOrder {
   const placed = placeOrder(c.state(), body, Date.now())
-  c.sender.emit('order.created', placed)
+  announcePlaced(c, placed)
   return c.changed(placed)
 }
 

@@ -18,6 +18,19 @@ export interface Shipment {
   Items: Array<{ Sku: string, Quantity: number }>
 }
 
+export type PaymentStatus = 'Authorized' | 'Payment Received' | 'Refunded' | 'Voided'
+/** A payment as its order carries it in `Payments`. */
+export interface OrderPayment {
+  ID: number, Amount: number, StatusKey: PaymentStatus, TransactionNumber: string, CardTypeKey: string,
+  /** Null while only authorised: nothing was received yet. */
+  ReceivedDate: string | null
+}
+/** The same payment as `/Payments/*` answers it: an entity of its own, with its order and currency. */
+export interface Payment extends OrderPayment {
+  CustomKey: string | null, CreatedDate: string, UpdatedDate: string, Active: boolean, Hash: string | null,
+  SalesOrderID: number, CurrencyKey: string
+}
+
 export interface SalesOrder {
   ID: number, CustomKey: string | null, CreatedDate: string, UpdatedDate: string, Active: boolean, Hash: string | null,
   StatusKey: string, TypeKey: string, AccountID: number | null, AccountKey: string | null,
@@ -27,9 +40,7 @@ export interface SalesOrder {
   },
   BillingContact: Contact, ShippingContact: Contact, SalesItems: SalesItem[],
   Discounts: Array<{ Code: string, Value: number }>,
-  Payments: Array<{
-    ID: number, Amount: number, StatusKey: string, TransactionNumber: string, CardTypeKey: string, ReceivedDate: string
-  }>,
+  Payments: OrderPayment[],
   ShippingMethodKey: string | null,
   /** Set by Confirm: SL's order number. */
   ErpOrderNumber: string | null
@@ -88,6 +99,7 @@ export interface ClarityState {
   locations: string[]
   accounts: Record<string, Account>
   returns: Record<string, SalesReturn>
+  payments: Record<string, Payment>
   webhookUrls: string[]
   /** Deliveries not yet acknowledged with a 2xx. */
   outbox: Delivery[]
@@ -155,6 +167,7 @@ export function seedClarity (now = new Date(), settings = defaultClaritySettings
     locations: SITES.map((s) => s.SiteID),
     accounts,
     returns: {},
+    payments: {},
     webhookUrls: [],
     outbox: [],
     delivered: 0,

@@ -12,7 +12,8 @@ export function sandboxState (c: Ctx, load: Load) {
   return {
     counts: {
       orders: Object.keys(state.orders).length, products: Object.keys(state.products).length,
-      accounts: Object.keys(state.accounts).length, returns: Object.keys(state.returns).length
+      accounts: Object.keys(state.accounts).length, returns: Object.keys(state.returns).length,
+      payments: Object.keys(state.payments).length
     },
     ordersByStatus: Object.values(state.orders)
       .reduce<Record<string, number>>((m, x) => { m[x.StatusKey] = (m[x.StatusKey] ?? 0) + 1; return m }, {}),
@@ -27,6 +28,10 @@ export function sandboxState (c: Ctx, load: Load) {
 
 export const stateOrders = (c: Ctx, q: Q) =>
   ({ Items: Object.values(c.state().orders).filter((x) => q.ID === undefined || String(x.ID) === q.ID) })
+
+export const statePayments = (c: Ctx, q: Q) => ({
+  Items: Object.values(c.state().payments).filter((p) => q.order === undefined || String(p.SalesOrderID) === q.order)
+})
 
 export function stateStock (c: Ctx, q: Q) {
   const since = q.UpdatedSince === undefined ? undefined : Date.parse(q.UpdatedSince)

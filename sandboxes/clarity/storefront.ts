@@ -1,7 +1,10 @@
 // The storefront simulator: places an order the way a shopper would. Clarity prices
 // it (lines, coupon, shipping, tax), checks the stock it displays, and decrements it.
 import { fromMinor, toMinor } from '../common/money.ts'
-import { stockKey, type Address, type ClarityState, type Product, type SalesOrder } from './state.ts'
+import { isAmount, paymentOf } from './payments.ts'
+import {
+  stockKey, type Address, type ClarityState, type OrderPayment, type Product, type SalesOrder
+} from './state.ts'
 
 export class StorefrontError extends Error {
   constructor (readonly status: 400 | 409, message: string) { super(message) }
@@ -18,6 +21,10 @@ export interface StorefrontOrder {
   lines: Array<{ sku: string, quantity: number }>
   coupon?: string
   shippingMethod?: string
+  /** How the total is split over several payments (a gift card and a card, say); one card payment when absent. */
+  payments?: Array<{ amount: number, cardType?: string }>
+  /** 'later': the payments are only authorised, and captured on request. */
+  capture?: 'later'
 }
 
 /** Units of the selling currency per USD (the store's price list is in USD). */
@@ -34,6 +41,7 @@ export const COUPONS: Record<string, { kind: 'percent' | 'amount' | 'freeship', 
   FREESHIP: { kind: 'freeship', value: 0 }
 }
 export const SHIPPING_METHODS = ['UPS-GROUND', 'UPS-2DAY', 'FEDEX-GROUND', 'USPS-PRIORITY']
+const MAX_PAYMENTS = 10
 
 function checkAddress (a: unknown, which: string): StorefrontAddress {
   const x = (a ?? {}) as Record<string, unknown>
@@ -108,6 +116,44 @@ export function priceOrder (
   return { lines: priced, totals, discount }
 }
 
+type Split = Array<{ minor: number, cardType: string }>
+
+/** The total (in cents) split over the payments asked for; all of it on one card when none are. */
+function splitPayments (asked: unknown, total: number): Split {
+  if (asked === undefined) return [{ minor: total, cardType: 'VISA' }]
+  if (!Array.isArray(asked) || asked.length === 0 || asked.length > MAX_PAYMENTS) {
+    throw new StorefrontError(400, `payments is a list of 1 to ${MAX_PAYMENTS} payments`)
+  }
+  const split = asked.map((p: unknown, i) => {
+    const x = (typeof p === 'object' && p !== null ? p : {}) as Record<string, unknown>
+    if (!isAmount(x.amount)) {
+      throw new StorefrontError(400, `payments[${i}].amount must be a positive amount with at most 2 decimals`)
+    }
+    const card = x.cardType ?? 'VISA'
+    if (typeof card !== 'string' || !/^[A-Za-z0-9_-]{1,32}$/.test(card)) {
+      throw new StorefrontError(400, `payments[${i}].cardType is 1 to 32 letters, digits, - or _`)
+    }
+    return { minor: toMinor(x.amount), cardType: card.toUpperCase() }
+  })
+  if (split.reduce((n, p) => n + p.minor, 0) !== total) {
+    throw new StorefrontError(400, 'payments: the amounts must sum to the order total, to the cent')
+  }
+  return split
+}
+
+/** The order's payments, received now or (capture 'later') only authorised. */
+function orderPayments (s: ClarityState, split: Split, later: boolean, order: number, nowMs: number): OrderPayment[] {
+  const iso = new Date(nowMs).toISOString()
+  return split.map((p, i) => ({
+    ID: ++s.nextId.payment, Amount: fromMinor(p.minor), StatusKey: later ? 'Authorized' : 'Payment Received',
+    // The processor's id: a gift card's is the store's own.
+    TransactionNumber: `${p.cardType === 'GIFTCARD' ? 'gc' : 'ch'}_${order.toString(36)}${nowMs.toString(36)}` +
+      (i === 0 ? '' : `_${i + 1}`),
+    CardTypeKey: p.cardType,
+    ReceivedDate: later ? null : iso
+  }))
+}
+
 // SKU → product ID per state; a product's CustomKey never changes, so an entry stays
 // right until the product is gone, and a miss rebuilds the index once.
 const skuIndex = new WeakMap<ClarityState, Map<string, string>>()
@@ -168,6 +214,8 @@ export function placeOrder (s: ClarityState, body: unknown, nowMs: number): Sale
     if (qty > shown) throw new StorefrontError(409, `only ${shown} of ${sku} in stock; the order asks for ${qty}`)
   }
   const priced = priceOrder({ currency: b.currency ?? 'USD', coupon: b.coupon }, shipTo, lines)
+  const split = splitPayments(b.payments, toMinor(priced.totals.Total))
+  if (b.capture !== undefined && b.capture !== 'later') throw new StorefrontError(400, "capture is 'later' or absent")
 
   let account = Object.values(s.accounts).find((a) => a.PrimaryContact.Email1?.toLowerCase() === c.email.toLowerCase())
   if (account === undefined && c.accountKey !== undefined) {
@@ -205,12 +253,10 @@ export function placeOrder (s: ClarityState, body: unknown, nowMs: number): Sale
       ExtendedTaxAmount: fromMinor(l.tax), ProductTaxCode: l.product.TaxCode, Discounts: []
     })),
     Discounts: priced.discount === undefined ? [] : [priced.discount],
-    Payments: [{
-      ID: ++s.nextId.payment, Amount: priced.totals.Total, StatusKey: 'Payment Received',
-      TransactionNumber: `ch_${ID.toString(36)}${nowMs.toString(36)}`, CardTypeKey: 'VISA', ReceivedDate: iso
-    }],
+    Payments: orderPayments(s, split, b.capture === 'later', ID, nowMs),
     ShippingMethodKey: method, ErpOrderNumber: null, HoldReason: null, Shipments: []
   }
   s.orders[String(ID)] = order
+  for (const p of order.Payments) s.payments[String(p.ID)] = paymentOf(order, p)
   return order
 }

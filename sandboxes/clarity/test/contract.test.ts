@@ -209,9 +209,8 @@ describe('webhooks', () => {
 
   it('signs each event with HMAC-SHA256 over "<t>.<raw body>"', async () => {
     const id = (await place()).json().ID
-    await waitFor('the webhook', () => got.length === 1)
-    const { sig, body, type, data } = got[0]!
-    expect(type).toBe('order.created')
+    await waitFor('the order\'s and its payment\'s webhooks', () => got.length === 2)
+    const { sig, body, data } = got.find((g) => g.type === 'order.created')!
     expect(data.ID).toBe(id)
     const t = /t=(\d+)/.exec(sig)![1]!
     expect(sig).toBe(`t=${t},v1=${createHmac('sha256', 'whsec_test').update(`${t}.${body}`).digest('hex')}`)
@@ -220,15 +219,17 @@ describe('webhooks', () => {
   it('retries a failed delivery until a 2xx', async () => {
     failFirst = 1
     await place()
-    await waitFor('the retried webhook', () => got.length === 1)
-    expect(sb.state().delivered).toBe(1)
+    await waitFor('the retried webhook', () => got.length === 2)
+    expect(sb.state().delivered).toBe(2)
     expect(sb.state().outbox).toHaveLength(0)
   })
   it('on request delivers duplicates, and signs with two secrets during a rotation', async () => {
     await sb.app.inject({ method: 'PUT', url: '/sandbox/webhooks', payload: { duplicateRate: 1, secrets: ['whsec_new', 'whsec_test'] } })
     await place()
-    await waitFor('two deliveries', () => got.length === 2)
-    expect(got[0]!.id).toBe(got[1]!.id)
+    await waitFor('two deliveries of each event', () => got.length === 4)
+    const created = got.filter((g) => g.type === 'order.created')
+    expect(created).toHaveLength(2)
+    expect(created[0]!.id).toBe(created[1]!.id)
     expect(got[0]!.sig.match(/v1=/g)).toHaveLength(2)
   })
   it('on request never sends a share of events: counted as dropped, found only by polling', async () => {
@@ -241,9 +242,9 @@ describe('webhooks', () => {
     const lost = (await place()).json().ID
     await sb.app.inject({ method: 'PUT', url: '/sandbox/webhooks', payload: { dropRate: 0 } })
     const sent = (await place()).json().ID
-    await waitFor('the one event sent', () => got.length === 1)
-    expect(got.map((g) => g.data.ID)).toEqual([sent])
-    expect((await sb.app.inject('/sandbox/state')).json().webhooks).toMatchObject({ dropped: 1, pending: 0, delivered: 1 })
+    await waitFor('the one order\'s events sent', () => got.length === 2)
+    expect(got.filter((g) => g.type === 'order.created').map((g) => g.data.ID)).toEqual([sent])
+    expect((await sb.app.inject('/sandbox/state')).json().webhooks).toMatchObject({ dropped: 2, pending: 0, delivered: 2 })
     const polled = await api('GET', '/Ordering/SalesOrders?ModifiedSince=2000-01-01T00:00:00Z')
     expect(polled.body.Results.map((o: { ID: number }) => o.ID)).toContain(lost)
   })
@@ -251,10 +252,35 @@ describe('webhooks', () => {
     await sb.app.inject({ method: 'PUT', url: '/sandbox/webhooks', payload: { reorder: true } })
     const ids: number[] = []
     for (let i = 0; i < 8; i++) ids.push((await place({ lines: [{ sku: 'WIDGET-RED-L', quantity: 1 }] })).json().ID)
-    await waitFor('eight deliveries', () => got.length === 8)
-    const arrived = got.map((g) => g.data.ID as number)
+    await waitFor('eight orders and their payments', () => got.length === 16)
+    const arrived = got.filter((g) => g.type === 'order.created').map((g) => g.data.ID as number)
     expect([...arrived].sort((a, b) => a - b)).toEqual(ids)
     expect(arrived).not.toEqual(ids)
+  })
+
+  it('sends payment.captured with the Payment after order.created, for each payment paid at once', async () => {
+    const o = (await place({ coupon: 'FREESHIP' })).json()
+    const t = Math.round(o.Totals.Total * 100)
+    const split = (await place({ coupon: 'FREESHIP', payments: [{ amount: 5, cardType: 'GIFTCARD' }, { amount: (t - 500) / 100 }] })).json()
+    await waitFor('two orders and three payments', () => got.length === 5)
+    const captured = got.filter((g) => g.type === 'payment.captured').map((g) => g.data).sort((a, b) => a.ID - b.ID)
+    const ids = [...o.Payments, ...split.Payments].map((p: { ID: number }) => p.ID)
+    expect(captured.map((p) => p.ID)).toEqual(ids)
+    for (const p of captured) expect(p).toEqual((await api('GET', `/Payments/Payment/ID/${p.ID}`)).body)
+    // Each is emitted after its order's event (the sequence inside the event id); delivery may reorder them.
+    const seq = (g: { id: string }) => Number(g.id.slice(-12, -6))
+    for (const g of got.filter((x) => x.type === 'payment.captured')) {
+      const created = got.find((x) => x.type === 'order.created' && x.data.ID === g.data.SalesOrderID)!
+      expect(seq(g)).toBeGreaterThan(seq(created))
+    }
+  })
+  it('sends payment.captured for an authorisation only once it is captured', async () => {
+    const o = (await place({ capture: 'later' })).json()
+    await waitFor('the order\'s webhook', () => got.length === 1 && sb.state().outbox.length === 0)
+    expect(got[0]!.type).toBe('order.created')
+    await sb.app.inject({ method: 'POST', url: `/sandbox/payments/${o.Payments[0].ID}/capture`, payload: { amount: 1.5 } })
+    await waitFor('the capture\'s webhook', () => got.length === 2)
+    expect(got[1]).toMatchObject({ type: 'payment.captured', data: { ID: o.Payments[0].ID, SalesOrderID: o.ID, Amount: 1.5, StatusKey: 'Payment Received' } })
   })
 
   it('sends order.updated and order.cancelled as the order changes', async () => {
@@ -262,8 +288,9 @@ describe('webhooks', () => {
     await api('PATCH', `/Ordering/SalesOrder/Confirm/${id}`, { ErpOrderNumber: 'SO1' })
     const other = (await place()).json().ID
     await sb.app.inject({ method: 'POST', url: `/sandbox/storefront/orders/${other}/cancel` })
-    await waitFor('four events', () => got.length === 4)
-    expect(got.map((g) => g.type).sort()).toEqual(['order.cancelled', 'order.created', 'order.created', 'order.updated'])
+    await waitFor('six events', () => got.length === 6)
+    expect(got.map((g) => g.type).sort())
+      .toEqual(['order.cancelled', 'order.created', 'order.created', 'order.updated', 'payment.captured', 'payment.captured'])
   })
 })
 
@@ -279,8 +306,8 @@ describe('faults and inspection', () => {
   })
   it('counts state and resets to the seed', async () => {
     await place()
-    expect((await sb.app.inject('/sandbox/state')).json()).toMatchObject({ counts: { orders: 1, products: 270, accounts: 2 }, ordersByStatus: { Pending: 1 } })
+    expect((await sb.app.inject('/sandbox/state')).json()).toMatchObject({ counts: { orders: 1, products: 270, accounts: 2, payments: 1 }, ordersByStatus: { Pending: 1 } })
     await sb.app.inject({ method: 'POST', url: '/sandbox/reset' })
-    expect((await sb.app.inject('/sandbox/state')).json().counts.orders).toBe(0)
+    expect((await sb.app.inject('/sandbox/state')).json().counts).toMatchObject({ orders: 0, payments: 0 })
   })
 })
