@@ -10,15 +10,21 @@ import { prng } from '../common/money.ts'
 import { snapshotter } from '../common/persist.ts'
 import { newDatabaseId, type Backup } from './database.ts'
 import { lengths, pad } from './fields.ts'
-import { batchesByExtRef, createCreditMemo, createPayment, documentsByExtRef, postBatch } from './finance.ts'
+import { batchesByExtRef, periodsOf, postBatch } from './finance.ts'
 import {
   adjust, createCustomer, customer, itemSitesOf, product, since, updateCustomer, updateProduct
 } from './masters.ts'
 import { createOrder, findOrder, ordersByCustOrdNbr, updateOrder } from './orders.ts'
 import { tick } from './process-manager.ts'
+import {
+  createApplication, createCreditMemo, createPayment, createRefund, findDocuments
+} from './receivables.ts'
 import { MSG, RuleError, violation } from './rules.ts'
-import { defaultSettings, seedState, type Settings, type SlState, type SOHeader, type SOShipHeader } from './state.ts'
+import {
+  defaultSettings, seedState, type ARAdjust, type ARDoc, type Settings, type SlState, type SOHeader, type SOShipHeader
+} from './state.ts'
 import { steeringRoutes, type Sandbox } from './steering.ts'
+import { upgrade } from './upgrade.ts'
 
 export interface SlSandboxOptions {
   user: string
@@ -43,6 +49,9 @@ export interface SlSandbox {
 const viewOrder = ({ stage, dueAt, ...o }: SOHeader) => pad(o, lengths.order, { Lines: lengths.orderLine })
 const viewShipper = (sh: SOShipHeader) => pad(sh, lengths.shipper, { Lines: lengths.shipperLine })
 const viewCustomer = (c: SlState['customers'][string]) => pad(c, lengths.customer, { ShipTo: lengths.shipTo })
+const viewDoc = (d: ARDoc) => pad(d, lengths.arDoc)
+const viewApplication = ({ CustId, AdjgRefNbr, AdjgDocType, AdjdRefNbr, AdjdDocType, CuryAdjgAmt }: ARAdjust) =>
+  pad({ CustId, AdjgRefNbr, AdjgDocType, AdjdRefNbr, AdjdDocType, CuryAdjgAmt }, lengths.arAdjust)
 type Q = Record<string, string | undefined>
 type P = Record<string, string>
 const limitOf = (q: Q): number => Math.min(Math.max(Number(q.Limit ?? 500) || 500, 1), 500)
@@ -89,6 +98,8 @@ export function buildSlSandbox (o: SlSandboxOptions): SlSandbox {
   // The backup survives a restart of the sandbox, as a backup file would.
   const backupSnap = snapshotter<Backup | undefined>(o.dataFile?.replace(/(\.json)?$/, '.backup.json'), () => db.backup)
   db.backup = backupSnap.load()
+  if (upgrade(db.state)) snap.changed()
+  if (db.backup !== undefined && upgrade(db.backup.state)) backupSnap.changed()
   // The seed again, in the same database: to a client, the same as a restore of the seed.
   const reset = (): void => {
     db.state = seedState(new Date(), { ...defaultSettings(), ...o.settings }, o.extraItems, db.state.DatabaseId)
@@ -219,19 +230,20 @@ function financeRoutes (app: FastifyInstance, c: Ctx): void {
     const b = c.changed(postBatch(c.db.state, body(req.body), Date.now(), c.tstamp))
     return reply.code(201).send({ BatNbr: b.BatNbr.padEnd(10), Status: b.Status })
   })
+  app.get('/api/GeneralLedger/Periods', async () => periodsOf(c.db.state))
   app.get('/api/GeneralLedger/Batches', async (req) => ({
     Items: batchesByExtRef(c.db.state, (req.query as Q).ExtRefNbr ?? '')
       .map((b) => pad(b, lengths.batch, { Lines: lengths.glTran }))
   }))
-  app.post('/api/AccountsReceivable/Payments', async (req, reply) => {
-    const d = c.changed(createPayment(c.db.state, body(req.body), Date.now(), c.tstamp))
-    return reply.code(201).send(pad(d, lengths.arDoc))
+  const document = (create: typeof createPayment) => async (req: FastifyRequest, reply: FastifyReply) =>
+    reply.code(201).send(viewDoc(c.changed(create(c.db.state, body(req.body), Date.now(), c.tstamp))))
+  app.post('/api/AccountsReceivable/Payments', document(createPayment))
+  app.post('/api/AccountsReceivable/CreditMemos', document(createCreditMemo))
+  app.post('/api/AccountsReceivable/Refunds', document(createRefund))
+  app.post('/api/AccountsReceivable/Applications', async (req, reply) => {
+    const a = c.changed(createApplication(c.db.state, body(req.body), Date.now(), c.tstamp))
+    return reply.code(201).send(viewApplication(a))
   })
-  app.post('/api/AccountsReceivable/CreditMemos', async (req, reply) => {
-    const d = c.changed(createCreditMemo(c.db.state, body(req.body), Date.now(), c.tstamp))
-    return reply.code(201).send(pad(d, lengths.arDoc))
-  })
-  app.get('/api/AccountsReceivable/Documents', async (req) => ({
-    Items: documentsByExtRef(c.db.state, (req.query as Q).ExtRefNbr ?? '').map((d) => pad(d, lengths.arDoc))
-  }))
+  app.get('/api/AccountsReceivable/Documents', async (req) =>
+    ({ Items: findDocuments(c.db.state, req.query as Q).map(viewDoc) }))
 }

@@ -24,7 +24,11 @@ export const lengths = {
   shipTo: { ShipToId: 10, ...address },
   batch: { BatNbr: 10, Module: 2, JrnlType: 3, PerPost: 6, Descr: 30, CuryId: 4, Status: 1 },
   glTran: { Acct: 10, Sub: 24, TranDesc: 30, RefNbr: 10, ExtRefNbr: 15 },
-  arDoc: { RefNbr: 10, DocType: 2, CustId: 15, CuryId: 4, PmtMethod: 10, ExtRefNbr: 15, InvcNbr: 15, Descr: 30 },
+  arDoc: {
+    RefNbr: 10, DocType: 2, CustId: 15, CuryId: 4, CuryMultDiv: 1, PmtMethod: 10, ExtRefNbr: 15, InvcNbr: 15, Descr: 30
+  },
+  arAdjust: { CustId: 15, AdjgRefNbr: 10, AdjgDocType: 2, AdjdRefNbr: 10, AdjdDocType: 2 },
+  applyTo: { InvcNbr: 15, AdjdRefNbr: 10, AdjdDocType: 2 },
   adjustment: { QtyAdjust: 0, ReasonCd: 6 }
 } satisfies Record<string, Lengths>
 

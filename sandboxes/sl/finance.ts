@@ -1,8 +1,8 @@
-// General ledger batches and accounts receivable documents.
+// General ledger: batches, and the fiscal periods they post to. Receivables are in receivables.ts.
 import { fromMinor, toMinor } from '../common/money.ts'
 import { lengths } from './fields.ts'
 import { Checker, fail, MSG } from './rules.ts'
-import type { ARDoc, Batch, GLTran, SlState } from './state.ts'
+import type { Batch, GLTran, SlState } from './state.ts'
 
 const text = (v: unknown): string => (typeof v === 'string' ? v.trimEnd() : '')
 const PER_POST = /^\d{4}(0[1-9]|1[0-2])$/
@@ -68,84 +68,54 @@ export function postBatch (s: SlState, b: Record<string, unknown>, nowMs: number
 export const batchesByExtRef = (s: SlState, ext: string): Batch[] =>
   Object.values(s.batches).filter((b) => b.Lines.some((l) => l.ExtRefNbr === ext.trimEnd()))
 
-function checkDoc (s: SlState, c: Checker, b: Record<string, unknown>): void {
-  c.fields(b, lengths.arDoc, ['CustId'])
-  if (text(b.CustId) !== '' && s.customers[text(b.CustId).toUpperCase()] === undefined) {
-    c.add('CustId', `Customer ${text(b.CustId)} does not exist`, MSG.UNKNOWN)
-  }
-  const cury = text(b.CuryId).toUpperCase()
-  if (cury !== '' && s.currencies[cury] === undefined) c.add('CuryId', `Currency ${cury} does not exist`, MSG.UNKNOWN)
-  c.number(b, 'CuryOrigDocAmt', { required: true, gt: 0 })
-  if (b.DocDate !== undefined && Number.isNaN(Date.parse(text(b.DocDate)))) {
-    c.add('DocDate', 'DocDate is not an ISO-8601 date', MSG.BAD_VALUE)
-  }
-}
-
-function newDoc (
-  s: SlState, b: Record<string, unknown>, type: ARDoc['DocType'], nowMs: number, tstamp: () => number
-): ARDoc {
-  s.lastArRefNbr++
-  const amount = b.CuryOrigDocAmt as number
-  const doc: ARDoc = {
-    RefNbr: text(b.RefNbr) || String(s.lastArRefNbr).padStart(10, '0'), DocType: type,
-    CustId: text(b.CustId).toUpperCase(), DocDate: text(b.DocDate) || new Date(nowMs).toISOString(),
-    CuryId: text(b.CuryId).toUpperCase() || s.baseCuryId, CuryOrigDocAmt: amount, CuryDocBal: amount,
-    PmtMethod: text(b.PmtMethod), ExtRefNbr: text(b.ExtRefNbr), InvcNbr: text(b.InvcNbr), Descr: text(b.Descr),
-    tstamp: tstamp()
-  }
-  s.arDocs[doc.RefNbr] = doc
-  return doc
-}
-
-export function createPayment (s: SlState, b: Record<string, unknown>, nowMs: number, tstamp: () => number): ARDoc {
-  const c = new Checker()
-  checkDoc(s, c, b)
-  const apply = c.objects(b.ApplyTo, 'ApplyTo')
-  let applied = 0
-  const targets: Array<{ doc: ARDoc, amt: number }> = []
-  apply.forEach((a, i) => {
-    const amt = c.number(a, 'CuryAdjgAmt', { required: true, gt: 0 }, `ApplyTo[${i}].`) ?? 0
-    applied += toMinor(amt)
-    const inv = s.arDocs[text(a.InvcNbr)]
-    if (inv !== undefined && inv.DocType === 'IN') {
-      if (toMinor(amt) > toMinor(inv.CuryDocBal)) {
-        c.add(`ApplyTo[${i}].CuryAdjgAmt`, `Invoice ${inv.RefNbr} has a balance of ${inv.CuryDocBal}`, MSG.BAD_VALUE)
-      }
-      targets.push({ doc: inv, amt })
-    }
-  })
-  if (typeof b.CuryOrigDocAmt === 'number' && applied > toMinor(b.CuryOrigDocAmt)) {
-    c.add('ApplyTo', 'More is applied than the payment amount', MSG.BAD_VALUE)
-  }
-  if (text(b.RefNbr) !== '' && s.arDocs[text(b.RefNbr)] !== undefined) {
-    c.add('RefNbr', `Document ${text(b.RefNbr)} already exists`, MSG.EXISTS)
-  }
-  c.throwIfAny()
-  // Money that arrives before its invoice is a prepayment, applied later.
-  const type = targets.length === 0 || targets.length < apply.length ? 'PP' : 'PA'
-  const doc = newDoc(s, b, type, nowMs, tstamp)
-  if (type === 'PA') {
-    for (const t of targets) {
-      t.doc.CuryDocBal = fromMinor(toMinor(t.doc.CuryDocBal) - toMinor(t.amt))
-      t.doc.tstamp = tstamp()
-      s.arAdjust.push({ AdjgRefNbr: doc.RefNbr, AdjgDocType: 'PA', AdjdRefNbr: t.doc.RefNbr, CuryAdjgAmt: t.amt })
-      doc.CuryDocBal = fromMinor(toMinor(doc.CuryDocBal) - toMinor(t.amt))
-    }
-  }
-  return doc
-}
-
-export function createCreditMemo (s: SlState, b: Record<string, unknown>, nowMs: number, tstamp: () => number): ARDoc {
-  const c = new Checker()
-  checkDoc(s, c, b)
-  const inv = text(b.InvcNbr)
-  if (inv !== '' && s.arDocs[inv]?.DocType !== 'IN') c.add('InvcNbr', `Invoice ${inv} does not exist`, MSG.UNKNOWN)
-  c.throwIfAny()
-  return newDoc(s, b, 'CM', nowMs, tstamp)
-}
-
-export const documentsByExtRef = (s: SlState, ext: string): ARDoc[] =>
-  Object.values(s.arDocs).filter((d) => d.ExtRefNbr === ext.trimEnd())
-
 export const mustExist = <T>(v: T | undefined, key: string, what: string): T =>
   v ?? fail(404, key, `${what} does not exist`, MSG.UNKNOWN)
+
+export interface Periods { Current: string, Open: string[] }
+
+export const periodsOf = (s: SlState): Periods => ({ Current: s.currentPeriod, Open: [...s.openPeriods] })
+
+/** The period after `p`: twelve a year, as the sandbox's fiscal calendar has. */
+export function nextPeriod (p: string): string {
+  const year = Number(p.slice(0, 4))
+  const month = Number(p.slice(4))
+  return month === 12 ? `${year + 1}01` : `${year}${String(month + 1).padStart(2, '0')}`
+}
+
+function periodList (b: Record<string, unknown>, k: string): string[] | string {
+  const v = b[k] ?? []
+  if (!Array.isArray(v)) return `${k} must be a list of periods (YYYYPP)`
+  const bad = v.findIndex((p) => typeof p !== 'string' || !PER_POST.test(p))
+  return bad === -1 ? v as string[] : `${k}[${bad}] is not a period (YYYYPP)`
+}
+
+/**
+ * Opens and closes periods, and moves the current one (PUT /sandbox/periods). Closing the
+ * current period without naming another moves Current on to the next period not closed,
+ * and opens it, as SL's period close does. A string says what is wrong with the request;
+ * nothing changes then.
+ */
+export function changePeriods (s: SlState, b: Record<string, unknown>): Periods | string {
+  const unknown = Object.keys(b).filter((k) => !['open', 'close', 'current'].includes(k))
+  if (unknown.length > 0) return `unknown option "${unknown[0]}"; known: open, close, current`
+  const open = periodList(b, 'open')
+  if (typeof open === 'string') return open
+  const close = periodList(b, 'close')
+  if (typeof close === 'string') return close
+  const both = open.find((p) => close.includes(p))
+  if (both !== undefined) return `period ${both} is in both open and close`
+  if (b.current !== undefined && (typeof b.current !== 'string' || !PER_POST.test(b.current))) {
+    return 'current is not a period (YYYYPP)'
+  }
+  const next = new Set([...s.openPeriods, ...open])
+  for (const p of close) next.delete(p)
+  let current = typeof b.current === 'string' ? b.current : s.currentPeriod
+  if (b.current === undefined) {
+    while (close.includes(current)) current = nextPeriod(current)
+    next.add(current)
+  }
+  if (!next.has(current)) return `current ${current} is not open; open it as well (open)`
+  s.openPeriods = [...next].sort()
+  s.currentPeriod = current
+  return periodsOf(s)
+}

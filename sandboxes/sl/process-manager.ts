@@ -4,6 +4,7 @@
 // stock on their own. One tick moves everything that is due.
 import { fromMinor, toMinor } from '../common/money.ts'
 import { lineAmount } from './orders.ts'
+import { addInvoice } from './receivables.ts'
 import { schedule, takeDue } from './due.ts'
 import { itemSiteKey, type ItemSite, type SlState, type SOHeader } from './state.ts'
 
@@ -100,14 +101,8 @@ function invoice (s: SlState, o: SOHeader, nowMs: number, tstamp: () => number):
   // The first invoice of an order carries freight, tax and the order discount.
   const first = o.InvcNbr === ''
   if (first) minor += toMinor(o.CuryTotFrt) + toMinor(o.CuryTotTax) - toMinor(o.CuryWholeOrdDisc)
-  s.lastArRefNbr++
-  const InvcNbr = String(s.lastArRefNbr).padStart(10, '0')
   const amount = fromMinor(minor)
-  s.arDocs[InvcNbr] = {
-    RefNbr: InvcNbr, DocType: 'IN', CustId: o.CustID, DocDate: now, CuryId: o.CuryID, CuryOrigDocAmt: amount,
-    CuryDocBal: amount, PmtMethod: '', ExtRefNbr: o.CustOrdNbr.slice(0, 15), InvcNbr: '',
-    Descr: `Order ${o.OrdNbr}`.slice(0, 30), tstamp: tstamp()
-  }
+  const InvcNbr = addInvoice(s, o, amount, now, tstamp).RefNbr
   sh.InvcNbr = InvcNbr
   sh.InvcDate = now
   sh.CuryTotInvc = amount

@@ -66,12 +66,21 @@ export interface Batch {
   Status: 'B', Crtd_DateTime: string, tstamp: number, Lines: GLTran[]
 }
 
+/**
+ * A receivables document. Cury… amounts are in the document's currency; OrigDocAmt and
+ * DocBal in the base currency, at the document's own rate (CuryRate, CuryMultDiv: M
+ * multiplies to reach base, D divides).
+ */
 export interface ARDoc {
-  RefNbr: string, DocType: 'IN' | 'PA' | 'PP' | 'CM', CustId: string, DocDate: string, CuryId: string,
-  CuryOrigDocAmt: number, CuryDocBal: number, PmtMethod: string, ExtRefNbr: string, InvcNbr: string, Descr: string,
-  tstamp: number
+  RefNbr: string, DocType: 'IN' | 'PA' | 'PP' | 'CM' | 'RF', CustId: string, DocDate: string, CuryId: string,
+  CuryRate: number, CuryMultDiv: 'M' | 'D', CuryOrigDocAmt: number, CuryDocBal: number, OrigDocAmt: number,
+  DocBal: number, PmtMethod: string, ExtRefNbr: string, InvcNbr: string, Descr: string, tstamp: number
 }
-export interface ARAdjust { AdjgRefNbr: string, AdjgDocType: string, AdjdRefNbr: string, CuryAdjgAmt: number }
+/** One application: the adjusting document (a credit: PA, PP, CM) settles the adjusted one (a debit: IN, RF). */
+export interface ARAdjust {
+  CustId: string, AdjgRefNbr: string, AdjgDocType: string, AdjdRefNbr: string, AdjdDocType: string,
+  CuryAdjgAmt: number, DateAppl: string
+}
 
 export interface Stats {
   ordersCreated: number
@@ -115,6 +124,8 @@ export interface SlState {
   rates: Record<string, { FromCuryId: string, ToCuryId: string, Rate: number, MultDiv: 'M' | 'D' }>
   accounts: Record<string, { Acct: string, Descr: string, AcctType: string, Active: boolean }>
   subaccounts: Record<string, { Sub: string, Descr: string, Active: boolean }>
+  /** The period SL posts to by default (GLSetup's current period); always one of openPeriods. */
+  currentPeriod: string
   openPeriods: string[]
   shipVia: Record<string, { ShipViaID: string, Descr: string }>
   taxIds: Record<string, { TaxID: string, Descr: string, RatePct: number }>
@@ -200,7 +211,7 @@ export function seedState (
     }
   }
   const customers = seedCustomers(iso, next)
-  const prev = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1))
+  const month = (n: number): string => period(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + n, 1)))
   return {
     version: 1,
     DatabaseId,
@@ -241,7 +252,9 @@ export function seedState (
       '01-100-000': { Sub: '01-100-000', Descr: 'Web store', Active: true },
       '99-999-999': { Sub: '99-999-999', Descr: 'Closed division (inactive)', Active: false }
     },
-    openPeriods: [period(prev), period(now)],
+    // Last month stays open for what settles late; next month is open for what arrives early.
+    currentPeriod: month(0),
+    openPeriods: [month(-1), month(0), month(1)],
     shipVia: Object.fromEntries(['UPSGROUND', 'UPS2DAY', 'FEDEXGRND', 'FEDEX2DAY', 'USPSPRI', 'PICKUP']
       .map((s) => [s, { ShipViaID: s, Descr: s }])),
     taxIds: Object.fromEntries([

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Snapshotter } from '../common/persist.ts'
 import { backupOf, move, restored, type Backup } from './database.ts'
+import { changePeriods } from './finance.ts'
 import { ordersByCustOrdNbr } from './orders.ts'
 import type { SlState } from './state.ts'
 
@@ -39,6 +40,7 @@ function inspectionRoutes (app: FastifyInstance, c: Sandbox): void {
       backup: backup === undefined
         ? null
         : { DatabaseId: backup.state.DatabaseId, tstamp: backup.state.tstamp, at: new Date(backup.at).toISOString() },
+      currentPeriod: state.currentPeriod,
       openPeriods: state.openPeriods,
       baseCuryId: state.baseCuryId
     }
@@ -75,6 +77,17 @@ function inspectionRoutes (app: FastifyInstance, c: Sandbox): void {
     c.db.state.settings = next
     c.snap.changed()
     return c.db.state.settings
+  })
+  // A month-end close, or a period opened early: what GL batches may post to.
+  app.put('/sandbox/periods', async (req, reply) => {
+    const b = req.body ?? {}
+    if (typeof b !== 'object' || Array.isArray(b)) {
+      return reply.code(400).send({ error: 'the body is a JSON object: {open?, close?, current?}' })
+    }
+    const periods = changePeriods(c.db.state, b as Record<string, unknown>)
+    if (typeof periods === 'string') return reply.code(400).send({ error: periods })
+    c.snap.changed()
+    return periods
   })
 }
 

@@ -1,35 +1,16 @@
 // The SL sandbox against the contract (../shared/contracts/dynamics-sl.md): every
-// route, every rule, each rejection. HTTP through inject(): no sockets.
+// route, every rule, each rejection (receivables and fiscal periods: finance.test.ts).
+// HTTP through inject(): no sockets.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { waitFor } from '../../../test/helpers.ts'
-import { buildSlSandbox, type SlSandbox } from '../app.ts'
+import type { SlSandbox } from '../app.ts'
 import { period } from '../state.ts'
+import { auth, caller, line, order, quickSandbox } from './harness.ts'
 
-const auth = { authorization: `Basic ${Buffer.from('bridge:secret').toString('base64')}`, 'x-sl-cpnyid': 'DEMO' }
 let sb: SlSandbox
-
-beforeEach(() => {
-  sb = buildSlSandbox({ user: 'bridge', password: 'secret', cpnyId: 'DEMO', settings: { allocateAfterMs: 0, shipAfterMs: 0, confirmAfterMs: 0, invoiceAfterMs: 0 }, tickMs: 20 })
-  // The tests' item: stocked, whatever the seed's random levels say.
-  const site = sb.state().itemSites['WIDGET-RED-L|MAIN']!
-  site.QtyOnHand = site.QtyAvail = 100
-})
+beforeEach(() => { sb = quickSandbox() })
 afterEach(async () => { await sb.app.close() })
-
-const call = async (method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown, headers: Record<string, string> = auth) => {
-  const r = await sb.app.inject({ method, url, payload: payload as object, headers })
-  return { status: r.statusCode, body: r.json() as Record<string, any>, headers: r.headers }
-}
-
-const order = (over: Record<string, unknown> = {}) => ({
-  SOTypeID: 'SO', CustID: 'C000123', CustOrdNbr: '100045', OrdDate: '2026-11-27T10:15:00Z', CuryID: 'EUR', CuryRate: 1.0832, CuryMultDiv: 'M',
-  ShipViaID: 'UPSGROUND', ShipName: 'Ana Núñez', ShipAddr1: '500 Congress Ave', ShipAddr2: 'Suite 210', ShipCity: 'Austin', ShipState: 'TX', ShipZip: '78701', ShipCountry: 'USA',
-  BillName: 'Ana Núñez', BillAddr1: '500 Congress Ave', BillAddr2: '', BillCity: 'Austin', BillState: 'TX', BillZip: '78701', BillCountry: 'USA',
-  CuryTotFrt: 9.95, CuryTotTax: 12.4, TaxID00: 'TXSTATE', CuryWholeOrdDisc: 0, ProjectID: '', SlsperID: '', User1: 'high-value',
-  Lines: [{ InvtID: 'WIDGET-RED-L', SiteID: 'MAIN', QtyOrd: 2, CurySlsPrice: 19.99, DiscPct: 0, UnitDesc: 'EA', TaxCat: 'TAXABLE', Descr: 'Red widget, large' }],
-  ...over
-})
-const line = (over: Record<string, unknown>) => ({ Lines: [{ ...order().Lines[0], ...over }] })
+const call = caller(() => sb)
 
 describe('connection', () => {
   it('refuses bad credentials with 401 and the error shape', async () => {
@@ -276,30 +257,6 @@ describe('general ledger', () => {
     expect(r.status).toBe(422)
     expect(r.body.businessRuleViolations.map((v: { messageNbr: number }) => v.messageNbr)).toContain(nbr)
     expect(Object.keys(sb.state().batches)).toHaveLength(0)
-  })
-})
-
-describe('accounts receivable', () => {
-  it('a payment applies to an invoice (PA); without one it is a prepayment (PP); credit memos; lookup by ExtRefNbr', async () => {
-    const s = sb.state()
-    s.arDocs['0000099999'] = { RefNbr: '0000099999', DocType: 'IN', CustId: 'C000123', DocDate: '2026-11-27T00:00:00Z', CuryId: 'USD', CuryOrigDocAmt: 62.33, CuryDocBal: 62.33, PmtMethod: '', ExtRefNbr: '100045', InvcNbr: '', Descr: '', tstamp: 1 }
-    const pa = await call('POST', '/api/AccountsReceivable/Payments', { CustId: 'C000123', DocDate: '2026-11-27T00:00:00Z', CuryId: 'USD', CuryOrigDocAmt: 62.33, PmtMethod: 'VISA', ExtRefNbr: 'ch_3NxAbc', ApplyTo: [{ InvcNbr: '0000099999', CuryAdjgAmt: 62.33 }] })
-    expect(pa.status).toBe(201)
-    expect(pa.body.DocType).toBe('PA')
-    expect(s.arDocs['0000099999']!.CuryDocBal).toBe(0)
-    const pp = await call('POST', '/api/AccountsReceivable/Payments', { CustId: 'C000123', CuryId: 'USD', CuryOrigDocAmt: 10, ExtRefNbr: 'ch_early', ApplyTo: [{ InvcNbr: 'NOTYET', CuryAdjgAmt: 10 }] })
-    expect(pp.body.DocType).toBe('PP')
-    const cm = await call('POST', '/api/AccountsReceivable/CreditMemos', { CustId: 'C000123', CuryId: 'USD', CuryOrigDocAmt: 5, ExtRefNbr: 're_1', InvcNbr: '0000099999', Descr: 'Refund' })
-    expect(cm.body.DocType).toBe('CM')
-    expect((await call('GET', '/api/AccountsReceivable/Documents?ExtRefNbr=ch_3NxAbc')).body.Items).toHaveLength(1)
-  })
-  it.each([
-    ['an unknown customer', '/api/AccountsReceivable/Payments', { CustId: 'NOBODY', CuryOrigDocAmt: 1 }],
-    ['a zero amount', '/api/AccountsReceivable/Payments', { CustId: 'C000123', CuryOrigDocAmt: 0 }],
-    ['more applied than paid', '/api/AccountsReceivable/Payments', { CustId: 'C000123', CuryOrigDocAmt: 1, ApplyTo: [{ InvcNbr: 'X', CuryAdjgAmt: 2 }] }],
-    ['a credit memo for an unknown invoice', '/api/AccountsReceivable/CreditMemos', { CustId: 'C000123', CuryOrigDocAmt: 1, InvcNbr: 'NOPE' }]
-  ])('refuses %s', async (_n, url, body) => {
-    expect((await call('POST', url, body)).status).toBe(422)
   })
 })
 

@@ -1,7 +1,7 @@
 // The sandboxes as processes: state survives a restart, refused connections are
 // real, and `bridge sandbox …` drives them.
 import { spawnSync } from 'node:child_process'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -9,6 +9,7 @@ import { waitFor } from '../../../test/helpers.ts'
 import { bindRefuse } from '../../common/faults.ts'
 import { projectRoot } from '../../../infra/embedded.ts'
 import { buildSlSandbox } from '../app.ts'
+import { period } from '../state.ts'
 
 const auth = { authorization: `Basic ${Buffer.from('bridge:bridge-dev').toString('base64')}`, 'x-sl-cpnyid': 'DEMO' }
 const order = { SOTypeID: 'SO', CustID: 'C000123', CustOrdNbr: 'persist-1', Lines: [{ InvtID: 'WIDGET-BLUE-M', SiteID: 'EAST', QtyOrd: 1 }] }
@@ -27,6 +28,25 @@ describe('SL sandbox persistence', () => {
       expect(next.OrdNbr.trimEnd()).toBe('SO0004502')
     } finally {
       await second.app.close()
+    }
+  })
+})
+
+describe('SL sandbox upgrade', () => {
+  it('fills in what a state file from before lacks: the current period, a document\'s rate and amounts in base', async () => {
+    const dataFile = join(mkdtempSync(join(tmpdir(), 'sl-sandbox-')), 'sl.json')
+    await buildSlSandbox({ user: 'bridge', password: 'bridge-dev', cpnyId: 'DEMO', dataFile }).app.close()
+    const old = JSON.parse(readFileSync(dataFile, 'utf8'))
+    delete old.currentPeriod
+    old.arDocs['0000000001'] = { RefNbr: '0000000001', DocType: 'IN', CustId: 'C000123', DocDate: '2026-11-27T00:00:00Z', CuryId: 'EUR', CuryOrigDocAmt: 62.33, CuryDocBal: 50, PmtMethod: '', ExtRefNbr: 'old-1', InvcNbr: '', Descr: '', tstamp: 1 }
+    writeFileSync(dataFile, JSON.stringify(old))
+    const sb = buildSlSandbox({ user: 'bridge', password: 'bridge-dev', cpnyId: 'DEMO', dataFile })
+    try {
+      expect((await sb.app.inject({ url: '/api/GeneralLedger/Periods', headers: auth })).json().Current).toBe(period(new Date()))
+      const [doc] = (await sb.app.inject({ url: '/api/AccountsReceivable/Documents?ExtRefNbr=old-1', headers: auth })).json().Items
+      expect(doc).toMatchObject({ CuryRate: 1.0832, CuryMultDiv: 'M', OrigDocAmt: 67.52, DocBal: 54.16 })
+    } finally {
+      await sb.app.close()
     }
   })
 })
