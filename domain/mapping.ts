@@ -133,6 +133,10 @@ export function readMappingFile (file: string): unknown {
 
 export const loadOrderMapping = (file: string): OrderMapping => checkMapping(readMappingFile(file), file)
 
+/** The CustOrdNbr the mapping's template makes of a Clarity order ID. */
+export const custOrdNbrOf = (m: OrderMapping, id: number): string =>
+  m.order.customerOrderNumber.replace('{ID}', String(id))
+
 /** The Clarity order ID inside a CustOrdNbr made from the mapping's template. */
 export function clarityIdOf (m: OrderMapping, custOrdNbr: string): number | undefined {
   const [before = '', after = ''] = m.order.customerOrderNumber.split('{ID}')

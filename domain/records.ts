@@ -64,3 +64,9 @@ export interface Item {
   StdCost: Dec, Weight: Dec | null,
   TaxCat: string, LUpd_DateTime: number, tstamp: number
 }
+
+export interface ClarityPayment {
+  ID: number, SalesOrderID: number, Amount: Dec, CurrencyKey: string, StatusKey: string
+  TransactionNumber: string | null, CardTypeKey: string | null, ReceivedDate: number | null, UpdatedDate: number
+}
+export interface PaymentEvent { eventId: string, eventType: string, payment: ClarityPayment }

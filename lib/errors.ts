@@ -76,7 +76,15 @@ export const codes = {
   NEGATIVE_LEVEL: { kind: 'poison', doc: 'a stock level below zero, which is not pushed to Clarity' },
   CLARITY_ROW_REFUSED: { kind: 'poison', doc: 'Clarity refused one row of a stock update' },
   INVALID_ITEM: { kind: 'poison', doc: 'an SL item row lacks a field or has one of the wrong type' },
-  INVALID_SHIPPER: { kind: 'poison', doc: 'an SL shipper row lacks a field or has one of the wrong type' }
+  INVALID_SHIPPER: { kind: 'poison', doc: 'an SL shipper row lacks a field or has one of the wrong type' },
+  // Money
+  PAYMENT_NOT_FOUND: { kind: 'poison', doc: 'a payment event names a payment Clarity does not have' },
+  DUPLICATE_IN_SL: {
+    kind: 'poison',
+    doc: 'SL has several payment documents with one payment\'s ExtRefNbr: which one counts is for a person to say'
+  },
+  CURRENCY_MISMATCH: { kind: 'poison', doc: 'a payment in another currency than the invoice it would be applied to' },
+  INVALID_AMOUNT: { kind: 'poison', doc: 'a payment amount that is not above 0' }
 } as const satisfies Record<string, { kind: ErrorKind, doc: string }>
 
 /** What an external system refused, by its status: SL_422, CLARITY_400 (see lib/clients/http.ts). */

@@ -23,6 +23,7 @@ import { startSlCustomerSink } from '../services/sl-customer-sink/src/service.ts
 import { startSlCustomerSource } from '../services/sl-customer-source/src/service.ts'
 import { startClarityCustomerSink } from '../services/clarity-customer-sink/src/service.ts'
 import { startClarityProductSink } from '../services/clarity-product-sink/src/service.ts'
+import { startSlPaymentSink } from '../services/sl-payment-sink/src/service.ts'
 import { randomBytes } from 'node:crypto'
 import { createLogger } from '../lib/logger.ts'
 
@@ -101,7 +102,8 @@ export async function startFlow (opts: FlowOptions): Promise<Flow> {
     'clarity-product-sink': startClarityProductSink as never,
     'sl-customer-sink': startSlCustomerSink as never,
     'sl-customer-source': startSlCustomerSource as never,
-    'clarity-customer-sink': startClarityCustomerSink as never
+    'clarity-customer-sink': startClarityCustomerSink as never,
+    'sl-payment-sink': startSlPaymentSink as never
   }
   const services: Record<string, Running> = {}
   for (const [name, start] of Object.entries(starters)) {

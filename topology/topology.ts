@@ -64,6 +64,11 @@ export const topics = {
     name: 'customers.changes', doc: 'Latest state of each SL customer', partitions: 3,
     key: 'CustId', schema: 'customers.changes', cleanup: 'compact', deadLetters: true
   },
+  paymentsRaw: {
+    name: 'payments.raw', doc: 'Clarity payments as received, pushed or polled', partitions: 6,
+    key: 'Clarity order ID (SalesOrderID)', schema: 'payments.raw', cleanup: 'delete', retentionMs: 14 * day,
+    deadLetters: true
+  },
   cursors: {
     name: 'bridge.cursors', doc: 'Poller positions in external change feeds', partitions: 1,
     key: 'cursor name', schema: 'bridge.cursors', cleanup: 'compact', deadLetters: false
@@ -80,9 +85,10 @@ export const topics = {
 
 export const services = {
   clarityIngest: {
-    name: 'clarity-ingest', doc: 'Clarity webhooks and the ModifiedSince pollers → orders.raw, customers.raw',
+    name: 'clarity-ingest',
+    doc: 'Clarity webhooks and the ModifiedSince pollers → orders.raw, customers.raw, payments.raw',
     consumes: [topics.cursors, topics.webhooksSeen],
-    produces: [topics.ordersRaw, topics.customersRaw, topics.cursors, topics.webhooksSeen],
+    produces: [topics.ordersRaw, topics.customersRaw, topics.paymentsRaw, topics.cursors, topics.webhooksSeen],
     calls: ['clarity']
   },
   orderMapper: {
@@ -128,6 +134,11 @@ export const services = {
   clarityCustomerSink: {
     name: 'clarity-customer-sink', doc: 'Upserts SL customers as Clarity accounts, except what Clarity already has',
     consumes: [topics.customersChanges, topics.customersRaw], produces: [], calls: ['clarity']
+  },
+  slPaymentSink: {
+    name: 'sl-payment-sink',
+    doc: 'Each captured Clarity payment once in SL\'s receivables, applied to its invoice (prepaid until invoiced)',
+    consumes: [topics.paymentsRaw, topics.ordersStatus, topics.shipmentsChanges], produces: [], calls: ['sl', 'clarity']
   },
   orderAnalytics: {
     name: 'order-analytics', doc: 'Revenue per hour per currency and top SKUs',

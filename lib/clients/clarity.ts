@@ -77,6 +77,9 @@ export function createClarityClient (c: ClarityConfig) {
     upsertAccount: (a: object) => ok<ClarityRow>('POST', '/Accounts/Account/Upsert', a),
     accounts: (modifiedSince: string, page: number, size = 100) =>
       ok<Page<ClarityRow>>('GET', `/Accounts/Accounts?${pageQuery(modifiedSince, page, size)}`),
+    payment: (id: number) => ok<ClarityRow>('GET', `/Payments/Payment/ID/${id}`),
+    payments: (modifiedSince: string, page: number, size = 100) =>
+      ok<Page<ClarityRow>>('GET', `/Payments/Payments?${pageQuery(modifiedSince, page, size)}`),
     updateStock: (rows: object[]) =>
       ok<UpdateManyAnswer>('POST', '/Inventory/ProductInventoryLocationSections/UpdateMany', rows)
   }

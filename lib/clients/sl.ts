@@ -117,7 +117,13 @@ export function createSlClient (c: SlConfig) {
       (await ok<{ Items: SlRow[] }>('GET', `/api/Customer?EMailAddr=${q(email)}`)).Items,
     customer: (custId: string) => ok<SlRow>('GET', `/api/Customer/${q(custId)}`),
     createCustomer: (c: SlRow) => ok<SlRow>('POST', '/api/Customer', c),
-    updateCustomer: (custId: string, c: SlRow) => ok<SlRow>('PUT', `/api/Customer/${q(custId)}`, c)
+    updateCustomer: (custId: string, c: SlRow) => ok<SlRow>('PUT', `/api/Customer/${q(custId)}`, c),
+    documentsByExtRef: async (extRefNbr: string) =>
+      (await ok<{ Items: SlRow[] }>('GET', `/api/AccountsReceivable/Documents?ExtRefNbr=${q(extRefNbr)}`)).Items,
+    openDocuments: async (custId: string) =>
+      (await ok<{ Items: SlRow[] }>('GET', `/api/AccountsReceivable/Documents?CustId=${q(custId)}&OpenOnly=1`)).Items,
+    createPayment: (p: SlRow) => ok<SlRow>('POST', '/api/AccountsReceivable/Payments', p),
+    applyDocument: (a: SlRow) => ok<SlRow>('POST', '/api/AccountsReceivable/Applications', a)
   }
 }
 

@@ -1,6 +1,6 @@
 // Taking a body Clarity signed (the route, webhook.ts, has checked the signature): the
 // event's entity is read from Clarity, never taken from the event, since events arrive
-// late and out of order and a signed one can be replayed. An order by its ID; an account,
+// late and out of order and a signed one can be replayed. An order or a payment by its ID; an account,
 // which the contract cannot read by ID, from the ModifiedSince listing since the event's
 // UpdatedDate. Whatever is wrong with a signed body becomes a dead letter, not a refusal.
 import { isUtf8 } from 'node:buffer'
@@ -34,7 +34,7 @@ export interface TakerDeps {
   service: string
   logger: Logger
   metrics: Metrics
-  clarity: Pick<ClarityClient, 'order' | 'accounts'>
+  clarity: Pick<ClarityClient, 'order' | 'accounts' | 'payment'>
   /** Sends records together; resolves once every in-sync replica has them. */
   take: (records: OutRecord[]) => Promise<void>
   /** Until the seen ids are read to their end, a redelivery would pass for new. */
@@ -90,6 +90,22 @@ async function currentOrder (clarity: TakerDeps['clarity'], e: Event): Promise<{
   }
 }
 
+/** The payment a payment event names, as Clarity holds it now. */
+async function currentPayment (clarity: TakerDeps['clarity'], e: Event): Promise<{ id: number, row: unknown }> {
+  const id = (e.data as { ID?: unknown }).ID
+  if (!Number.isInteger(id)) throw poison('INVALID_PAYLOAD', `${e.type}: data.ID must be the payment's id`)
+  try {
+    return { id: id as number, row: await clarity.payment(id as number) }
+  } catch (err) {
+    if (err instanceof ClarityRejected) {
+      throw poison('PAYMENT_NOT_FOUND', `${e.type}: Clarity has no payment ${String(id)} (${err.message})`)
+    }
+    throw err
+  }
+}
+
+const PAYMENT_EVENTS = ['payment.captured', 'payment.refunded']
+
 /**
  * What becomes of a body Clarity signed: a record, a duplicate, an event type not taken, or
  * (whatever is wrong with it) a dead letter, never a refusal, because a 4xx would only make
@@ -136,6 +152,11 @@ export function eventTaker (d: TakerDeps, webhooks: Counter<'result'>) {
     return await accept(t, e, id, t.records.order({ id: e.id, type: e.type, source: 'WEBHOOK' }, row))
   }
 
+  async function payment (t: Taking, e: Event): Promise<Answer> {
+    const { id, row } = await currentPayment(d.clarity, e)
+    return await accept(t, e, id, t.records.payment({ id: e.id, type: e.type, source: 'WEBHOOK' }, row))
+  }
+
   return async function take (body: SignedBody, headerId: string | undefined): Promise<Answer> {
     const t = await d.ready
     const keep = async (err: BridgeError, topic: string, value: Buffer): Promise<Answer> => {
@@ -163,15 +184,19 @@ export function eventTaker (d: TakerDeps, webhooks: Counter<'result'>) {
       logger.info({ eventId: e.id, type: e.type }, 'webhook already taken: answered 200, nothing produced')
       return [200, { duplicate: true }]
     }
-    const isAccount = e.type === 'customer.created' || e.type === 'customer.updated'
-    if (!isAccount && !e.type.startsWith('order.')) {
+    const kind = e.type === 'customer.created' || e.type === 'customer.updated'
+      ? 'account'
+      : PAYMENT_EVENTS.includes(e.type) ? 'payment' : e.type.startsWith('order.') ? 'order' : undefined
+    if (kind === undefined) {
       webhooks.inc({ result: 'ignored' })
       return [202, { ignored: e.type }]
     }
-    const attempt = (isAccount ? account(t, e) : order(t, e)).catch(async (raw2: unknown): Promise<Answer> => {
+    const taken = { account, payment, order }[kind](t, e)
+    const attempt = taken.catch(async (raw2: unknown): Promise<Answer> => {
       const err = classify(raw2)
       if (err.kind === 'poison') {
-        return await keep(err, isAccount ? t.records.topics.customers : t.records.topics.orders, raw)
+        const { customers, payments, orders } = t.records.topics
+        return await keep(err, { account: customers, payment: payments, order: orders }[kind], raw)
       }
       // Kafka or Clarity away, or our credentials refused: Clarity retries a 503 later.
       webhooks.inc({ result: 'unavailable' })

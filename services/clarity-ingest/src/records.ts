@@ -1,11 +1,12 @@
-// An order's or an account's state as orders.raw and customers.raw take it, whichever
-// way it came in. Keys: the Clarity order ID and account ID, so one entity's states stay
-// in order downstream. A time later than now (a wrong clock, a bad row) does not become
-// an account's newest state: it would outrank every genuine change until then.
+// An order's, an account's or a payment's state as orders.raw, customers.raw and
+// payments.raw take it, whichever way it came in. Keys: the Clarity order ID (a payment's
+// too) and account ID, so one entity's states stay in order downstream. A time later than
+// now (a wrong clock, a bad row) does not become an account's newest state: it would
+// outrank every genuine change until then.
 import type { OutRecord } from '../../../lib/kafka.ts'
 import type { Logger } from '../../../lib/logger.ts'
 import type { Serde } from '../../../lib/registry.ts'
-import { toAccountRecord, toOrderRecord } from './transform.ts'
+import { toAccountRecord, toOrderRecord, toPaymentRecord } from './transform.ts'
 
 /** How far Clarity's clock may run ahead of ours before a time counts as from the future. */
 export const CLOCK_SKEW_MS = 60000
@@ -14,9 +15,10 @@ export const CLOCK_SKEW_MS = 60000
 export interface TakenFor { id: string, type: string, source: 'WEBHOOK' | 'POLL' }
 
 export interface RecordsOptions {
-  topics: { orders: string, customers: string }
+  topics: { orders: string, customers: string, payments: string }
   orders: Pick<Serde<Record<string, unknown>>, 'encode'>
   accounts: Pick<Serde<Record<string, unknown>>, 'encode'>
+  payments: Pick<Serde<Record<string, unknown>>, 'encode'>
   logger: Logger
 }
 
@@ -34,6 +36,15 @@ export function ingestRecords (o: RecordsOptions) {
         eventId: ev.id, eventType: ev.type, source: ev.source, receivedAt: Date.now(), order
       })
       return [{ topic: o.topics.orders, key: String(order.ID), value, headers: { 'clarity.event.id': ev.id } }]
+    },
+    /** Keyed by its order, whose payments it joins; throws poison for what is not Clarity's Payment. */
+    payment (ev: TakenFor, row: unknown): OutRecord[] {
+      const payment = toPaymentRecord(row)
+      const value = o.payments.encode({
+        eventId: ev.id, eventType: ev.type, source: ev.source, receivedAt: Date.now(), payment
+      })
+      const key = String(payment.SalesOrderID)
+      return [{ topic: o.topics.payments, key, value, headers: { 'clarity.event.id': ev.id } }]
     },
     /** None for a state older than one already taken; throws poison for what is not Clarity's Account. */
     account (ev: TakenFor, row: unknown): OutRecord[] {

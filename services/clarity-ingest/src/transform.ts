@@ -177,3 +177,21 @@ export function toOrderRecord (json: unknown) {
   invalid(r, 'order does not match Clarity\'s SalesOrder')
   return order
 }
+
+export function toPaymentRecord (json: unknown) {
+  const r = new Reader()
+  const x = r.obj(json, 'payment')
+  const payment = {
+    ID: r.int(x, 'ID', 'payment'),
+    SalesOrderID: r.int(x, 'SalesOrderID', 'payment'),
+    Amount: r.dec(x, 'Amount', 'payment'),
+    CurrencyKey: r.str(x, 'CurrencyKey', 'payment'),
+    StatusKey: r.str(x, 'StatusKey', 'payment'),
+    TransactionNumber: r.optStr(x, 'TransactionNumber', 'payment'),
+    CardTypeKey: r.optStr(x, 'CardTypeKey', 'payment'),
+    ReceivedDate: r.optTime(x, 'ReceivedDate', 'payment'),
+    UpdatedDate: r.time(x, 'UpdatedDate', 'payment')
+  }
+  invalid(r, 'payment does not match Clarity\'s Payment')
+  return payment
+}

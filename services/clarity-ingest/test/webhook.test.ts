@@ -22,6 +22,10 @@ const order = {
   ID: 100045, CreatedDate: '2026-11-27T10:15:00Z', UpdatedDate: '2026-11-27T10:15:02Z', StatusKey: 'Pending', SellingCurrencyKey: 'USD',
   Totals: { SubTotal: 19.99, Total: 19.99 }, BillingContact: contact, ShippingContact: contact, SalesItems: []
 }
+const payment = {
+  ID: 77, SalesOrderID: 100045, Amount: 19.99, CurrencyKey: 'USD', StatusKey: 'Payment Received', TransactionNumber: 'ch_3Nx0123456789abcdef',
+  CardTypeKey: 'VISA', ReceivedDate: '2026-11-27T10:15:01Z', UpdatedDate: '2026-11-27T10:15:01Z'
+}
 const account = { ID: 813, Name: 'Kofi Mensah', UpdatedDate: new Date(Date.now() - 1000).toISOString(), PrimaryContact: { FirstName: 'Kofi' } }
 
 const sign = (body: string | Buffer, t = Math.floor(Date.now() / 1000), secret = SECRET): string =>
@@ -29,7 +33,8 @@ const sign = (body: string | Buffer, t = Math.floor(Date.now() / 1000), secret =
 const json = (r: OutRecord): Record<string, any> => JSON.parse(r.value!.toString()) as Record<string, any>
 
 function ingest (o: {
-  orders?: Record<number, ClarityRow>, listed?: ClarityRow[], sendFails?: boolean | 'seen', seen?: string[]
+  orders?: Record<number, ClarityRow>, payments?: Record<number, ClarityRow>, listed?: ClarityRow[]
+  sendFails?: boolean | 'seen', seen?: string[]
   maxBytes?: number, maxInFlight?: number
 } = {}) {
   const sent: OutRecord[][] = []
@@ -47,11 +52,19 @@ function ingest (o: {
   }))
   const metrics = createMetrics('clarity-ingest')
   const encode = (v: unknown): Buffer => Buffer.from(JSON.stringify(v))
-  const records = ingestRecords({ topics: { orders: 'orders.raw', customers: 'customers.raw' }, orders: { encode }, accounts: { encode }, logger })
+  const records = ingestRecords({
+    topics: { orders: 'orders.raw', customers: 'customers.raw', payments: 'payments.raw' },
+    orders: { encode }, accounts: { encode }, payments: { encode }, logger
+  })
   const clarity = {
     order: async (id: number): Promise<ClarityRow> => {
       const row = o.orders?.[id]
       if (row === undefined) throw new ClarityRejected(404, [`no SalesOrder ${id}`])
+      return row
+    },
+    payment: async (id: number): Promise<ClarityRow> => {
+      const row = o.payments?.[id]
+      if (row === undefined) throw new ClarityRejected(404, [`no Payment ${id}`])
       return row
     },
     accounts: async (_since: string, page: number) => ({
@@ -241,6 +254,26 @@ describe('POST /webhooks/clarity', () => {
   it('reads every body itself, whatever its content-type, and takes a signed text/plain event the same way', async () => {
     const w = ingest({ orders: { 100045: order } })
     expect(await w.post(body, { 'clarity-signature': sign(body), 'content-type': 'text/plain' })).toEqual({ status: 200, body: { accepted: true } })
+  })
+
+  it('reads a captured payment from Clarity and hands its record over keyed by its order, then the seen id', async () => {
+    const w = ingest({ payments: { 77: { ...payment, Amount: 10 } } })
+    expect(await w.post(event('evt_pay', 'payment.captured', { ID: 77, Amount: 19.99 }))).toEqual({ status: 200, body: { accepted: true } })
+    const [[record], [seen]] = w.sent as [[OutRecord], [OutRecord]]
+    expect(record).toMatchObject({ topic: 'payments.raw', key: '100045', headers: { 'clarity.event.id': 'evt_pay' } })
+    expect(json(record!)).toMatchObject({
+      eventId: 'evt_pay', eventType: 'payment.captured', source: 'WEBHOOK',
+      payment: { ID: 77, SalesOrderID: 100045, Amount: '10.0000', CurrencyKey: 'USD', TransactionNumber: payment.TransactionNumber }
+    })
+    expect(seen).toMatchObject({ topic: 'bridge.webhooks-seen', key: 'evt_pay' })
+  })
+
+  it('keeps a payment event for a payment Clarity does not have, or one that is not a Payment, as a dead letter of payments.raw', async () => {
+    const w = ingest({ payments: { 78: { ...payment, ID: 78, SalesOrderID: 'x' } } })
+    expect(await w.post(event('evt_p1', 'payment.refunded', { ID: 76 }))).toEqual({ status: 202, body: { accepted: true, deadLettered: 'PAYMENT_NOT_FOUND' } })
+    expect(await w.post(event('evt_p2', 'payment.captured', { ID: 78 }))).toEqual({ status: 202, body: { accepted: true, deadLettered: 'INVALID_PAYLOAD' } })
+    expect(w.sent.map(([r]) => r!.topic)).toEqual(['payments.raw.dlq', 'payments.raw.dlq'])
+    expect(String(w.sent[1]![0]!.headers![DLQ_HEADERS.message])).toContain('payment.SalesOrderID must be a whole number')
   })
 
   it('ignores an event type it does not take, with 202', async () => {

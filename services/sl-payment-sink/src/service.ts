@@ -1,0 +1,136 @@
+// payments.raw, orders.status and shipments.changes → SL's receivables. Whichever of them
+// brings an order up, the sink takes the order's captured payments to where SL should have
+// them (transform.ts), so events may come late, twice, out of order or on two instances at
+// once: a payment that arrives before SL has its order waits for the order's CREATED
+// status, which reads the order's payments from Clarity; a prepayment is applied when the
+// shipper that invoiced the order comes by. A payment is looked up by its ExtRefNbr before
+// it is written, so a write whose answer was lost is not made twice; two writers that both
+// miss it ask SL for the same RefNbr, and SL refuses the second.
+import { Counter } from 'prom-client'
+import { clarityClientOf } from '../../../lib/clients/clarity.ts'
+import { rejectedAsPoison } from '../../../lib/clients/http.ts'
+import { slClientOf, SlRejected } from '../../../lib/clients/sl.ts'
+import { clarityIdOf, custOrdNbrOf, loadOrderMapping } from '../../../domain/mapping.ts'
+import { extRefOf, isCaptured } from '../../../domain/payments.ts'
+import type { ClarityPayment, OrderStatus, PaymentEvent, Shipment } from '../../../domain/records.ts'
+import { poison } from '../../../lib/errors.ts'
+import { startService, type Running } from '../../../lib/service.ts'
+import { prefixed } from '../../../topology/topology.ts'
+import type { Config } from './config.ts'
+import { docOf, paymentsOfOrder, plan, type Doc } from './transform.ts'
+
+const refused = (what: string) => (err: unknown): never => rejectedAsPoison(err, what)
+const isRefNbrTaken = (err: unknown): boolean =>
+  err instanceof SlRejected && err.status === 422 && err.violations.some((v) => v.key === 'RefNbr')
+
+export async function startSlPaymentSink (c: Config, exit?: (code: number) => never): Promise<Running> {
+  const { topics, services } = prefixed(c.BRIDGE_TOPIC_PREFIX)
+  const mapping = loadOrderMapping(c.ORDER_MAPPING_FILE)
+  const sl = slClientOf(c)
+  const clarity = clarityClientOf(c)
+
+  /** The order's live SL sales order, if SL has it. */
+  const slOrder = async (id: number) => {
+    const custOrdNbr = custOrdNbrOf(mapping, id)
+    const found = await sl.findOrders(custOrdNbr).catch(refused(`find SL order ${custOrdNbr}`))
+    return found.find((o) => Number(o.Cancelled) !== 1)
+  }
+
+  /** The invoice as SL holds it; one SL no longer lists as open is paid. */
+  const invoiceOf = async (custId: string, invcNbr: string): Promise<Doc | undefined> => {
+    if (invcNbr === '') return undefined
+    const open = await sl.openDocuments(custId).catch(refused(`list open documents of ${custId}`))
+    return open.map(docOf).find((d) => d.RefNbr === invcNbr && d.DocType === 'IN') ??
+      { RefNbr: invcNbr, DocType: 'IN', CuryId: '', CuryDocBal: 0 }
+  }
+  const documents = async (p: ClarityPayment): Promise<Doc[]> =>
+    (await sl.documentsByExtRef(extRefOf(p)).catch(refused(`find payment ${p.ID} in SL`))).map(docOf)
+
+  return await startService({
+    service: services.slPaymentSink, config: c, exit, keyConcurrency: c.SL_IN_FLIGHT,
+    handler: async (kit) => {
+      const payments = await kit.serde<PaymentEvent>(topics.paymentsRaw)
+      const statuses = await kit.serde<OrderStatus>(topics.ordersStatus)
+      const shipments = await kit.serde<Shipment>(topics.shipmentsChanges)
+      const outcomes = new Counter({
+        name: 'bridge_payment_outcomes_total',
+        help: 'What the sink did per captured payment: created_pa, created_pp, applied, settled, ' +
+          'waiting_order (SL has no order yet), waiting_invoice',
+        labelNames: ['outcome'],
+        registers: [kit.metrics.registry]
+      })
+
+      /** One payment brought to its end in SL; the invoice as it is afterwards. */
+      async function settleOne (
+        p: ClarityPayment, custId: string, invoice: Doc | undefined, raced = false
+      ): Promise<Doc | undefined> {
+        const step = plan(p, custId, await documents(p), invoice)
+        if (step.action === 'none') {
+          outcomes.inc({ outcome: step.why === 'settled' ? 'settled' : 'waiting_invoice' })
+          return invoice
+        }
+        let applied: number
+        if (step.action === 'create') {
+          const body = raced ? { ...step.body, RefNbr: undefined } : step.body
+          const made = await sl.createPayment(body).catch(async (err: unknown) => {
+            // Another writer made it meanwhile (then the lookup finds it), or SL gave the RefNbr to another document.
+            if (isRefNbrTaken(err) && !raced) return undefined
+            return refused(`create payment ${p.ID} in SL`)(err)
+          })
+          if (made === undefined) return await settleOne(p, custId, invoice, true)
+          const apply = step.body.ApplyTo as Array<{ CuryAdjgAmt: number }>
+          applied = apply.reduce((sum, a) => sum + a.CuryAdjgAmt, 0)
+          outcomes.inc({ outcome: String(made.DocType).trim() === 'PA' ? 'created_pa' : 'created_pp' })
+          kit.logger.debug({ payment: p.ID, refNbr: made.RefNbr, docType: made.DocType }, 'payment created in SL')
+        } else {
+          const ok = await sl.applyDocument(step.body).then(() => true, async (err: unknown) => {
+            if (!(err instanceof SlRejected) || err.status !== 422) throw err
+            // Applied meanwhile by another writer: SL refuses more than the open balance.
+            const now = plan(p, custId, await documents(p), await invoiceOf(custId, String(step.body.AdjdRefNbr)))
+            if (now.action === 'none') return false
+            return refused(`apply payment ${p.ID} to invoice ${String(step.body.AdjdRefNbr)}`)(err)
+          })
+          applied = ok ? step.body.CuryAdjgAmt as number : 0
+          outcomes.inc({ outcome: ok ? 'applied' : 'settled' })
+        }
+        if (invoice === undefined) return invoice
+        return { ...invoice, CuryDocBal: Math.round((invoice.CuryDocBal - applied) * 100) / 100 }
+      }
+
+      async function settle (id: number, list: ClarityPayment[], invcNbr?: string): Promise<void> {
+        const captured = list.filter(isCaptured)
+        if (captured.length === 0) return
+        const o = await slOrder(id)
+        if (o === undefined) {
+          // Its CREATED status brings the order's payments back.
+          outcomes.inc({ outcome: 'waiting_order' }, captured.length)
+          return
+        }
+        const custId = String(o.CustID).trim()
+        let invoice = await invoiceOf(custId, invcNbr ?? String(o.InvcNbr ?? '').trim())
+        for (const p of captured) invoice = await settleOne(p, custId, invoice)
+      }
+
+      const orderPayments = async (id: number): Promise<ClarityPayment[]> =>
+        paymentsOfOrder(await clarity.order(id).catch(refused(`read Clarity order ${id}`)))
+
+      return async (rec) => {
+        if (rec.value === null) throw poison('INVALID_RECORD', `a tombstone on ${rec.topic}`)
+        if (rec.topic === topics.paymentsRaw.name) {
+          const { payment } = await payments.decode(rec.value)
+          await settle(payment.SalesOrderID, [payment])
+        } else if (rec.topic === topics.ordersStatus.name) {
+          const s = await statuses.decode(rec.value)
+          if (s.status === 'CREATED') await settle(s.clarityOrderId, await orderPayments(s.clarityOrderId))
+        } else {
+          const sh = await shipments.decode(rec.value)
+          const id = clarityIdOf(mapping, sh.CustOrdNbr)
+          const invcNbr = sh.InvcNbr?.trim() ?? ''
+          // An order the bridge did not send has no Clarity payments.
+          if (id !== undefined && invcNbr !== '' && !sh.Cancelled) await settle(id, await orderPayments(id), invcNbr)
+        }
+        return []
+      }
+    }
+  })
+}
