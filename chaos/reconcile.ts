@@ -6,6 +6,7 @@
 import { join } from 'node:path'
 import { loadCatalogueMapping, offeredOf, type CatalogueMapping } from '../domain/catalogue-mapping.ts'
 import { loadOrderMapping, own, skuOf, type OrderMapping } from '../domain/mapping.ts'
+import { extRefOf, isCaptured } from '../domain/payments.ts'
 import type { KafkaClient } from '../lib/kafka.ts'
 import { projectRoot } from '../lib/paths.ts'
 import { heldInClarity } from './bad-orders.ts'
@@ -22,6 +23,8 @@ export interface ReconcileInput {
   registryUrl: string
   prefix: string
   bad: Array<{ orderId: string, kind: string, expect: string[] }>
+  /** sl-payment-sink ran: every captured payment must be in SL's receivables. */
+  payments?: boolean
   /** The mappings the services ran with; by default the shipped ones. */
   orderMappingFile?: string
   catalogueMappingFile?: string
@@ -52,6 +55,14 @@ export interface SlShipper {
   ShipperID: string, OrdNbr: string, TrackingNbr: string, ShippingConfirmed: number, Cancelled: number
   Lines: Array<{ InvtID: string, QtyShip: number }>
 }
+export interface ClarityPayment {
+  ID: number, SalesOrderID: number, Amount: number, CurrencyKey: string, StatusKey: string
+  TransactionNumber: string | null
+}
+export interface ArDoc {
+  RefNbr: string, DocType: string, CuryId: string, CuryOrigDocAmt: number, CuryDocBal: number, ExtRefNbr: string
+}
+export interface SlOrderInvoiced { CustOrdNbr: string, InvcNbr: string, Cancelled: number }
 export interface ItemSite { InvtID: string, SiteID: string, QtyOnHand: number, QtyAvail: number }
 export interface ClarityStock { ProductKey: string, LocationKey: string, Quantity: number }
 export interface Faults { counters: { earlyRetries: number }, earlyRetrySamples: unknown[] }
@@ -257,6 +268,43 @@ export function checkStock (
   }
 }
 
+/**
+ * (g) Every captured payment of an order SL has is exactly one AR payment document of its
+ * amount and currency, and none is left open while the order's invoice is open too (an
+ * application missed).
+ */
+export function checkPayments (payments: ClarityPayment[], docs: ArDoc[], live: Map<string, SlOrderInvoiced>): Check {
+  const byExt = new Map<string, ArDoc[]>()
+  const byRef = new Map(docs.map((d) => [t(d.RefNbr), d]))
+  for (const d of docs) {
+    if (t(d.DocType) !== 'PA' && t(d.DocType) !== 'PP') continue
+    byExt.set(t(d.ExtRefNbr), [...byExt.get(t(d.ExtRefNbr)) ?? [], d])
+  }
+  const missing: number[] = []; const dup: number[] = []; const differ: number[] = []; const open: number[] = []
+  let compared = 0; let waiting = 0
+  for (const p of payments) {
+    if (!isCaptured(p)) continue
+    const o = live.get(String(p.SalesOrderID))
+    if (o === undefined) { waiting++; continue }
+    compared++
+    const mine = byExt.get(extRefOf(p)) ?? []
+    if (mine.length === 0) { missing.push(p.ID); continue }
+    if (mine.length > 1) dup.push(p.ID)
+    const d = mine[0]!
+    const cents = (v: number): number => Math.round(v * 100)
+    if (cents(d.CuryOrigDocAmt) !== cents(p.Amount) || t(d.CuryId) !== t(p.CurrencyKey)) differ.push(p.ID)
+    const invoice = byRef.get(t(o.InvcNbr))
+    if (invoice !== undefined && cents(invoice.CuryDocBal) > 0 && cents(d.CuryDocBal) > 0) open.push(p.ID)
+  }
+  const pr = problems([['missing in SL', missing], ['more than once in SL', dup],
+    ['with another amount or currency', differ], ['open while its invoice is open', open]])
+  return {
+    name: 'every captured payment exactly once in SL\'s receivables',
+    ok: pr === '',
+    detail: `${compared} payments of orders in SL compared, ${waiting} of orders not in SL` + (pr === '' ? '' : `; ${pr}`)
+  }
+}
+
 /** (f) No client came back sooner than a Retry-After told it to, on either sandbox. */
 export function checkRetries (f: Record<string, Faults>): Check {
   const early = Object.entries(f).filter(([, x]) => x.counters.earlyRetries > 0)
@@ -304,6 +352,14 @@ export async function reconcile (i: ReconcileInput): Promise<Reconciliation> {
     checkRetries({ sl: slFaults, clarity: clarityFaults }),
     checkWriters(k.writes, k.cursorsTopic)
   ]
+  if (i.payments === true) {
+    const [payments, ar] = await Promise.all([
+      getJson<Items<ClarityPayment>>(i.clarityUrl, '/sandbox/state/payments'),
+      getJson<Items<ArDoc>>(i.slUrl, '/sandbox/state/ar')
+    ])
+    const invoiced = new Map([...a.live].map(([id, o]) => [id, o as unknown as SlOrderInvoiced]))
+    checks.push(checkPayments(payments.Items, ar.Items, invoiced))
+  }
   return {
     ok: checks.every((x) => x.ok),
     checks,

@@ -25,7 +25,7 @@ import { orderLatency, totalLag, webhooksInKafka } from './figures.ts'
 export const ALL_SERVICES = [
   'clarity-ingest', 'order-mapper', 'sl-order-sink', 'sl-shipper-source', 'clarity-order-sink',
   'sl-inventory-source', 'clarity-inventory-sink', 'sl-product-source', 'clarity-product-sink',
-  'sl-customer-source', 'clarity-customer-sink', 'sl-customer-sink', 'order-analytics'
+  'sl-customer-source', 'clarity-customer-sink', 'sl-customer-sink', 'order-analytics', 'sl-payment-sink'
 ]
 
 export interface ChaosOptions {
@@ -269,6 +269,7 @@ export async function runChaos (o: ChaosOptions): Promise<ChaosReport> {
     const placed = ((await (await fetch(`${clarityUrl}/sandbox/load`)).json()) as { placed: number }).placed
     figures.placed = placed
 
+    const payments = services.includes('sl-payment-sink')
     // Drained: nothing left to read in any group, then everything reconciled.
     const deadline = quiet + (o.drainTimeoutMs ?? 300_000)
     let rec: Reconciliation | undefined
@@ -279,7 +280,7 @@ export async function runChaos (o: ChaosOptions): Promise<ChaosReport> {
       let open = lag < 0 ? 'the lag cannot be read yet' : `lag ${lag}`
       if (lag === 0) {
         lagZeroMs ??= Date.now() - quiet
-        rec = await reconcile({ slUrl, clarityUrl, kafka, registryUrl, prefix: '', bad }).catch(() => undefined)
+        rec = await reconcile({ slUrl, clarityUrl, kafka, registryUrl, prefix: '', bad, payments }).catch(() => undefined)
         if (rec?.ok === true) break
         open = `lag 0; not yet: ${rec?.checks.filter((c) => !c.ok).map((c) => c.name).join('; ') ?? 'reconciliation failed'}`
       } else lagZeroMs = undefined
@@ -288,7 +289,7 @@ export async function runChaos (o: ChaosOptions): Promise<ChaosReport> {
     }
     // Not drained in time (a machine that cannot keep up with the rate asked): a failed
     // check with the lag left, not a crash that prints no report.
-    rec ??= await reconcile({ slUrl, clarityUrl, kafka, registryUrl, prefix: '', bad }).catch((err: Error) => {
+    rec ??= await reconcile({ slUrl, clarityUrl, kafka, registryUrl, prefix: '', bad, payments }).catch((err: Error) => {
       const left = lagZeroMs === undefined ? '; the lag never reached 0' : ''
       return {
         ok: false,

@@ -261,7 +261,7 @@ async function start (c: CliConfig): Promise<number> {
   out(`  schema registry       ${c.registryUrl}`)
   for (const s of sandboxes(c)) out(`  ${s.title.padEnd(21)} ${s.external ?? `${sandboxUrl(s)}/sandbox/state`}`)
   out(`  order analytics       http://127.0.0.1:${SERVICE_PORTS['order-analytics']}/analytics`)
-  out('  each service          http://127.0.0.1:74xx/metrics and /readyz (ports 7401-7413)')
+  out('  each service          http://127.0.0.1:74xx/metrics and /readyz (ports 7401-7414)')
   out('Stop:  npx bridge stop')
   return 0
 }

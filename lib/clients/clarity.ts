@@ -1,7 +1,7 @@
 // The Clarity eCommerce API (contracts/clarity.md) as the connectors use it:
 // OAuth client credentials, a token kept until it expires, one refresh on 401.
 import { fatal } from '../errors.ts'
-import { call, Rejected, type HttpAnswer } from './http.ts'
+import { call, Rejected, retryAfterGate, type HttpAnswer } from './http.ts'
 
 export interface ClarityConfig { baseUrl: string, clientId: string, clientSecret: string, timeoutMs?: number }
 
@@ -40,10 +40,11 @@ export function createClarityClient (c: ClarityConfig) {
     return token.value
   }
 
+  const gated = retryAfterGate('Clarity')
   async function req (method: string, path: string, body?: unknown): Promise<HttpAnswer> {
     for (let attempt = 0; ; attempt++) {
       const bearer = token !== undefined && token.until > Date.now() ? token.value : await fetchToken()
-      const a = await call('Clarity', `${base}${path}`, {
+      const a = await gated(method, path, async () => await call('Clarity', `${base}${path}`, {
         method, timeoutMs,
         headers: {
           authorization: `Bearer ${bearer}`,
@@ -51,7 +52,7 @@ export function createClarityClient (c: ClarityConfig) {
           ...(body === undefined ? {} : { 'content-type': 'application/json' })
         },
         body: body === undefined ? undefined : JSON.stringify(body)
-      })
+      }))
       if (a.status !== 401) return a
       token = undefined
       if (attempt > 0) throw fatal('UNAUTHORIZED', `Clarity refused a fresh token for ${method} ${path}`)

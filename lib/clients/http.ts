@@ -3,7 +3,7 @@
 // everything else is answered to the caller, who knows what a 4xx means.
 import type { ConnectionOptions } from 'node:tls'
 import { Agent, type Dispatcher } from 'undici'
-import { fatal, poison, retriable } from '../errors.ts'
+import { BridgeError, fatal, poison, retriable } from '../errors.ts'
 
 /** An external system's answer that this record's own data was refused (a 4xx): the same every time. */
 export class Rejected extends Error {
@@ -95,4 +95,28 @@ export async function call (system: string, url: string, init: CallInit): Promis
     })
   }
   return { status, body, headers }
+}
+
+/**
+ * Holds a client's every call once its server asked it to wait (Retry-After), not only the
+ * call it answered: another record's call to the same route (one customer's documents,
+ * say) is the same request to the server, and coming back sooner than it said is what its
+ * rate limiter punishes. A held call is not sent; it fails retriable with the time left.
+ */
+export function retryAfterGate (system: string) {
+  let until = 0
+  return async function gated<T> (method: string, path: string, send: () => Promise<T>): Promise<T> {
+    const held = until - Date.now()
+    if (held > 0) {
+      throw retriable('UPSTREAM_UNAVAILABLE', `${system} asked to wait (Retry-After): ${method} ` +
+        `${path.split('?')[0]} not sent`, { retryAfterMs: held })
+    }
+    try {
+      return await send()
+    } catch (err) {
+      const wait = err instanceof BridgeError ? err.retryAfterMs ?? 0 : 0
+      if (wait > 0) until = Math.max(until, Date.now() + wait)
+      throw err
+    }
+  }
 }

@@ -1,6 +1,6 @@
 // The Dynamics SL API layer (contracts/dynamics-sl.md) as the connectors use it.
 import { fatal } from '../errors.ts'
-import { call, Rejected, type HttpAnswer } from './http.ts'
+import { call, Rejected, retryAfterGate, type HttpAnswer } from './http.ts'
 
 export interface SlConfig { baseUrl: string, user: string, password: string, cpnyId: string, timeoutMs?: number }
 export interface Violation { key: string, message: string, messageNbr: number }
@@ -56,8 +56,9 @@ export const slClientOf = (c: SlSettings) =>
 export function createSlClient (c: SlConfig) {
   const auth = `Basic ${Buffer.from(`${c.user}:${c.password}`).toString('base64')}`
   const base = c.baseUrl.replace(/\/$/, '')
+  const gated = retryAfterGate('SL')
   async function req (method: string, path: string, body?: unknown): Promise<HttpAnswer> {
-    const a = await call('SL', `${base}${path}`, {
+    const a = await gated(method, path, async () => await call('SL', `${base}${path}`, {
       method,
       timeoutMs: c.timeoutMs ?? 15000,
       headers: {
@@ -67,7 +68,7 @@ export function createSlClient (c: SlConfig) {
         ...(body === undefined ? {} : { 'content-type': 'application/json' })
       },
       body: body === undefined ? undefined : JSON.stringify(body)
-    })
+    }))
     if (a.status === 401) {
       const why = describeViolations(violationsOf(a.body))
       throw fatal('UNAUTHORIZED', `SL refused our credentials for company ${c.cpnyId}: ${why}`)

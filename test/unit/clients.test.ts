@@ -3,7 +3,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { call } from '../../lib/clients/http.ts'
+import { call, retryAfterGate } from '../../lib/clients/http.ts'
 import { createSlClient, trimRow } from '../../lib/clients/sl.ts'
 import { BridgeError } from '../../lib/errors.ts'
 
@@ -87,6 +87,29 @@ describe('call', () => {
     await new Promise((resolve) => closed.close(resolve))
     const err = await failure(call('SL', `http://127.0.0.1:${port}/api/SalesOrder`, { method: 'POST', body: '{}', timeoutMs: 5000 }))
     expect(err).toMatchObject({ kind: 'retriable', code: 'UPSTREAM_UNAVAILABLE', message: 'SL POST /api/SalesOrder: ECONNREFUSED' })
+  })
+
+  it('holds every call of a client once its server said Retry-After, sending none of them until then', async () => {
+    const gated = retryAfterGate('SL')
+    let now = Date.now()
+    const realNow = Date.now
+    Date.now = () => now
+    try {
+      seen.length = 0
+      const send = (path: string) => gated('GET', path, async () => await call('SL', `${base}${path}`, { timeoutMs: 5000 }))
+      expect(await failure(send('/throttled'))).toMatchObject({ retryAfterMs: 7000 })
+      // Another route, the same server: not sent, and told how long is left.
+      now += 2000
+      expect(await failure(send('/json?CustId=C1'))).toMatchObject({
+        kind: 'retriable', code: 'UPSTREAM_UNAVAILABLE', retryAfterMs: 5000, message: 'SL asked to wait (Retry-After): GET /json not sent'
+      })
+      expect(seen.map((r) => r.url)).toEqual(['/throttled'])
+      now += 5000
+      expect((await send('/json?CustId=C1')).status).toBe(200)
+      expect(seen.map((r) => r.url)).toEqual(['/throttled', '/json?CustId=C1'])
+    } finally {
+      Date.now = realNow
+    }
   })
 
   it('stops on what no retry can mend: a base URL that is not http(s), a header it cannot send', async () => {
