@@ -9,7 +9,7 @@
 import { Counter } from 'prom-client'
 import { clarityClientOf } from '../../../lib/clients/clarity.ts'
 import { rejectedAsPoison } from '../../../lib/clients/http.ts'
-import { slClientOf, SlRejected } from '../../../lib/clients/sl.ts'
+import { slClientOf, SlRejected, type SlClient, type SlRow } from '../../../lib/clients/sl.ts'
 import { clarityIdOf, custOrdNbrOf, loadOrderMapping } from '../../../domain/mapping.ts'
 import { extRefOf, isCaptured } from '../../../domain/payments.ts'
 import type { ClarityPayment, OrderStatus, PaymentEvent, Shipment } from '../../../domain/records.ts'
@@ -20,8 +20,28 @@ import type { Config } from './config.ts'
 import { docOf, paymentsOfOrder, plan, type Doc } from './transform.ts'
 
 const refused = (what: string) => (err: unknown): never => rejectedAsPoison(err, what)
-const isRefNbrTaken = (err: unknown): boolean =>
-  err instanceof SlRejected && err.status === 422 && err.violations.some((v) => v.key === 'RefNbr')
+const refusedOn = (err: unknown, key: (k: string) => boolean): boolean =>
+  err instanceof SlRejected && err.status === 422 && err.violations.some((v) => key(v.key))
+const isRefNbrTaken = (err: unknown): boolean => refusedOn(err, (k) => k === 'RefNbr')
+/** The invoice's balance moved since it was read: another writer applied a payment to it. */
+const isApplyRefused = (err: unknown): boolean => refusedOn(err, (k) => k.startsWith('ApplyTo'))
+
+/** Why a payment is planned again: another writer got to SL first. */
+type Again = 'RefNbr taken' | 'invoice moved'
+
+/**
+ * SL's document for a created payment, or why to plan it again: another writer made it
+ * meanwhile (the lookup then finds it), SL gave the RefNbr to another document, or another
+ * payment was applied to the invoice. Once only: a second refusal is SL's word.
+ */
+async function create (sl: SlClient, p: ClarityPayment, body: SlRow, again?: Again): Promise<SlRow | Again> {
+  return await sl.createPayment(again === 'RefNbr taken' ? { ...body, RefNbr: undefined } : body)
+    .catch((err: unknown) => {
+      if (again === undefined && isRefNbrTaken(err)) return 'RefNbr taken'
+      if (again === undefined && isApplyRefused(err)) return 'invoice moved'
+      return refused(`create payment ${p.ID} in SL`)(err)
+    })
+}
 
 export async function startSlPaymentSink (c: Config, exit?: (code: number) => never): Promise<Running> {
   const { topics, services } = prefixed(c.BRIDGE_TOPIC_PREFIX)
@@ -62,7 +82,7 @@ export async function startSlPaymentSink (c: Config, exit?: (code: number) => ne
 
       /** One payment brought to its end in SL; the invoice as it is afterwards. */
       async function settleOne (
-        p: ClarityPayment, custId: string, invoice: Doc | undefined, raced = false
+        p: ClarityPayment, custId: string, invoice: Doc | undefined, again?: Again
       ): Promise<Doc | undefined> {
         const step = plan(p, custId, await documents(p), invoice)
         if (step.action === 'none') {
@@ -71,13 +91,11 @@ export async function startSlPaymentSink (c: Config, exit?: (code: number) => ne
         }
         let applied: number
         if (step.action === 'create') {
-          const body = raced ? { ...step.body, RefNbr: undefined } : step.body
-          const made = await sl.createPayment(body).catch(async (err: unknown) => {
-            // Another writer made it meanwhile (then the lookup finds it), or SL gave the RefNbr to another document.
-            if (isRefNbrTaken(err) && !raced) return undefined
-            return refused(`create payment ${p.ID} in SL`)(err)
-          })
-          if (made === undefined) return await settleOne(p, custId, invoice, true)
+          const made = await create(sl, p, step.body, again)
+          if (typeof made === 'string') {
+            const now = invoice === undefined ? undefined : await invoiceOf(custId, invoice.RefNbr)
+            return await settleOne(p, custId, now, made)
+          }
           const apply = step.body.ApplyTo as Array<{ CuryAdjgAmt: number }>
           applied = apply.reduce((sum, a) => sum + a.CuryAdjgAmt, 0)
           outcomes.inc({ outcome: String(made.DocType).trim() === 'PA' ? 'created_pa' : 'created_pp' })
