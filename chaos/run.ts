@@ -309,7 +309,8 @@ export async function runChaos (o: ChaosOptions): Promise<ChaosReport> {
     figures.exitsNotAskedFor = procs.reduce((n, x) => n + x.exits, 0)
     const checks: Check[] = [
       ...rec.checks,
-      await webhooksInKafka(kafka, balancer.accepted),
+      await webhooksInKafka(kafka, balancer.accepted).catch((err: Error) =>
+        ({ name: 'every webhook a clarity-ingest answered 2xx is in Kafka', ok: false, detail: err.message })),
       { name: 'the faults ran', ok: errors.length === 0, detail: errors.length === 0 ? 'all' : errors.slice(0, 5).join('; ') }
     ]
     const f = rec.figures

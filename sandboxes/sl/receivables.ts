@@ -37,7 +37,31 @@ export function nextRefNbr (s: SlState): string {
 type Head = Pick<ARDoc, 'RefNbr' | 'DocType' | 'CustId' | 'DocDate' | 'CuryId' | 'CuryOrigDocAmt' | 'PmtMethod' |
   'ExtRefNbr' | 'InvcNbr' | 'Descr'> & Rate
 
+// SL finds documents by ExtRefNbr and customer from indexes; so does the sandbox (derived,
+// not persisted): a scan of every document per lookup would make it the slowest part of a
+// run with tens of thousands of payments.
+type DocIndex = { ext: Map<string, string[]>, cust: Map<string, string[]> }
+const indexes = new WeakMap<SlState, DocIndex>()
+const push = (m: Map<string, string[]>, k: string, v: string): void => {
+  const list = m.get(k)
+  if (list === undefined) m.set(k, [v])
+  else list.push(v)
+}
+function docIndex (s: SlState): DocIndex {
+  let index = indexes.get(s)
+  if (index === undefined) {
+    index = { ext: new Map(), cust: new Map() }
+    for (const d of Object.values(s.arDocs)) {
+      push(index.ext, d.ExtRefNbr, d.RefNbr)
+      push(index.cust, d.CustId, d.RefNbr)
+    }
+    indexes.set(s, index)
+  }
+  return index
+}
+
 function addDoc (s: SlState, h: Head, tstamp: () => number): ARDoc {
+  const index = docIndex(s) // built before the insert, so the document is added once
   const base = toBase(h.CuryOrigDocAmt, h)
   const doc: ARDoc = {
     RefNbr: h.RefNbr, DocType: h.DocType, CustId: h.CustId, DocDate: h.DocDate, CuryId: h.CuryId,
@@ -46,6 +70,8 @@ function addDoc (s: SlState, h: Head, tstamp: () => number): ARDoc {
     Descr: h.Descr, tstamp: tstamp()
   }
   s.arDocs[doc.RefNbr] = doc
+  push(index.ext, doc.ExtRefNbr, doc.RefNbr)
+  push(index.cust, doc.CustId, doc.RefNbr)
   return doc
 }
 
@@ -294,6 +320,8 @@ export function findDocuments (s: SlState, q: Record<string, unknown>): ARDoc[] 
   }
   if (ext === '' && cust === '') fail(400, 'ExtRefNbr', 'Give ExtRefNbr or CustId to search documents', MSG.REQUIRED)
   const open = q.OpenOnly === '1'
-  return Object.values(s.arDocs).filter((d) =>
+  const index = docIndex(s)
+  const refs = ext !== '' ? index.ext.get(ext) : index.cust.get(cust)
+  return (refs ?? []).map((r) => s.arDocs[r]!).filter((d) =>
     (ext === '' || d.ExtRefNbr === ext) && (cust === '' || d.CustId === cust) && (!open || d.CuryDocBal > 0))
 }

@@ -23,6 +23,7 @@ const refused = (what: string) => (err: unknown): never => rejectedAsPoison(err,
 const refusedOn = (err: unknown, key: (k: string) => boolean): boolean =>
   err instanceof SlRejected && err.status === 422 && err.violations.some((v) => key(v.key))
 const isRefNbrTaken = (err: unknown): boolean => refusedOn(err, (k) => k === 'RefNbr')
+const isRefused = (err: unknown): boolean => refusedOn(err, () => true)
 /** The invoice's balance moved since it was read: another writer applied a payment to it. */
 const isApplyRefused = (err: unknown): boolean => refusedOn(err, (k) => k.startsWith('ApplyTo'))
 
@@ -56,13 +57,23 @@ export async function startSlPaymentSink (c: Config, exit?: (code: number) => ne
     return found.find((o) => Number(o.Cancelled) !== 1)
   }
 
-  /** The invoice as SL holds it; one SL no longer lists as open is paid. */
-  const invoiceOf = async (custId: string, invcNbr: string): Promise<Doc | undefined> => {
-    if (invcNbr === '') return undefined
+  /**
+   * The invoice as SL holds it; one SL no longer lists as open is paid. Read only when SL
+   * refused what was planned on the assumption below: the contract lists a customer's open
+   * documents, not one invoice, and a busy customer has thousands.
+   */
+  const invoiceOf = async (custId: string, invcNbr: string): Promise<Doc> => {
     const open = await sl.openDocuments(custId).catch(refused(`list open documents of ${custId}`))
     return open.map(docOf).find((d) => d.RefNbr === invcNbr && d.DocType === 'IN') ??
       { RefNbr: invcNbr, DocType: 'IN', CuryId: '', CuryDocBal: 0 }
   }
+  /**
+   * An invoice not read: open for all of the payment, in its currency, which is what it is
+   * unless a shipment was invoiced in part or another payment paid it. SL refuses more than
+   * the open balance, and the refusal reads the invoice.
+   */
+  const assumed = (invcNbr: string, p: ClarityPayment): Doc =>
+    ({ RefNbr: invcNbr, DocType: 'IN', CuryId: p.CurrencyKey.trim(), CuryDocBal: Infinity })
   const documents = async (p: ClarityPayment): Promise<Doc[]> =>
     (await sl.documentsByExtRef(extRefOf(p)).catch(refused(`find payment ${p.ID} in SL`))).map(docOf)
 
@@ -82,34 +93,34 @@ export async function startSlPaymentSink (c: Config, exit?: (code: number) => ne
 
       /** One payment brought to its end in SL; the invoice as it is afterwards. */
       async function settleOne (
-        p: ClarityPayment, custId: string, invoice: Doc | undefined, again?: Again
+        p: ClarityPayment, custId: string, invcNbr: string, invoice: Doc | undefined, again?: Again
       ): Promise<Doc | undefined> {
-        const step = plan(p, custId, await documents(p), invoice)
+        const known = invoice ?? (invcNbr === '' ? undefined : assumed(invcNbr, p))
+        const step = plan(p, custId, await documents(p), known)
         if (step.action === 'none') {
           outcomes.inc({ outcome: step.why === 'settled' ? 'settled' : 'waiting_invoice' })
           return invoice
         }
+        const reread = async (): Promise<Doc> => await invoiceOf(custId, invcNbr)
         let applied: number
         if (step.action === 'create') {
           const made = await create(sl, p, step.body, again)
           if (typeof made === 'string') {
-            const now = invoice === undefined ? undefined : await invoiceOf(custId, invoice.RefNbr)
-            return await settleOne(p, custId, now, made)
+            return await settleOne(p, custId, invcNbr, invcNbr === '' ? undefined : await reread(), made)
           }
           const apply = step.body.ApplyTo as Array<{ CuryAdjgAmt: number }>
           applied = apply.reduce((sum, a) => sum + a.CuryAdjgAmt, 0)
           outcomes.inc({ outcome: String(made.DocType).trim() === 'PA' ? 'created_pa' : 'created_pp' })
           kit.logger.debug({ payment: p.ID, refNbr: made.RefNbr, docType: made.DocType }, 'payment created in SL')
         } else {
-          const ok = await sl.applyDocument(step.body).then(() => true, async (err: unknown) => {
-            if (!(err instanceof SlRejected) || err.status !== 422) throw err
-            // Applied meanwhile by another writer: SL refuses more than the open balance.
-            const now = plan(p, custId, await documents(p), await invoiceOf(custId, String(step.body.AdjdRefNbr)))
-            if (now.action === 'none') return false
-            return refused(`apply payment ${p.ID} to invoice ${String(step.body.AdjdRefNbr)}`)(err)
+          const ok = await sl.applyDocument(step.body).then(() => true, (err: unknown) => {
+            // More than the invoice's open balance (assumed, or applied meanwhile by another writer).
+            if (again === undefined && isRefused(err)) return false
+            return refused(`apply payment ${p.ID} to invoice ${invcNbr}`)(err)
           })
-          applied = ok ? step.body.CuryAdjgAmt as number : 0
-          outcomes.inc({ outcome: ok ? 'applied' : 'settled' })
+          if (!ok) return await settleOne(p, custId, invcNbr, await reread(), 'invoice moved')
+          applied = step.body.CuryAdjgAmt as number
+          outcomes.inc({ outcome: 'applied' })
         }
         if (invoice === undefined) return invoice
         return { ...invoice, CuryDocBal: Math.round((invoice.CuryDocBal - applied) * 100) / 100 }
@@ -125,8 +136,10 @@ export async function startSlPaymentSink (c: Config, exit?: (code: number) => ne
           return
         }
         const custId = String(o.CustID).trim()
-        let invoice = await invoiceOf(custId, invcNbr ?? String(o.InvcNbr ?? '').trim())
-        for (const p of captured) invoice = await settleOne(p, custId, invoice)
+        const invoice = invcNbr ?? String(o.InvcNbr ?? '').trim()
+        // What the payments before it applied, once the invoice was read.
+        let read: Doc | undefined
+        for (const p of captured) read = await settleOne(p, custId, invoice, read)
       }
 
       const orderPayments = async (id: number): Promise<ClarityPayment[]> =>
