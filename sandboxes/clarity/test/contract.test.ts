@@ -3,22 +3,13 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { createHmac } from 'node:crypto'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { waitFor } from '../../../test/helpers.ts'
-import { buildClaritySandbox, type ClaritySandbox } from '../app.ts'
+import type { ClaritySandbox } from '../app.ts'
+import { address, openSandbox, shopper } from './harness.ts'
 import { priceOrder } from '../storefront.ts'
 
 let sb: ClaritySandbox
 let token: string
-const address = { Street1: '500 Congress Ave', Street2: 'Suite 210', City: 'Austin', RegionCode: 'TX', CountryCode: 'US', PostalCode: '78701' }
-const shopper = (over: Record<string, unknown> = {}) => ({
-  customer: { email: 'ana@example.com', firstName: 'Ana', lastName: 'Núñez' }, shipTo: address, billTo: address, currency: 'USD',
-  lines: [{ sku: 'WIDGET-RED-L', quantity: 2 }], ...over
-})
-
-beforeEach(async () => {
-  sb = buildClaritySandbox({ clientId: 'bridge', clientSecret: 's3cret', webhookSecrets: ['whsec_test'], pumpMs: 20 })
-  for (const loc of ['MAIN', 'EAST', 'WEST']) sb.state().stock[`WIDGET-RED-L|${loc}`]!.Quantity = 10
-  token = (await sb.app.inject({ method: 'POST', url: '/oauth/token', payload: 'grant_type=client_credentials&client_id=bridge&client_secret=s3cret', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).json().access_token
-})
+beforeEach(async () => { ({ sb, token } = await openSandbox()) })
 afterEach(async () => { await sb.app.close() })
 
 const api = async (method: 'GET' | 'POST' | 'PATCH' | 'PUT', url: string, payload?: unknown) => {

@@ -5,20 +5,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { buildClaritySandbox, type ClaritySandbox } from '../app.ts'
+import { openSandbox, shopper } from './harness.ts'
 
 let sb: ClaritySandbox
 let token: string
-const address = { Street1: '500 Congress Ave', City: 'Austin', RegionCode: 'TX', CountryCode: 'US', PostalCode: '78701' }
-const shopper = (over: Record<string, unknown> = {}) => ({
-  customer: { email: 'ana@example.com', firstName: 'Ana', lastName: 'Núñez' }, shipTo: address, billTo: address, currency: 'USD',
-  lines: [{ sku: 'WIDGET-RED-L', quantity: 2 }], ...over
-})
-
-beforeEach(async () => {
-  sb = buildClaritySandbox({ clientId: 'bridge', clientSecret: 's3cret', webhookSecrets: ['whsec_test'], pumpMs: 20 })
-  for (const loc of ['MAIN', 'EAST', 'WEST']) sb.state().stock[`WIDGET-RED-L|${loc}`]!.Quantity = 10
-  token = (await sb.app.inject({ method: 'POST', url: '/oauth/token', payload: 'grant_type=client_credentials&client_id=bridge&client_secret=s3cret', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).json().access_token
-})
+beforeEach(async () => { ({ sb, token } = await openSandbox()) })
 afterEach(async () => { await sb.app.close() })
 
 const api = async (method: 'GET' | 'POST', url: string, payload?: unknown) => {

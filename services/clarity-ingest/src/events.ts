@@ -76,29 +76,22 @@ async function listedAccount (
   }
 }
 
-/** The order an order event names, as Clarity holds it now. */
-async function currentOrder (clarity: TakerDeps['clarity'], e: Event): Promise<{ id: number, row: unknown }> {
-  const id = (e.data as { ID?: unknown }).ID
-  if (!Number.isInteger(id)) throw poison('INVALID_PAYLOAD', `${e.type}: data.ID must be the order's id`)
-  try {
-    return { id: id as number, row: await clarity.order(id as number) }
-  } catch (err) {
-    if (err instanceof ClarityRejected) {
-      throw poison('ORDER_NOT_FOUND', `${e.type}: Clarity has no order ${String(id)} (${err.message})`)
-    }
-    throw err
-  }
-}
+const NAMED = {
+  order: { read: (c: TakerDeps['clarity'], id: number) => c.order(id), missing: 'ORDER_NOT_FOUND' },
+  payment: { read: (c: TakerDeps['clarity'], id: number) => c.payment(id), missing: 'PAYMENT_NOT_FOUND' }
+} as const
 
-/** The payment a payment event names, as Clarity holds it now. */
-async function currentPayment (clarity: TakerDeps['clarity'], e: Event): Promise<{ id: number, row: unknown }> {
+/** The order or payment an event names, as Clarity holds it now. */
+async function current (
+  clarity: TakerDeps['clarity'], e: Event, kind: keyof typeof NAMED
+): Promise<{ id: number, row: unknown }> {
   const id = (e.data as { ID?: unknown }).ID
-  if (!Number.isInteger(id)) throw poison('INVALID_PAYLOAD', `${e.type}: data.ID must be the payment's id`)
+  if (!Number.isInteger(id)) throw poison('INVALID_PAYLOAD', `${e.type}: data.ID must be the ${kind}'s id`)
   try {
-    return { id: id as number, row: await clarity.payment(id as number) }
+    return { id: id as number, row: await NAMED[kind].read(clarity, id as number) }
   } catch (err) {
     if (err instanceof ClarityRejected) {
-      throw poison('PAYMENT_NOT_FOUND', `${e.type}: Clarity has no payment ${String(id)} (${err.message})`)
+      throw poison(NAMED[kind].missing, `${e.type}: Clarity has no ${kind} ${String(id)} (${err.message})`)
     }
     throw err
   }
@@ -148,12 +141,12 @@ export function eventTaker (d: TakerDeps, webhooks: Counter<'result'>) {
   }
 
   async function order (t: Taking, e: Event): Promise<Answer> {
-    const { id, row } = await currentOrder(d.clarity, e)
+    const { id, row } = await current(d.clarity, e, 'order')
     return await accept(t, e, id, t.records.order({ id: e.id, type: e.type, source: 'WEBHOOK' }, row))
   }
 
   async function payment (t: Taking, e: Event): Promise<Answer> {
-    const { id, row } = await currentPayment(d.clarity, e)
+    const { id, row } = await current(d.clarity, e, 'payment')
     return await accept(t, e, id, t.records.payment({ id: e.id, type: e.type, source: 'WEBHOOK' }, row))
   }
 
