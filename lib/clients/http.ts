@@ -105,18 +105,28 @@ export async function call (system: string, url: string, init: CallInit): Promis
  */
 export function retryAfterGate (system: string) {
   let until = 0
+  // A read already on its way is not sent again: it is the same request to the server, and
+  // one answered 429 while its twin is in flight would bring the twin back before its time.
+  const reading = new Map<string, Promise<unknown>>()
   return async function gated<T> (method: string, path: string, send: () => Promise<T>): Promise<T> {
     const held = until - Date.now()
     if (held > 0) {
       throw retriable('UPSTREAM_UNAVAILABLE', `${system} asked to wait (Retry-After): ${method} ` +
         `${path.split('?')[0]} not sent`, { retryAfterMs: held })
     }
-    try {
-      return await send()
-    } catch (err) {
+    const twin = method === 'GET' ? reading.get(path) : undefined
+    if (twin !== undefined) return await (twin as Promise<T>)
+    const sent = send().catch((err: unknown) => {
       const wait = err instanceof BridgeError ? err.retryAfterMs ?? 0 : 0
       if (wait > 0) until = Math.max(until, Date.now() + wait)
       throw err
+    })
+    if (method !== 'GET') return await sent
+    reading.set(path, sent)
+    try {
+      return await sent
+    } finally {
+      reading.delete(path)
     }
   }
 }

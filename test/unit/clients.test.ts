@@ -112,6 +112,20 @@ describe('call', () => {
     }
   })
 
+  it('sends a read already on its way once, both callers getting its answer; a write each time', async () => {
+    const gated = retryAfterGate('SL')
+    seen.length = 0
+    const read = async () => await gated('GET', '/json?CustOrdNbr=7', async () => await call('SL', `${base}/json?CustOrdNbr=7`, { timeoutMs: 5000 }))
+    const [a, b] = await Promise.all([read(), read()])
+    expect(a).toBe(b)
+    expect(seen.map((r) => r.url)).toEqual(['/json?CustOrdNbr=7'])
+    const write = async () => await gated('POST', '/json', async () => await call('SL', `${base}/json`, { method: 'POST', body: '{}', timeoutMs: 5000 }))
+    await Promise.all([write(), write()])
+    expect(seen).toHaveLength(3)
+    await read()
+    expect(seen).toHaveLength(4)
+  })
+
   it('stops on what no retry can mend: a base URL that is not http(s), a header it cannot send', async () => {
     expect(await failure(call('SL', 'sl.example.com/api/SalesOrder', { timeoutMs: 5000 }))).toMatchObject({ kind: 'fatal', code: 'CONFIG_INVALID', message: 'SL: "sl.example.com/api/SalesOrder" is not an http(s) URL' })
     const bad = await call('SL', `${base}/json`, { headers: { 'x-sl-cpnyid': 'DEMO\r\nX: y' }, timeoutMs: 5000 }).then(() => undefined, (e: unknown) => e)

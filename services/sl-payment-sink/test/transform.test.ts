@@ -140,3 +140,66 @@ describe('docOf and paymentsOfOrder', () => {
     expect(codeOf(() => paymentsOfOrder(null))).toBe('INVALID_PAYLOAD')
   })
 })
+
+describe('every reason in full, and SL\'s padding', () => {
+  const messageOf = (f: () => unknown): string => {
+    try { f() } catch (err) { return (err as Error).message }
+    return 'no error'
+  }
+  const order = { ID: 9, UpdatedDate: '2026-11-27T10:15:02Z', SellingCurrencyKey: 'USD', Payments: [] as unknown[] }
+  const one = (x: unknown) => messageOf(() => paymentsOfOrder({ ...order, Payments: [x] }))
+  const good = { ID: 1, Amount: 5, StatusKey: 'Payment Received' }
+
+  it('reads a padded document, and one lacking fields as empty', () => {
+    expect(docOf({ RefNbr: 'W000000077 ', DocType: 'PP', CuryId: 'USD', CuryDocBal: 1 }))
+      .toEqual({ RefNbr: 'W000000077', DocType: 'PP', CuryId: 'USD', CuryDocBal: 1 })
+    expect(docOf({ RefNbr: 'X', DocType: 'PA  ', CuryId: 'USD', CuryDocBal: 1 }).DocType).toBe('PA')
+    expect(docOf({})).toEqual({ RefNbr: '', DocType: '', CuryId: '', CuryDocBal: 0 })
+  })
+
+  it('names the documents, the currencies and the field in each refusal', () => {
+    const pp: Doc = { RefNbr: 'W000000077', DocType: 'PP', CuryId: 'EUR', CuryDocBal: 1 }
+    expect(messageOf(() => plan(payment, 'C1', [pp, { ...pp, DocType: 'PA', RefNbr: '0000000099' }], undefined))).toBe(
+      `payment 77: SL has 2 payment documents with ExtRefNbr ${extRefOf(payment)} (PP W000000077, PA 0000000099); ` +
+      '`bridge reconcile` lists them')
+    expect(messageOf(() => plan({ ...payment, CurrencyKey: 'EUR ' }, 'C1', [], invoice(10, 'USD')))).toBe(
+      'payment 77 is in EUR, its order\'s invoice 0000000042 in USD: SL applies a payment only in the invoice\'s currency')
+    expect(messageOf(() => plan({ ...payment, Amount: '-1.0000' }, 'C1', [], undefined))).toBe('payment 77: Amount must be more than 0')
+  })
+
+  it('takes a padded currency and card type as SL and Clarity mean them, and a payment with no card type as CARD', () => {
+    const p = plan({ ...payment, CurrencyKey: 'EUR ', CardTypeKey: ' visa ' }, 'C1', [], invoice(1))
+    expect(p.action === 'create' && [p.body.CuryId, p.body.PmtMethod]).toEqual(['EUR', 'VISA'])
+    const q = plan({ ...payment, CardTypeKey: null }, 'C1', [], undefined)
+    expect(q.action === 'create' && q.body.PmtMethod).toBe('CARD')
+  })
+
+  it('writes nothing for a PA with a balance left: only a prepayment is applied later', () => {
+    expect(plan(payment, 'C1', [{ RefNbr: 'W000000077', DocType: 'PA', CuryId: 'EUR', CuryDocBal: 5 }], invoice(10)))
+      .toEqual({ action: 'none', why: 'settled' })
+  })
+
+  it('says which part of a Clarity order is wrong', () => {
+    expect(messageOf(() => paymentsOfOrder({ ID: 'x' }))).toBe('the order: ID must be a whole number')
+    expect(messageOf(() => paymentsOfOrder({ ...order, Payments: {} }))).toBe('order 9: Payments must be a list')
+    expect(messageOf(() => paymentsOfOrder({ ...order, SellingCurrencyKey: 1 }))).toBe('order 9: SellingCurrencyKey must be text')
+    expect(one(null)).toBe('order 9: Payments[0].ID must be a whole number')
+    expect(one({ ...good, ID: 1.5 })).toBe('order 9: Payments[0].ID must be a whole number')
+    expect(one({ ...good, Amount: '5' })).toBe('order 9: Payments[0].Amount must be an amount')
+    expect(one({ ...good, Amount: Infinity })).toBe('order 9: Payments[0].Amount must be an amount')
+    expect(one({ ...good, StatusKey: 1 })).toBe('order 9: Payments[0].StatusKey must be text')
+  })
+
+  it('gives each of those INVALID_PAYLOAD', () => {
+    expect(codeOf(() => paymentsOfOrder({ ...order, Payments: {} }))).toBe('INVALID_PAYLOAD')
+    for (const x of [null, { ...good, StatusKey: 1 }]) {
+      expect(codeOf(() => paymentsOfOrder({ ...order, Payments: [x] }))).toBe('INVALID_PAYLOAD')
+    }
+  })
+
+  it('reads a field of the wrong type as absent', () => {
+    const odd = { ...good, ReceivedDate: 5, TransactionNumber: 7, CardTypeKey: 8 }
+    const [p] = paymentsOfOrder({ ...order, Payments: [odd] })
+    expect(p).toMatchObject({ ReceivedDate: null, TransactionNumber: null, CardTypeKey: null })
+  })
+})
