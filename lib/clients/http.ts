@@ -103,10 +103,12 @@ export async function call (system: string, url: string, init: CallInit): Promis
  * say) is the same request to the server, and coming back sooner than it said is what its
  * rate limiter punishes. A held call is not sent; it fails retriable with the time left.
  */
-export function retryAfterGate (system: string) {
+export function retryAfterGate (system: string, o: { twins?: boolean } = {}) {
   let until = 0
-  // A read already on its way is not sent again: it is the same request to the server, and
-  // one answered 429 while its twin is in flight would bring the twin back before its time.
+  // With `twins`, a read already on its way is not sent again: it is the same request to the
+  // server, and one answered 429 while its twin is in flight would bring the twin back before
+  // its time. Not for a client whose reads must see what changed after they were asked for
+  // (Clarity's, read for a webhook's current state): the twin's answer may be older.
   const reading = new Map<string, Promise<unknown>>()
   return async function gated<T> (method: string, path: string, send: () => Promise<T>): Promise<T> {
     const held = until - Date.now()
@@ -114,14 +116,15 @@ export function retryAfterGate (system: string) {
       throw retriable('UPSTREAM_UNAVAILABLE', `${system} asked to wait (Retry-After): ${method} ` +
         `${path.split('?')[0]} not sent`, { retryAfterMs: held })
     }
-    const twin = method === 'GET' ? reading.get(path) : undefined
+    const twins = o.twins === true && method === 'GET'
+    const twin = twins ? reading.get(path) : undefined
     if (twin !== undefined) return await (twin as Promise<T>)
     const sent = send().catch((err: unknown) => {
       const wait = err instanceof BridgeError ? err.retryAfterMs ?? 0 : 0
       if (wait > 0) until = Math.max(until, Date.now() + wait)
       throw err
     })
-    if (method !== 'GET') return await sent
+    if (!twins) return await sent
     reading.set(path, sent)
     try {
       return await sent

@@ -56,7 +56,8 @@ export const slClientOf = (c: SlSettings) =>
 export function createSlClient (c: SlConfig) {
   const auth = `Basic ${Buffer.from(`${c.user}:${c.password}`).toString('base64')}`
   const base = c.baseUrl.replace(/\/$/, '')
-  const gated = retryAfterGate('SL')
+  // Two records of one order read it at once in the payment sink, and SL's rows change only by our writes.
+  const gated = retryAfterGate('SL', { twins: true })
   async function req (method: string, path: string, body?: unknown): Promise<HttpAnswer> {
     const a = await gated(method, path, async () => await call('SL', `${base}${path}`, {
       method,

@@ -113,7 +113,7 @@ describe('call', () => {
   })
 
   it('sends a read already on its way once, both callers getting its answer; a write each time', async () => {
-    const gated = retryAfterGate('SL')
+    const gated = retryAfterGate('SL', { twins: true })
     seen.length = 0
     const read = async () => await gated('GET', '/json?CustOrdNbr=7', async () => await call('SL', `${base}/json?CustOrdNbr=7`, { timeoutMs: 5000 }))
     const [a, b] = await Promise.all([read(), read()])
