@@ -24,12 +24,16 @@ export async function readToEnd (
     consumer.onCrash(reject)
     void consumer.run({
       topics: [topic], fromBeginning: true, concurrency: 1,
-      onBatch: async (batch) => {
+      onBatch: async (batch, ctl) => {
         for (const r of batch.records) {
           await each(r)
           const end = ends.find((e) => e.partition === r.partition)?.high ?? 0
           if (BigInt(r.offset) + 1n >= BigInt(end)) reached.set(r.partition, true)
         }
+        const last = batch.records.at(-1)
+        // kafkajs fetches on from the last offset resolved: without this a topic longer than
+        // one fetch is read from its first batch again and again, and never to its end.
+        if (last !== undefined) await ctl.commit(last.offset)
         if ([...reached.values()].every(Boolean)) resolve()
       }
     }).catch(reject)

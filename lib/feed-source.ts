@@ -102,7 +102,8 @@ export async function startChangeFeed<C> (
   const poller = startPoller({
     name: o.name, intervalMs: o.intervalMs, logger: kit.logger, metrics: kit.metrics,
     onFatal: (reason) => { void kit.lifecycle.stop(1, reason) },
-    poll: async () => await round(step, feed)
+    // Not at once while the lease may have passed: each such read is thrown away.
+    poll: async () => await round(step, feed) && o.holding?.held() !== false
   })
   if (o.holding === undefined) kit.lifecycle.onStop(`feed ${o.name}`, poller.stop)
   return { ...feed, stop: poller.stop }

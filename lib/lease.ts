@@ -73,7 +73,16 @@ export async function startLease (o: LeaseOptions): Promise<{ status: () => Leas
   })
   consumer.onCrash((err) => { void kit.lifecycle.stop(1, `lease ${o.group}: consumer crashed: ${err.message}`) })
   // Only membership matters: the records of the topic are the feeds' cursors, read elsewhere.
-  void consumer.run({ topics: [o.topic], fromBeginning: false, concurrency: 1, onBatch: async () => {} })
+  // Each batch is still committed: kafkajs fetches again from the last offset resolved, so a
+  // batch left alone is fetched again at once, every record the feeds wrote since the join,
+  // in a loop that grows with them.
+  void consumer.run({
+    topics: [o.topic], fromBeginning: false, concurrency: 1,
+    onBatch: async (batch, ctl) => {
+      const last = batch.records.at(-1)
+      if (last !== undefined) await ctl.commit(last.offset)
+    }
+  })
     .catch((err: unknown) => { void kit.lifecycle.stop(1, `lease ${o.group}: ${(err as Error).message}`) })
   const stop = async (): Promise<void> => {
     lose()

@@ -71,4 +71,22 @@ describe('a feed under its lease', () => {
       expect(writerSeenAgain(inOrder.map((r) => r.headers[WRITER_HEADER]))).toBeUndefined()
     }
   })
+
+  it('the lease reads the cursors it shares a topic with once: its group\'s position follows the topic\'s end', async () => {
+    // A lease that left its records unread was handed them again at once, every cursor
+    // written since it joined, in a loop that grew with them.
+    const { topics } = prefixed(f.prefix)
+    const ours = f.prefix.replace(/\./g, '-')
+    const groups = (await b.admin.listGroups()).filter((g) => g.startsWith(ours) && g.includes('-lease-'))
+    expect(groups.length).toBeGreaterThan(0)
+    await adjust('FILTER-MESH-MD', 'WEST', 2)
+    const want = slAvail('FILTER-MESH-MD', 'WEST')
+    await waitFor('the level through the holder', () => clarityQty('FILTER-MESH-MD', 'WEST') === want)
+    const end = (await b.admin.watermarks(topics.cursors.name))[0]!.high
+    await waitFor('a lease group at the end of the cursors', async () => {
+      const at = await Promise.all(groups.map(async (g) =>
+        (await b.admin.groupOffsets(g, topics.cursors.name))[0]?.offset))
+      return at.some((o) => o !== undefined && BigInt(o) >= BigInt(end))
+    })
+  })
 })
