@@ -99,6 +99,7 @@ export async function createConsumer (
               if (!isRunning() || isStale()) await commitQueued()
               else timer ??= setTimeout(() => { void commitQueued() }, COMMIT_EVERY_MS)
             },
+            pass: (offset) => { resolveOffset(offset) },
             heartbeat,
             active: () => isRunning() && !isStale()
           })

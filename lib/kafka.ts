@@ -42,6 +42,8 @@ export interface Batch {
 export interface BatchControl {
   /** Commit the position after `offset` (the next record to read). */
   commit: (offset: string) => Promise<void>
+  /** Reads on after `offset` without committing it: for a member that keeps no position (a lease). */
+  pass: (offset: string) => void
   heartbeat: () => Promise<void>
   /** False once the consumer is stopping or this partition was revoked. */
   active: () => boolean

@@ -5,6 +5,7 @@
 // and carries on. A holder stops as soon as it learns of a rebalance, before the partition
 // can be given to another, and a send it had not begun then is not made (`held`).
 import { hostname } from 'node:os'
+import { Counter } from 'prom-client'
 import type { Kit } from './service.ts'
 
 /** The header every record of a leased feed carries: which holder wrote it (writer id). */
@@ -40,8 +41,21 @@ export const leaseGroup = (service: string, feed: string): string => `${service}
 
 export const instanceId = (): string => `${hostname()}/${process.pid}`
 
+function handedCounter (kit: Kit): Counter<'lease'> {
+  const name = 'bridge_lease_records_total'
+  return kit.metrics.registry.getSingleMetric(name) as Counter<'lease'> | undefined ?? new Counter({
+    name,
+    help: 'Records of the cursors topic a lease\'s member was handed: about the cursors written since it joined; ' +
+      'many more, and it is handed the same again',
+    labelNames: ['lease'],
+    registers: [kit.metrics.registry]
+  })
+}
+
 export async function startLease (o: LeaseOptions): Promise<{ status: () => LeaseStatus, stop: () => Promise<void> }> {
   const { kit } = o
+  const handed = handedCounter(kit)
+  handed.inc({ lease: o.group }, 0)
   const consumer = await kit.kafka.consumer(o.group, { minBytes: 1, maxWaitMs: 1000 })
   let holding: { writer: string, since: number, held: boolean } | undefined
   let running: { stop: () => Promise<void> } | undefined
@@ -73,14 +87,16 @@ export async function startLease (o: LeaseOptions): Promise<{ status: () => Leas
   })
   consumer.onCrash((err) => { void kit.lifecycle.stop(1, `lease ${o.group}: consumer crashed: ${err.message}`) })
   // Only membership matters: the records of the topic are the feeds' cursors, read elsewhere.
-  // Each batch is still committed: kafkajs fetches again from the last offset resolved, so a
+  // Each batch is still passed: kafkajs fetches again from the last offset resolved, so a
   // batch left alone is fetched again at once, every record the feeds wrote since the join,
-  // in a loop that grows with them.
+  // in a loop that grows with them. Passed, not committed: a position nobody reads would
+  // only add a write to the offsets topic per cursor written.
   void consumer.run({
     topics: [o.topic], fromBeginning: false, concurrency: 1,
     onBatch: async (batch, ctl) => {
+      handed.inc({ lease: o.group }, batch.records.length)
       const last = batch.records.at(-1)
-      if (last !== undefined) await ctl.commit(last.offset)
+      if (last !== undefined) ctl.pass(last.offset)
     }
   })
     .catch((err: unknown) => { void kit.lifecycle.stop(1, `lease ${o.group}: ${(err as Error).message}`) })
