@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { loadCatalogueMapping, offeredOf, type CatalogueMapping } from '../domain/catalogue-mapping.ts'
 import { loadOrderMapping, own, skuOf, type OrderMapping } from '../domain/mapping.ts'
 import { extRefOf, isCaptured } from '../domain/payments.ts'
+import { payoutExtRefOf } from '../domain/payouts.ts'
 import type { KafkaClient } from '../lib/kafka.ts'
 import { projectRoot } from '../lib/paths.ts'
 import { heldInClarity } from './bad-orders.ts'
@@ -25,6 +26,8 @@ export interface ReconcileInput {
   bad: Array<{ orderId: string, kind: string, expect: string[] }>
   /** sl-payment-sink ran: every captured payment must be in SL's receivables. */
   payments?: boolean
+  /** sl-payout-sink is among the services: every Clarity payout is one balanced batch. */
+  payouts?: boolean
   /** The mappings the services ran with; by default the shipped ones. */
   orderMappingFile?: string
   catalogueMappingFile?: string
@@ -305,6 +308,51 @@ export function checkPayments (payments: ClarityPayment[], docs: ArDoc[], live: 
   }
 }
 
+export interface ClarityPayoutState {
+  ID: number, PayoutDate: string, CurrencyKey: string, GrossAmount: number, FeeAmount: number, RefundAmount: number
+  NetAmount: number
+}
+export interface GlBatchState {
+  BatNbr: string, PerPost: string, CuryId: string, CtrlTot: number
+  Lines: Array<{ Acct: string, DrAmt: number, CrAmt: number, ExtRefNbr: string }>
+}
+
+/**
+ * Every Clarity payout is exactly one GL batch (by its ExtRefNbr): balanced to the cent, in
+ * its currency and the period of its date, its bank line the net and its clearing line the
+ * gross less refunds (the accounts as the shipped payout mapping has them).
+ */
+export function checkPayouts (payouts: ClarityPayoutState[], batches: GlBatchState[]): Check {
+  const cents = (v: number): number => Math.round(v * 100)
+  const byExt = new Map<string, GlBatchState[]>()
+  for (const b of batches) {
+    for (const ext of new Set(b.Lines.map((l) => t(l.ExtRefNbr)))) byExt.set(ext, [...byExt.get(ext) ?? [], b])
+  }
+  const missing: number[] = []; const dup: number[] = []; const unbalanced: number[] = []; const differ: number[] = []
+  for (const p of payouts) {
+    const mine = byExt.get(payoutExtRefOf(p)) ?? []
+    const moves = cents(p.GrossAmount) !== 0 || cents(p.FeeAmount) !== 0 || cents(p.RefundAmount) !== 0
+    if (mine.length === 0) { if (moves) missing.push(p.ID); continue }
+    if (mine.length > 1) dup.push(p.ID)
+    const b = mine[0]!
+    const dr = b.Lines.reduce((sum, l) => sum + cents(l.DrAmt), 0)
+    const cr = b.Lines.reduce((sum, l) => sum + cents(l.CrAmt), 0)
+    if (dr !== cr || dr !== cents(b.CtrlTot)) unbalanced.push(p.ID)
+    const signed = (acct: string): number => b.Lines.filter((l) => t(l.Acct) === acct)
+      .reduce((sum, l) => sum + cents(l.DrAmt) - cents(l.CrAmt), 0)
+    const period = p.PayoutDate.slice(0, 7).replace('-', '')
+    if (t(b.CuryId) !== t(p.CurrencyKey) || t(b.PerPost) !== period || signed('1010') !== cents(p.NetAmount) ||
+      -signed('1205') !== cents(p.GrossAmount) - cents(p.RefundAmount)) differ.push(p.ID)
+  }
+  const pr = problems([['missing in SL', missing], ['more than once in SL', dup], ['unbalanced', unbalanced],
+    ['with other amounts, currency or period', differ]])
+  return {
+    name: 'every payout exactly one balanced GL batch',
+    ok: pr === '',
+    detail: `${payouts.length} payouts compared with ${batches.length} batches` + (pr === '' ? '' : `; ${pr}`)
+  }
+}
+
 /** (f) No client came back sooner than a Retry-After told it to, on either sandbox. */
 export function checkRetries (f: Record<string, Faults>): Check {
   const early = Object.entries(f).filter(([, x]) => x.counters.earlyRetries > 0)
@@ -359,6 +407,13 @@ export async function reconcile (i: ReconcileInput): Promise<Reconciliation> {
     ])
     const invoiced = new Map([...a.live].map(([id, o]) => [id, o as unknown as SlOrderInvoiced]))
     checks.push(checkPayments(payments.Items, ar.Items, invoiced))
+  }
+  if (i.payouts === true) {
+    const [payouts, batches] = await Promise.all([
+      getJson<Items<ClarityPayoutState>>(i.clarityUrl, '/sandbox/state/payouts'),
+      getJson<Items<GlBatchState>>(i.slUrl, '/sandbox/state/batches')
+    ])
+    checks.push(checkPayouts(payouts.Items, batches.Items))
   }
   return {
     ok: checks.every((x) => x.ok),

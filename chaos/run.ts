@@ -25,7 +25,8 @@ import { orderLatency, totalLag, webhooksInKafka } from './figures.ts'
 export const ALL_SERVICES = [
   'clarity-ingest', 'order-mapper', 'sl-order-sink', 'sl-shipper-source', 'clarity-order-sink',
   'sl-inventory-source', 'clarity-inventory-sink', 'sl-product-source', 'clarity-product-sink',
-  'sl-customer-source', 'clarity-customer-sink', 'sl-customer-sink', 'order-analytics', 'sl-payment-sink'
+  'sl-customer-source', 'clarity-customer-sink', 'sl-customer-sink', 'order-analytics', 'sl-payment-sink',
+  'sl-payout-sink'
 ]
 
 export interface ChaosOptions {
@@ -256,6 +257,18 @@ export async function runChaos (o: ChaosOptions): Promise<ChaosReport> {
       if (event.kind !== 'bad-order') say(`${stamp()}  ${event.kind} ${'service' in event ? `${event.service}#${event.instance}` : ''}`)
       pending.push(act(event).catch((err: Error) => { errors.push(`${event.kind}: ${err.message}`) }))
     }, at))
+    // With the payout sink: today's payouts half-way, amid the faults; what is left as tomorrow's at the end.
+    const payouts = services.includes('sl-payout-sink')
+    const payOut = async (body: object): Promise<void> => {
+      const r = await put(`${clarityUrl}/sandbox/payouts/run`, body, 'POST')
+      if (!r.ok) throw new Error(`payouts: the Clarity sandbox answered ${r.status}`)
+    }
+    if (payouts) {
+      timers.push(setTimeout(() => {
+        say(`${stamp()}  payouts of today`)
+        pending.push(payOut({}).catch((err: Error) => { errors.push(err.message) }))
+      }, runMs / 2))
+    }
     await new Promise((resolve) => setTimeout(resolve, runMs))
     await put(`${clarityUrl}/sandbox/load`, { rate: 0 })
     await put(`${slUrl}/sandbox/settings`, { otherChannelsPerSec: 0 })
@@ -264,6 +277,7 @@ export async function runChaos (o: ChaosOptions): Promise<ChaosReport> {
     await put(`${slUrl}/sandbox/faults`, {}, 'DELETE')
     await put(`${clarityUrl}/sandbox/webhooks`, { duplicateRate: 0, reorder: false, dropRate: 0 })
     for (const x of procs) if (!retired.has(x) && !x.running()) x.start()
+    if (payouts) await payOut({ date: new Date(Date.now() + 86_400_000).toISOString().slice(0, 10) })
     const quiet = Date.now()
     say(`${stamp()}  load stopped, faults cleared; draining`)
     const placed = ((await (await fetch(`${clarityUrl}/sandbox/load`)).json()) as { placed: number }).placed
@@ -280,7 +294,8 @@ export async function runChaos (o: ChaosOptions): Promise<ChaosReport> {
       let open = lag < 0 ? 'the lag cannot be read yet' : `lag ${lag}`
       if (lag === 0) {
         lagZeroMs ??= Date.now() - quiet
-        rec = await reconcile({ slUrl, clarityUrl, kafka, registryUrl, prefix: '', bad, payments }).catch(() => undefined)
+        rec = await reconcile({ slUrl, clarityUrl, kafka, registryUrl, prefix: '', bad, payments, payouts })
+          .catch(() => undefined)
         if (rec?.ok === true) break
         open = `lag 0; not yet: ${rec?.checks.filter((c) => !c.ok).map((c) => c.name).join('; ') ?? 'reconciliation failed'}`
       } else lagZeroMs = undefined
@@ -289,7 +304,7 @@ export async function runChaos (o: ChaosOptions): Promise<ChaosReport> {
     }
     // Not drained in time (a machine that cannot keep up with the rate asked): a failed
     // check with the lag left, not a crash that prints no report.
-    rec ??= await reconcile({ slUrl, clarityUrl, kafka, registryUrl, prefix: '', bad, payments }).catch((err: Error) => {
+    rec ??= await reconcile({ slUrl, clarityUrl, kafka, registryUrl, prefix: '', bad, payments, payouts }).catch((err: Error) => {
       const left = lagZeroMs === undefined ? '; the lag never reached 0' : ''
       return {
         ok: false,

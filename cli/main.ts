@@ -13,10 +13,14 @@ import { aclScript } from '../topology/acls.ts'
 import { cliRegistry, loadCliConfig, scrubberOf, withAdmin, type CliConfig } from './config.ts'
 import { parseTarget, replay } from './replay.ts'
 import { backfill, BACKFILLS, type BackfillKind } from './backfill.ts'
+import {
+  csvOf, OptionError, progressTo, reconcile, reconcileOptions, reconcileSources, summaryLines
+} from './reconcile.ts'
 import { sandboxDown, sandboxes, sandboxFaults, sandboxReset, sandboxUp, sandboxUrl } from './sandbox.ts'
 import { INGEST_WEBHOOK_URL, SERVICE_PORTS, servicesDown, servicesUp } from './stack.ts'
 
 const startHelp = 'the whole stack on the embedded defaults: infra, topology, sandboxes, services, demo load'
+const reconcileHelp = 'payments and payouts in Clarity against SL\'s receivables and ledger; exit 1 on any difference'
 const usage = `usage: bridge <command>
   start                                 ${startHelp}
   stop                                  stops what start started
@@ -31,6 +35,7 @@ const usage = `usage: bridge <command>
   replay --group G --topic T (--to-earliest | --to-offset P:O,… | --to-time ISO) [--dry-run]
   backfill inventory | products [--source-url URL]
                                         the whole current state from SL into Clarity; safe at any time
+  reconcile --from DATE --to DATE [--csv FILE] [--prepaid-days N]   ${reconcileHelp}
 `
 
 export const schemaDir = join(projectRoot, 'schemas')
@@ -232,6 +237,15 @@ async function backfillCmd (c: CliConfig, kind: string | undefined, argv: string
   return 0
 }
 
+async function reconcileCmd (c: CliConfig, argv: string[]): Promise<number> {
+  let o: ReturnType<typeof reconcileOptions>
+  try { o = reconcileOptions(argv) } catch (e) { throw e instanceof OptionError ? new UsageError(e.message) : e }
+  const r = await reconcile({ ...reconcileSources(c), ...o, progress: progressTo(err, process.stderr.isTTY, bar) })
+  if (o.csv !== undefined) writeFileSync(o.csv, csvOf(r.rows))
+  for (const line of summaryLines(r, o.csv)) out(line)
+  return r.ok ? 0 : 1
+}
+
 async function start (c: CliConfig): Promise<number> {
   await infra(c, 'up')
   await topology(c, 'apply')
@@ -261,7 +275,7 @@ async function start (c: CliConfig): Promise<number> {
   out(`  schema registry       ${c.registryUrl}`)
   for (const s of sandboxes(c)) out(`  ${s.title.padEnd(21)} ${s.external ?? `${sandboxUrl(s)}/sandbox/state`}`)
   out(`  order analytics       http://127.0.0.1:${SERVICE_PORTS['order-analytics']}/analytics`)
-  out('  each service          http://127.0.0.1:74xx/metrics and /readyz (ports 7401-7414)')
+  out('  each service          http://127.0.0.1:74xx/metrics and /readyz (ports 7401-7415)')
   out('Stop:  npx bridge stop')
   return 0
 }
@@ -288,6 +302,7 @@ export async function main (argv: string[]): Promise<number> {
       case 'sandbox': return await sandbox(c, sub, argv.slice(2))
       case 'replay': return await replayCmd(c, argv.slice(1))
       case 'backfill': return await backfillCmd(c, sub, argv.slice(2))
+      case 'reconcile': return await reconcileCmd(c, argv.slice(1))
       case undefined: case 'help': case '--help': case '-h':
         out(usage)
         return cmd === undefined ? 2 : 0

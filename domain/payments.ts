@@ -31,12 +31,14 @@ function base32 (b: Buffer): string {
 const sourceId = (p: Pick<ClarityPayment, 'ID' | 'TransactionNumber'>): string =>
   p.TransactionNumber?.trim() || `clarity-payment-${p.ID}`
 
-/** The payment's ExtRefNbr in SL (char 15), the same every time. */
-export function extRefOf (p: Pick<ClarityPayment, 'ID' | 'TransactionNumber'>): string {
-  const id = sourceId(p)
+/** An id as an ExtRefNbr (char 15): itself when it fits, else its hash as above. */
+export function fitting (id: string): string {
   if (FITS.test(id)) return id
   return `~${base32(createHash('sha256').update(id, 'utf8').digest()).slice(0, 14)}`
 }
+
+/** The payment's ExtRefNbr in SL (char 15), the same every time. */
+export const extRefOf = (p: Pick<ClarityPayment, 'ID' | 'TransactionNumber'>): string => fitting(sourceId(p))
 
 /**
  * The RefNbr the bridge asks SL to give the payment's document (char 10): two writers that

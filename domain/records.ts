@@ -70,3 +70,10 @@ export interface ClarityPayment {
   TransactionNumber: string | null, CardTypeKey: string | null, ReceivedDate: number | null, UpdatedDate: number
 }
 export interface PaymentEvent { eventId: string, eventType: string, payment: ClarityPayment }
+
+export interface ClarityPayoutTransaction { TransactionNumber: string | null, Kind: string, Amount: Dec, Fee: Dec }
+export interface ClarityPayout {
+  ID: number, PayoutDate: number, CurrencyKey: string, GrossAmount: Dec, FeeAmount: Dec, RefundAmount: Dec
+  NetAmount: Dec, Transactions: ClarityPayoutTransaction[], UpdatedDate: number
+}
+export interface PayoutEvent { eventId: string, eventType: string, payout: ClarityPayout }

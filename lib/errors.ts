@@ -84,7 +84,19 @@ export const codes = {
     doc: 'SL has several payment documents with one payment\'s ExtRefNbr: which one counts is for a person to say'
   },
   CURRENCY_MISMATCH: { kind: 'poison', doc: 'a payment in another currency than the invoice it would be applied to' },
-  INVALID_AMOUNT: { kind: 'poison', doc: 'a payment amount that is not above 0' }
+  INVALID_AMOUNT: { kind: 'poison', doc: 'a payment amount that is not above 0' },
+  PAYOUT_NOT_FOUND: { kind: 'poison', doc: 'a payout event names a payout Clarity does not have' },
+  PAYOUT_UNBALANCED: {
+    kind: 'poison',
+    doc: 'a payout whose amounts do not add up (GrossAmount - RefundAmount - FeeAmount is not NetAmount, or its ' +
+      'transactions do not sum to them): no batch is made of it'
+  },
+  PERIOD_CLOSED: {
+    kind: 'poison',
+    doc: 'the payout\'s date falls in a fiscal period SL has closed: it waits here until the period is opened ' +
+      'again (then retry it) or someone decides'
+  },
+  PAYOUT_CURRENCY_UNMAPPED: { kind: 'poison', doc: 'a payout in a currency the payout mapping has no bank account for' }
 } as const satisfies Record<string, { kind: ErrorKind, doc: string }>
 
 /** What an external system refused, by its status: SL_422, CLARITY_400 (see lib/clients/http.ts). */

@@ -24,6 +24,7 @@ import { startSlCustomerSource } from '../services/sl-customer-source/src/servic
 import { startClarityCustomerSink } from '../services/clarity-customer-sink/src/service.ts'
 import { startClarityProductSink } from '../services/clarity-product-sink/src/service.ts'
 import { startSlPaymentSink } from '../services/sl-payment-sink/src/service.ts'
+import { startSlPayoutSink } from '../services/sl-payout-sink/src/service.ts'
 import { randomBytes } from 'node:crypto'
 import { createLogger } from '../lib/logger.ts'
 
@@ -88,7 +89,8 @@ export async function startFlow (opts: FlowOptions): Promise<Flow> {
     CLARITY_POLL_INTERVAL_MS: opts.pollMs ?? 0, CLARITY_POLL_LOOKBACK_MS: 3600000, WEBHOOK_TOLERANCE_SEC: 300,
     ORDER_MAPPING_FILE: join(projectRoot, 'mappings/orders.yaml'), MAPPER_WORKERS: 1,
     CATALOGUE_MAPPING_FILE: join(projectRoot, 'mappings/catalogue.yaml'), SL_INVENTORY_POLL_MS: 100, INVENTORY_BATCH_SIZE: 500, SL_PRODUCT_POLL_MS: 100, SL_CUSTOMER_POLL_MS: 100,
-    CUSTOMER_MAPPING_FILE: join(projectRoot, 'mappings/customers.yaml'), CUSTOMER_WAIT_MS: 60000
+    CUSTOMER_MAPPING_FILE: join(projectRoot, 'mappings/customers.yaml'), CUSTOMER_WAIT_MS: 60000,
+    PAYOUT_MAPPING_FILE: join(projectRoot, 'mappings/payouts.yaml')
   }
   const starters: Record<string, (c: never, exit: never) => Promise<Running>> = {
     'clarity-ingest': startClarityIngest as never,
@@ -103,7 +105,8 @@ export async function startFlow (opts: FlowOptions): Promise<Flow> {
     'sl-customer-sink': startSlCustomerSink as never,
     'sl-customer-source': startSlCustomerSource as never,
     'clarity-customer-sink': startClarityCustomerSink as never,
-    'sl-payment-sink': startSlPaymentSink as never
+    'sl-payment-sink': startSlPaymentSink as never,
+    'sl-payout-sink': startSlPayoutSink as never
   }
   const services: Record<string, Running> = {}
   for (const [name, start] of Object.entries(starters)) {

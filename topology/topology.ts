@@ -69,6 +69,10 @@ export const topics = {
     key: 'Clarity order ID (SalesOrderID)', schema: 'payments.raw', cleanup: 'delete', retentionMs: 14 * day,
     deadLetters: true
   },
+  payoutsRaw: {
+    name: 'payouts.raw', doc: 'Clarity payouts to the bank, as received, pushed or polled', partitions: 3,
+    key: 'Clarity payout ID', schema: 'payouts.raw', cleanup: 'delete', retentionMs: 30 * day, deadLetters: true
+  },
   cursors: {
     name: 'bridge.cursors', doc: 'Poller positions in external change feeds', partitions: 1,
     key: 'cursor name', schema: 'bridge.cursors', cleanup: 'compact', deadLetters: false
@@ -86,9 +90,11 @@ export const topics = {
 export const services = {
   clarityIngest: {
     name: 'clarity-ingest',
-    doc: 'Clarity webhooks and the ModifiedSince pollers → orders.raw, customers.raw, payments.raw',
+    doc: 'Clarity webhooks and the ModifiedSince pollers → orders.raw, customers.raw, payments.raw, payouts.raw',
     consumes: [topics.cursors, topics.webhooksSeen],
-    produces: [topics.ordersRaw, topics.customersRaw, topics.paymentsRaw, topics.cursors, topics.webhooksSeen],
+    produces: [
+      topics.ordersRaw, topics.customersRaw, topics.paymentsRaw, topics.payoutsRaw, topics.cursors, topics.webhooksSeen
+    ],
     calls: ['clarity']
   },
   orderMapper: {
@@ -139,6 +145,11 @@ export const services = {
     name: 'sl-payment-sink',
     doc: 'Each captured Clarity payment once in SL\'s receivables, applied to its invoice (prepaid until invoiced)',
     consumes: [topics.paymentsRaw, topics.ordersStatus, topics.shipmentsChanges], produces: [], calls: ['sl', 'clarity']
+  },
+  slPayoutSink: {
+    name: 'sl-payout-sink',
+    doc: 'Each Clarity payout once in SL\'s general ledger, as one balanced batch in the period of its date',
+    consumes: [topics.payoutsRaw], produces: [], calls: ['sl']
   },
   orderAnalytics: {
     name: 'order-analytics', doc: 'Revenue per hour per currency and top SKUs',

@@ -81,6 +81,9 @@ export function createClarityClient (c: ClarityConfig) {
     payment: (id: number) => ok<ClarityRow>('GET', `/Payments/Payment/ID/${id}`),
     payments: (modifiedSince: string, page: number, size = 100) =>
       ok<Page<ClarityRow>>('GET', `/Payments/Payments?${pageQuery(modifiedSince, page, size)}`),
+    payout: (id: number) => ok<ClarityRow>('GET', `/Payments/Payout/ID/${id}`),
+    payouts: (modifiedSince: string, page: number, size = 100) =>
+      ok<Page<ClarityRow>>('GET', `/Payments/Payouts?${pageQuery(modifiedSince, page, size)}`),
     updateStock: (rows: object[]) =>
       ok<UpdateManyAnswer>('POST', '/Inventory/ProductInventoryLocationSections/UpdateMany', rows)
   }

@@ -125,7 +125,11 @@ export function createSlClient (c: SlConfig) {
     openDocuments: async (custId: string) =>
       (await ok<{ Items: SlRow[] }>('GET', `/api/AccountsReceivable/Documents?CustId=${q(custId)}&OpenOnly=1`)).Items,
     createPayment: (p: SlRow) => ok<SlRow>('POST', '/api/AccountsReceivable/Payments', p),
-    applyDocument: (a: SlRow) => ok<SlRow>('POST', '/api/AccountsReceivable/Applications', a)
+    applyDocument: (a: SlRow) => ok<SlRow>('POST', '/api/AccountsReceivable/Applications', a),
+    batchesByExtRef: async (extRefNbr: string) =>
+      (await ok<{ Items: SlRow[] }>('GET', `/api/GeneralLedger/Batches?ExtRefNbr=${q(extRefNbr)}`)).Items,
+    postBatch: (b: SlRow) => ok<SlRow>('POST', '/api/GeneralLedger/Transactions', b),
+    periods: () => ok<{ Current: string, Open: string[] }>('GET', '/api/GeneralLedger/Periods')
   }
 }
 

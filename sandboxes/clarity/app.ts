@@ -12,11 +12,16 @@ import { ClarityError, fail, obj, ok, page, type Ctx, type P, type Q } from './a
 import { createTokens } from './auth.ts'
 import { createLoad } from './load.ts'
 import { announcePlaced, capturePayment, findPayment, paymentsOfOrders } from './payments.ts'
+import { autoPayouts, findPayout, runPayouts } from './payouts.ts'
 import { cancelByShopper, confirmOrder, findOrder, holdOrder, placeByShopper, shipOrder, voidOrder } from './orders.ts'
 import { productByKey, updateStock, upsertProduct } from './products.ts'
 import { confirmReturn, createReturn } from './returns.ts'
-import { defaultClaritySettings, seedClarity, type ClaritySettings, type ClarityState } from './state.ts'
-import { sandboxState, setLoadRate, setWebhooks, stateOrders, statePayments, stateStock } from './steering.ts'
+import {
+  defaultClaritySettings, seedClarity, seedNextId, type ClaritySettings, type ClarityState
+} from './state.ts'
+import {
+  sandboxState, setLoadRate, setPayouts, setWebhooks, stateOrders, statePayments, statePayouts, stateStock
+} from './steering.ts'
 import { StorefrontError } from './storefront.ts'
 import { createSender, type Sender } from './webhooks.ts'
 
@@ -43,17 +48,25 @@ export interface ClaritySandbox {
 const API = ['/Ordering/', '/Inventory/', '/Products/', '/Accounts/', '/Returning/', '/Payments/']
 const id = (req: FastifyRequest): string | undefined => (req.params as P).id
 
+/** A state file from before a setting, counter or collection existed, with their defaults. */
+function restored (loaded: ClarityState, settings: Partial<ClaritySettings> | undefined): ClarityState {
+  return {
+    ...loaded,
+    nextId: { ...seedNextId, ...loaded.nextId },
+    dropped: loaded.dropped ?? 0,
+    payments: loaded.payments ?? paymentsOfOrders(loaded),
+    payouts: loaded.payouts ?? {},
+    paidOut: loaded.paidOut ?? { capture: {}, refund: {} },
+    settings: { ...defaultClaritySettings(), ...loaded.settings, ...settings }
+  }
+}
+
 export function buildClaritySandbox (o: ClaritySandboxOptions): ClaritySandbox {
   const settings = { ...defaultClaritySettings(), ...o.settings }
   let state: ClarityState = seedClarity(new Date(), settings, o.extraItems)
   const snap = snapshotter<ClarityState>(o.dataFile, () => state)
   const loaded = snap.load()
-  // A state file from before a setting, counter or collection existed gets its default.
-  if (loaded?.version === 1) {
-    const known = { ...defaultClaritySettings(), ...loaded.settings, ...o.settings }
-    const payments = loaded.payments ?? paymentsOfOrders(loaded)
-    state = { ...loaded, dropped: loaded.dropped ?? 0, payments, settings: known }
-  }
+  if (loaded?.version === 1) state = restored(loaded, o.settings)
   if (o.webhookUrls !== undefined && o.webhookUrls.length > 0) state.webhookUrls = o.webhookUrls
   const tokens = createTokens(o.clientId, o.clientSecret)
   const faults = createFaultState()
@@ -108,6 +121,8 @@ export function buildClaritySandbox (o: ClaritySandboxOptions): ClaritySandbox {
   // Payments
   app.get('/Payments/Payments', async (req) => page(Object.values(state.payments), req.query as Q))
   app.get('/Payments/Payment/ID/:id', async (req) => findPayment(c, id(req)))
+  app.get('/Payments/Payouts', async (req) => page(Object.values(state.payouts), req.query as Q))
+  app.get('/Payments/Payout/ID/:id', async (req) => findPayout(c, id(req)))
 
   // The storefront, as shoppers use it
   app.post('/sandbox/storefront/orders', async (req, reply) => reply.code(201).send(placeByShopper(c, req.body)))
@@ -115,6 +130,8 @@ export function buildClaritySandbox (o: ClaritySandboxOptions): ClaritySandbox {
   app.post('/sandbox/storefront/accounts', async (req, reply) => reply.code(201).send(signUp(c, req.body)))
   app.post('/sandbox/storefront/returns', async (req, reply) => reply.code(201).send(createReturn(c, req.body)))
   app.post('/sandbox/payments/:id/capture', async (req) => capturePayment(c, id(req), req.body))
+  app.post('/sandbox/payouts/run', async (req) => runPayouts(c, req.body))
+  app.put('/sandbox/payouts', async (req) => setPayouts(c, req.body))
   app.get('/sandbox/load', async () => load.stats)
   app.put('/sandbox/load', async (req, reply) => setLoadRate(load, req.body, reply))
 
@@ -122,6 +139,7 @@ export function buildClaritySandbox (o: ClaritySandboxOptions): ClaritySandbox {
   app.get('/sandbox/state', async () => sandboxState(c, load))
   app.get('/sandbox/state/orders', async (req) => stateOrders(c, req.query as Q))
   app.get('/sandbox/state/payments', async (req) => statePayments(c, req.query as Q))
+  app.get('/sandbox/state/payouts', async (req) => statePayouts(c, req.query as Q))
   app.get('/sandbox/state/stock', async (req) => stateStock(c, req.query as Q))
   app.put('/sandbox/webhooks', async (req, reply) => setWebhooks(c, req.body, reply))
   app.post('/sandbox/tokens/expire', async () => tokens.expireAll())
@@ -136,6 +154,7 @@ export function buildClaritySandbox (o: ClaritySandboxOptions): ClaritySandbox {
 
   const timer = setInterval(() => { void sender.pump() }, o.pumpMs ?? 100)
   timer.unref()
-  app.addHook('onClose', async () => { clearInterval(timer); load.set(0); snap.flush() })
+  const payouts = autoPayouts(c)
+  app.addHook('onClose', async () => { clearInterval(timer); payouts.stop(); load.set(0); snap.flush() })
   return { app, state: () => state, faults, sender }
 }

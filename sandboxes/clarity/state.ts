@@ -31,6 +31,21 @@ export interface Payment extends OrderPayment {
   SalesOrderID: number, CurrencyKey: string
 }
 
+/** A line of a payout: a capture it pays out, or a refund it takes back. */
+export interface PayoutTransaction {
+  TransactionNumber: string, Kind: 'capture' | 'refund', Amount: number, Fee: number
+}
+/** What Clarity's payment hub settled into the merchant's bank for one currency and business day. */
+export interface Payout {
+  ID: number, CustomKey: string | null, CreatedDate: string, UpdatedDate: string, Active: boolean, Hash: string | null,
+  /** Midnight UTC of the business day paid out. */
+  PayoutDate: string, CurrencyKey: string,
+  GrossAmount: number, FeeAmount: number, RefundAmount: number, NetAmount: number,
+  Transactions: PayoutTransaction[]
+}
+/** The card fee on a capture: `percent` of it plus `fixed`, in the capture's currency. */
+export interface PayoutFee { percent: number, fixed: number }
+
 export interface SalesOrder {
   ID: number, CustomKey: string | null, CreatedDate: string, UpdatedDate: string, Active: boolean, Hash: string | null,
   StatusKey: string, TypeKey: string, AccountID: number | null, AccountKey: string | null,
@@ -88,11 +103,16 @@ export interface ClaritySettings {
   webhookReorder: boolean
   webhookMaxAttempts: number
   webhookTimeoutMs: number
+  /** Per currency; a currency without an entry pays no fee. */
+  payoutFees: Record<string, PayoutFee>
+  /** Pay out the previous UTC day once a day, after payoutsHourUtc. */
+  payoutsAuto: boolean
+  payoutsHourUtc: number
 }
 
 export interface ClarityState {
   version: 1
-  nextId: Record<'order' | 'product' | 'account' | 'return' | 'payment' | 'event', number>
+  nextId: Record<'order' | 'product' | 'account' | 'return' | 'payment' | 'payout' | 'event', number>
   orders: Record<string, SalesOrder>
   products: Record<string, Product>
   stock: Record<string, StockRow>
@@ -100,6 +120,9 @@ export interface ClarityState {
   accounts: Record<string, Account>
   returns: Record<string, SalesReturn>
   payments: Record<string, Payment>
+  payouts: Record<string, Payout>
+  /** Payment ID → the payout that paid out its capture, or took back its refund; never on the API. */
+  paidOut: { capture: Record<string, number>, refund: Record<string, number> }
   webhookUrls: string[]
   /** Deliveries not yet acknowledged with a 2xx. */
   outbox: Delivery[]
@@ -110,11 +133,20 @@ export interface ClarityState {
   settings: ClaritySettings
 }
 
+/** The counters a new state starts from (products start after the seed catalogue). */
+export const seedNextId = { order: 100044, account: 813, return: 300, payment: 76, payout: 1100, event: 0 }
+
 export const stockKey = (productKey: string, location: string): string => `${productKey}|${location}`
 
 export const defaultClaritySettings = (): ClaritySettings => ({
   tokenTtlSec: 300, webhookDuplicateRate: 0, webhookDropRate: 0, webhookReorder: false, webhookMaxAttempts: 12,
-  webhookTimeoutMs: 10000
+  webhookTimeoutMs: 10000,
+  payoutFees: {
+    USD: { percent: 2.9, fixed: 0.3 }, EUR: { percent: 1.4, fixed: 0.25 }, GBP: { percent: 1.5, fixed: 0.2 },
+    CAD: { percent: 2.9, fixed: 0.3 }
+  },
+  payoutsAuto: false,
+  payoutsHourUtc: 2
 })
 
 export function seedClarity (now = new Date(), settings = defaultClaritySettings(), extraItems = 0): ClarityState {
@@ -160,7 +192,7 @@ export function seedClarity (now = new Date(), settings = defaultClaritySettings
   }
   return {
     version: 1,
-    nextId: { order: 100044, product: id, account: 813, return: 300, payment: 76, event: 0 },
+    nextId: { ...seedNextId, product: id },
     orders: {},
     products,
     stock,
@@ -168,6 +200,8 @@ export function seedClarity (now = new Date(), settings = defaultClaritySettings
     accounts,
     returns: {},
     payments: {},
+    payouts: {},
+    paidOut: { capture: {}, refund: {} },
     webhookUrls: [],
     outbox: [],
     delivered: 0,

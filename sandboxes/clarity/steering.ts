@@ -1,9 +1,10 @@
 // /sandbox/*: what the sandbox holds, and the knobs a test or a demo turns (webhook
-// endpoints, duplicates, drops and reordering, secret rotation, the demo load).
+// endpoints, duplicates, drops and reordering, secret rotation, payouts, the demo load).
 import type { FastifyReply } from 'fastify'
-import { fail, obj, type Ctx, type Q } from './api.ts'
+import { fromMinor, toMinor } from '../common/money.ts'
+import { fail, obj, reject, type Ctx, type Q } from './api.ts'
 import type { createLoad } from './load.ts'
-import type { StockRow } from './state.ts'
+import type { PayoutFee, StockRow } from './state.ts'
 
 type Load = ReturnType<typeof createLoad>
 
@@ -13,7 +14,7 @@ export function sandboxState (c: Ctx, load: Load) {
     counts: {
       orders: Object.keys(state.orders).length, products: Object.keys(state.products).length,
       accounts: Object.keys(state.accounts).length, returns: Object.keys(state.returns).length,
-      payments: Object.keys(state.payments).length
+      payments: Object.keys(state.payments).length, payouts: Object.keys(state.payouts).length
     },
     ordersByStatus: Object.values(state.orders)
       .reduce<Record<string, number>>((m, x) => { m[x.StatusKey] = (m[x.StatusKey] ?? 0) + 1; return m }, {}),
@@ -31,6 +32,10 @@ export const stateOrders = (c: Ctx, q: Q) =>
 
 export const statePayments = (c: Ctx, q: Q) => ({
   Items: Object.values(c.state().payments).filter((p) => q.order === undefined || String(p.SalesOrderID) === q.order)
+})
+
+export const statePayouts = (c: Ctx, q: Q) => ({
+  Items: Object.values(c.state().payouts).filter((p) => q.currency === undefined || p.CurrencyKey === q.currency)
 })
 
 export function stateStock (c: Ctx, q: Q) {
@@ -67,6 +72,46 @@ export function setWebhooks (c: Ctx, body: unknown, reply: FastifyReply) {
     urls: state.webhookUrls, duplicateRate: state.settings.webhookDuplicateRate,
     dropRate: state.settings.webhookDropRate, reorder: state.settings.webhookReorder
   })
+}
+
+function payoutFees (v: unknown): Record<string, PayoutFee> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    return reject(400, 'fees is an object of currency code → { percent, fixed }')
+  }
+  const fees: Record<string, PayoutFee> = {}
+  for (const [k, f] of Object.entries(v)) {
+    if (!/^[A-Z]{3}$/.test(k)) reject(400, `fees: ${JSON.stringify(k)} is not a currency code (three capitals)`)
+    const { percent, fixed, ...rest } = (typeof f === 'object' && f !== null ? f : {}) as Record<string, unknown>
+    if (Object.keys(rest).length > 0) reject(400, `fees.${k} has only percent and fixed`)
+    // At most 4 decimals of a percent, and whole cents: what the fee arithmetic keeps exact.
+    const exact = typeof percent === 'number' && Math.round(percent * 1e4) / 1e4 === percent
+    if (!exact || !(percent >= 0 && percent <= 100)) {
+      reject(400, `fees.${k}.percent is from 0 to 100 with at most 4 decimals`)
+    }
+    if (typeof fixed !== 'number' || !(fixed >= 0 && fixed <= 1000) || fromMinor(toMinor(fixed)) !== fixed) {
+      reject(400, `fees.${k}.fixed is an amount from 0 to 1000 with at most 2 decimals`)
+    }
+    fees[k] = { percent: percent as number, fixed: fixed as number }
+  }
+  return fees
+}
+
+/** PUT /sandbox/payouts `{ auto?, hourUtc?, fees? }`: fees replaces the whole schedule. */
+export function setPayouts (c: Ctx, body: unknown) {
+  const settings = c.state().settings
+  const b = obj(body)
+  const unknown = Object.keys(b).find((k) => !['auto', 'hourUtc', 'fees'].includes(k))
+  if (unknown !== undefined) reject(400, `${unknown} is not a payout setting; they are auto, hourUtc and fees`)
+  if (b.auto !== undefined && typeof b.auto !== 'boolean') reject(400, 'auto is true or false')
+  const hour = b.hourUtc
+  if (hour !== undefined && !(typeof hour === 'number' && Number.isInteger(hour) && hour >= 0 && hour <= 23)) {
+    reject(400, 'hourUtc is a whole hour from 0 to 23')
+  }
+  const fees = b.fees === undefined ? settings.payoutFees : payoutFees(b.fees)
+  if (b.auto !== undefined) settings.payoutsAuto = b.auto as boolean
+  if (hour !== undefined) settings.payoutsHourUtc = hour as number
+  settings.payoutFees = fees
+  return c.changed({ auto: settings.payoutsAuto, hourUtc: settings.payoutsHourUtc, fees: settings.payoutFees })
 }
 
 export function setLoadRate (load: Load, body: unknown, reply: FastifyReply) {

@@ -1,5 +1,5 @@
-// The chaos run's small variant (README "What it survives"): the order, stock and payment
-// flows and the customer sync that orders of accounts wait for, two instances of each, a few thousand
+// The chaos run's small variant (README "What it survives"): the order, stock, payment and
+// payout flows and the customer sync that orders of accounts wait for, two instances of each, a few thousand
 // orders over a few minutes with every fault of the full run, on a broker and registry of
 // its own. CHAOS_SEED replays another draw.
 import { describe, expect, it } from 'vitest'
@@ -14,7 +14,7 @@ describe('chaos run (small)', () => {
       orders: 2000, minutes: 2.5, seed: SEED, basePort: 17600,
       services: [
         'clarity-ingest', 'order-mapper', 'sl-order-sink', 'sl-shipper-source', 'clarity-order-sink',
-        'sl-inventory-source', 'clarity-inventory-sink', 'sl-customer-sink', 'sl-payment-sink'
+        'sl-inventory-source', 'clarity-inventory-sink', 'sl-customer-sink', 'sl-payment-sink', 'sl-payout-sink'
       ],
       say: (l) => { lines.push(l) }
     })

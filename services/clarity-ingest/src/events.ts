@@ -1,6 +1,6 @@
 // Taking a body Clarity signed (the route, webhook.ts, has checked the signature): the
 // event's entity is read from Clarity, never taken from the event, since events arrive
-// late and out of order and a signed one can be replayed. An order or a payment by its ID; an account,
+// late and out of order and a signed one can be replayed. An order, a payment or a payout by its ID; an account,
 // which the contract cannot read by ID, from the ModifiedSince listing since the event's
 // UpdatedDate. Whatever is wrong with a signed body becomes a dead letter, not a refusal.
 import { isUtf8 } from 'node:buffer'
@@ -34,7 +34,7 @@ export interface TakerDeps {
   service: string
   logger: Logger
   metrics: Metrics
-  clarity: Pick<ClarityClient, 'order' | 'accounts' | 'payment'>
+  clarity: Pick<ClarityClient, 'order' | 'accounts' | 'payment' | 'payout'>
   /** Sends records together; resolves once every in-sync replica has them. */
   take: (records: OutRecord[]) => Promise<void>
   /** Until the seen ids are read to their end, a redelivery would pass for new. */
@@ -78,10 +78,11 @@ async function listedAccount (
 
 const NAMED = {
   order: { read: (c: TakerDeps['clarity'], id: number) => c.order(id), missing: 'ORDER_NOT_FOUND' },
-  payment: { read: (c: TakerDeps['clarity'], id: number) => c.payment(id), missing: 'PAYMENT_NOT_FOUND' }
+  payment: { read: (c: TakerDeps['clarity'], id: number) => c.payment(id), missing: 'PAYMENT_NOT_FOUND' },
+  payout: { read: (c: TakerDeps['clarity'], id: number) => c.payout(id), missing: 'PAYOUT_NOT_FOUND' }
 } as const
 
-/** The order or payment an event names, as Clarity holds it now. */
+/** The order, payment or payout an event names, as Clarity holds it now. */
 async function current (
   clarity: TakerDeps['clarity'], e: Event, kind: keyof typeof NAMED
 ): Promise<{ id: number, row: unknown }> {
@@ -98,6 +99,14 @@ async function current (
 }
 
 const PAYMENT_EVENTS = ['payment.captured', 'payment.refunded']
+
+/** What an event type is about, if it is one taken. */
+function kindOf (type: string): 'account' | 'payment' | 'payout' | 'order' | undefined {
+  if (type === 'customer.created' || type === 'customer.updated') return 'account'
+  if (PAYMENT_EVENTS.includes(type)) return 'payment'
+  if (type === 'payout.paid') return 'payout'
+  return type.startsWith('order.') ? 'order' : undefined
+}
 
 /**
  * What becomes of a body Clarity signed: a record, a duplicate, an event type not taken, or
@@ -150,6 +159,11 @@ export function eventTaker (d: TakerDeps, webhooks: Counter<'result'>) {
     return await accept(t, e, id, t.records.payment({ id: e.id, type: e.type, source: 'WEBHOOK' }, row))
   }
 
+  async function payout (t: Taking, e: Event): Promise<Answer> {
+    const { id, row } = await current(d.clarity, e, 'payout')
+    return await accept(t, e, id, t.records.payout({ id: e.id, type: e.type, source: 'WEBHOOK' }, row))
+  }
+
   return async function take (body: SignedBody, headerId: string | undefined): Promise<Answer> {
     const t = await d.ready
     const keep = async (err: BridgeError, topic: string, value: Buffer): Promise<Answer> => {
@@ -177,19 +191,17 @@ export function eventTaker (d: TakerDeps, webhooks: Counter<'result'>) {
       logger.info({ eventId: e.id, type: e.type }, 'webhook already taken: answered 200, nothing produced')
       return [200, { duplicate: true }]
     }
-    const kind = e.type === 'customer.created' || e.type === 'customer.updated'
-      ? 'account'
-      : PAYMENT_EVENTS.includes(e.type) ? 'payment' : e.type.startsWith('order.') ? 'order' : undefined
+    const kind = kindOf(e.type)
     if (kind === undefined) {
       webhooks.inc({ result: 'ignored' })
       return [202, { ignored: e.type }]
     }
-    const taken = { account, payment, order }[kind](t, e)
+    const taken = { account, payment, payout, order }[kind](t, e)
     const attempt = taken.catch(async (raw2: unknown): Promise<Answer> => {
       const err = classify(raw2)
       if (err.kind === 'poison') {
-        const { customers, payments, orders } = t.records.topics
-        return await keep(err, { account: customers, payment: payments, order: orders }[kind], raw)
+        const { customers, payments, payouts, orders } = t.records.topics
+        return await keep(err, { account: customers, payment: payments, payout: payouts, order: orders }[kind], raw)
       }
       // Kafka or Clarity away, or our credentials refused: Clarity retries a 503 later.
       webhooks.inc({ result: 'unavailable' })

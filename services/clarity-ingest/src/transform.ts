@@ -195,3 +195,30 @@ export function toPaymentRecord (json: unknown) {
   invalid(r, 'payment does not match Clarity\'s Payment')
   return payment
 }
+
+function payoutTransaction (r: Reader, v: unknown, path: string) {
+  const t = r.obj(v, path)
+  return {
+    TransactionNumber: r.optStr(t, 'TransactionNumber', path), Kind: r.str(t, 'Kind', path),
+    Amount: r.dec(t, 'Amount', path), Fee: r.dec(t, 'Fee', path, '0')
+  }
+}
+
+export function toPayoutRecord (json: unknown) {
+  const r = new Reader()
+  const x = r.obj(json, 'payout')
+  const payout = {
+    ID: r.int(x, 'ID', 'payout'),
+    PayoutDate: r.time(x, 'PayoutDate', 'payout'),
+    CurrencyKey: r.str(x, 'CurrencyKey', 'payout'),
+    GrossAmount: r.dec(x, 'GrossAmount', 'payout'),
+    FeeAmount: r.dec(x, 'FeeAmount', 'payout', '0'),
+    RefundAmount: r.dec(x, 'RefundAmount', 'payout', '0'),
+    NetAmount: r.dec(x, 'NetAmount', 'payout'),
+    Transactions: r.list(x, 'Transactions', 'payout')
+      .map((t, i) => payoutTransaction(r, t, `payout.Transactions[${i}]`)),
+    UpdatedDate: r.time(x, 'UpdatedDate', 'payout')
+  }
+  invalid(r, 'payout does not match Clarity\'s Payout')
+  return payout
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { toAccountRecord } from '../src/transform.ts'
+import { toAccountRecord, toPayoutRecord } from '../src/transform.ts'
 
 const account = {
   ID: 813, CustomKey: null, CreatedDate: '2026-11-27T09:00:00Z', UpdatedDate: '2026-11-27T10:00:00.250Z', Active: true, Hash: 'x', Name: 'Kofi Mensah',
@@ -23,5 +23,49 @@ describe('Clarity account → customers.raw', () => {
     expect(() => toAccountRecord({ ...account, ID: 'x', UpdatedDate: 'yesterday', IsTaxable: 'yes', PrimaryContact: { Address: { City: 5 } } })).toThrow(
       'the account does not match Clarity\'s Account: account.IsTaxable must be true or false; account.ID must be a whole number; account.UpdatedDate must be an ISO-8601 time; ' +
       'account.PrimaryContact.Address.Street1 must be text; account.PrimaryContact.Address.City must be text; account.PrimaryContact.Address.CountryCode must be text')
+  })
+})
+
+describe('Clarity payout → payouts.raw', () => {
+  const payout = {
+    ID: 1127, PayoutDate: '2026-11-27T00:00:00Z', CurrencyKey: 'USD', GrossAmount: 1061.35, FeeAmount: 30.35,
+    RefundAmount: 20, NetAmount: 1011, UpdatedDate: '2026-11-28T02:00:00Z',
+    Transactions: [
+      { TransactionNumber: 'ch_1', Kind: 'capture', Amount: 1061.35, Fee: 30.35 },
+      { TransactionNumber: null, Kind: 'refund', Amount: '20', Fee: 0 }
+    ]
+  }
+
+  it('keeps every field, amounts as exact decimals and times as epoch ms', () => {
+    expect(toPayoutRecord(payout)).toEqual({
+      ID: 1127, PayoutDate: Date.parse('2026-11-27T00:00:00Z'), CurrencyKey: 'USD', GrossAmount: '1061.3500',
+      FeeAmount: '30.3500', RefundAmount: '20.0000', NetAmount: '1011.0000', UpdatedDate: Date.parse('2026-11-28T02:00:00Z'),
+      Transactions: [
+        { TransactionNumber: 'ch_1', Kind: 'capture', Amount: '1061.3500', Fee: '30.3500' },
+        { TransactionNumber: null, Kind: 'refund', Amount: '20', Fee: '0.0000' }
+      ]
+    })
+  })
+
+  it('takes a payout without fees, refunds or transactions as none', () => {
+    const { FeeAmount, RefundAmount, Transactions, ...bare } = payout
+    expect(toPayoutRecord({ ...bare, Transactions: [{ Kind: 'capture', Amount: 1 }] })).toMatchObject({
+      FeeAmount: '0', RefundAmount: '0', Transactions: [{ TransactionNumber: null, Kind: 'capture', Amount: '1.0000', Fee: '0' }]
+    })
+    expect(toPayoutRecord(bare).Transactions).toEqual([])
+  })
+
+  it('lists what is wrong in one reason, each with its path', () => {
+    const bad = {
+      ...payout, ID: 'x', PayoutDate: 'yesterday', CurrencyKey: 5, GrossAmount: '1,061.35', NetAmount: null,
+      UpdatedDate: undefined, Transactions: [{ TransactionNumber: 7, Kind: null, Amount: 'ten', Fee: 'x' }, 'capture']
+    }
+    expect(() => toPayoutRecord(bad)).toThrow('the payout does not match Clarity\'s Payout: payout.ID must be a whole number; ' +
+      'payout.PayoutDate must be an ISO-8601 time; payout.CurrencyKey must be text; payout.GrossAmount must be an amount; ' +
+      'payout.NetAmount must be an amount; payout.Transactions[0].TransactionNumber must be text or null; ' +
+      'payout.Transactions[0].Kind must be text; payout.Transactions[0].Amount must be an amount; ' +
+      'payout.Transactions[0].Fee must be an amount; payout.Transactions[1] must be an object (and 3 more)')
+    expect(() => toPayoutRecord({ ...payout, Transactions: 'none' })).toThrow('payout.Transactions must be a list')
+    expect(() => toPayoutRecord([])).toThrow('payout must be an object')
   })
 })

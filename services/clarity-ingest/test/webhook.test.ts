@@ -26,6 +26,11 @@ const payment = {
   ID: 77, SalesOrderID: 100045, Amount: 19.99, CurrencyKey: 'USD', StatusKey: 'Payment Received', TransactionNumber: 'ch_3Nx0123456789abcdef',
   CardTypeKey: 'VISA', ReceivedDate: '2026-11-27T10:15:01Z', UpdatedDate: '2026-11-27T10:15:01Z'
 }
+const payout = {
+  ID: 1127, PayoutDate: '2026-11-27T00:00:00Z', CurrencyKey: 'USD', GrossAmount: 1061.35, FeeAmount: 30.35, RefundAmount: 20, NetAmount: 1011,
+  Transactions: [{ TransactionNumber: 'ch_1', Kind: 'capture', Amount: 1061.35, Fee: 30.35 }, { TransactionNumber: 'ch_2', Kind: 'refund', Amount: 20, Fee: 0 }],
+  UpdatedDate: '2026-11-28T02:00:00Z'
+}
 const account = { ID: 813, Name: 'Kofi Mensah', UpdatedDate: new Date(Date.now() - 1000).toISOString(), PrimaryContact: { FirstName: 'Kofi' } }
 
 const sign = (body: string | Buffer, t = Math.floor(Date.now() / 1000), secret = SECRET): string =>
@@ -33,7 +38,8 @@ const sign = (body: string | Buffer, t = Math.floor(Date.now() / 1000), secret =
 const json = (r: OutRecord): Record<string, any> => JSON.parse(r.value!.toString()) as Record<string, any>
 
 function ingest (o: {
-  orders?: Record<number, ClarityRow>, payments?: Record<number, ClarityRow>, listed?: ClarityRow[]
+  orders?: Record<number, ClarityRow>, payments?: Record<number, ClarityRow>, payouts?: Record<number, ClarityRow>
+  listed?: ClarityRow[]
   sendFails?: boolean | 'seen', seen?: string[]
   maxBytes?: number, maxInFlight?: number
 } = {}) {
@@ -53,8 +59,8 @@ function ingest (o: {
   const metrics = createMetrics('clarity-ingest')
   const encode = (v: unknown): Buffer => Buffer.from(JSON.stringify(v))
   const records = ingestRecords({
-    topics: { orders: 'orders.raw', customers: 'customers.raw', payments: 'payments.raw' },
-    orders: { encode }, accounts: { encode }, payments: { encode }, logger
+    topics: { orders: 'orders.raw', customers: 'customers.raw', payments: 'payments.raw', payouts: 'payouts.raw' },
+    orders: { encode }, accounts: { encode }, payments: { encode }, payouts: { encode }, logger
   })
   const clarity = {
     order: async (id: number): Promise<ClarityRow> => {
@@ -65,6 +71,11 @@ function ingest (o: {
     payment: async (id: number): Promise<ClarityRow> => {
       const row = o.payments?.[id]
       if (row === undefined) throw new ClarityRejected(404, [`no Payment ${id}`])
+      return row
+    },
+    payout: async (id: number): Promise<ClarityRow> => {
+      const row = o.payouts?.[id]
+      if (row === undefined) throw new ClarityRejected(404, [`no Payout ${id}`])
       return row
     },
     accounts: async (_since: string, page: number) => ({
@@ -274,6 +285,27 @@ describe('POST /webhooks/clarity', () => {
     expect(await w.post(event('evt_p2', 'payment.captured', { ID: 78 }))).toEqual({ status: 202, body: { accepted: true, deadLettered: 'INVALID_PAYLOAD' } })
     expect(w.sent.map(([r]) => r!.topic)).toEqual(['payments.raw.dlq', 'payments.raw.dlq'])
     expect(String(w.sent[1]![0]!.headers![DLQ_HEADERS.message])).toContain('payment.SalesOrderID must be a whole number')
+  })
+
+  it('reads a paid payout from Clarity and hands its record over keyed by its ID, then the seen id', async () => {
+    const w = ingest({ payouts: { 1127: payout } })
+    expect(await w.post(event('evt_po', 'payout.paid', { ID: 1127, NetAmount: 1 }))).toEqual({ status: 200, body: { accepted: true } })
+    const [[record], [seen]] = w.sent as [[OutRecord], [OutRecord]]
+    expect(record).toMatchObject({ topic: 'payouts.raw', key: '1127', headers: { 'clarity.event.id': 'evt_po' } })
+    expect(json(record!)).toMatchObject({
+      eventId: 'evt_po', eventType: 'payout.paid', source: 'WEBHOOK',
+      payout: { ID: 1127, CurrencyKey: 'USD', NetAmount: '1011.0000', PayoutDate: Date.parse(payout.PayoutDate) }
+    })
+    expect(seen).toMatchObject({ topic: 'bridge.webhooks-seen', key: 'evt_po' })
+  })
+
+  it('keeps a payout event for a payout Clarity does not have, or one that is not a Payout, as a dead letter of payouts.raw', async () => {
+    const w = ingest({ payouts: { 1128: { ...payout, ID: 1128, PayoutDate: 'yesterday' } } })
+    expect(await w.post(event('evt_q1', 'payout.paid', { ID: 1 }))).toEqual({ status: 202, body: { accepted: true, deadLettered: 'PAYOUT_NOT_FOUND' } })
+    expect(await w.post(event('evt_q2', 'payout.paid', { ID: 1128 }))).toEqual({ status: 202, body: { accepted: true, deadLettered: 'INVALID_PAYLOAD' } })
+    expect(w.sent.map(([r]) => r!.topic)).toEqual(['payouts.raw.dlq', 'payouts.raw.dlq'])
+    expect(String(w.sent[0]![0]!.headers![DLQ_HEADERS.message])).toBe('payout.paid: Clarity has no payout 1 (Clarity refused (404): no Payout 1)')
+    expect(String(w.sent[1]![0]!.headers![DLQ_HEADERS.message])).toContain('payout.PayoutDate must be an ISO-8601 time')
   })
 
   it('ignores an event type it does not take, with 202', async () => {
