@@ -102,7 +102,8 @@ export async function kafkaFacts (kafka: KafkaClient, prefix: string): Promise<K
   const writes = leased.flatMap((n) => writesOf(n, of(n)))
     .concat(leased.flatMap((n) => writesOf(`${n}.dlq`, of(`${n}.dlq`)).filter((w) => w.fromOutside)))
   const seen = of(topics.webhooksSeen.name).map((r) => ({ eventId: r.key?.toString() ?? '', withdrawn: r.value === null }))
-  const eventIds = new Set([topics.ordersRaw.name, topics.customersRaw.name, topics.paymentsRaw.name]
+  const taken = [topics.ordersRaw, topics.customersRaw, topics.paymentsRaw, topics.payoutsRaw].map((x) => x.name)
+  const eventIds = new Set(taken
     .flatMap((n) => of(n).map((r) => r.headers['clarity.event.id'])).filter((x): x is string => x !== undefined))
   const rawOrderKeys = new Set(of(topics.ordersRaw.name).map((r) => r.key?.toString() ?? ''))
   return { deadLetters, writes, cursorsTopic: topics.cursors.name, seen, eventIds, rawOrderKeys }
@@ -113,7 +114,7 @@ const few = (xs: string[], n = 5): string =>
 
 /**
  * (e) Every webhook clarity-ingest took is in Kafka: each id on bridge.webhooks-seen (not
- * withdrawn) has its record on orders.raw, customers.raw or payments.raw; and every Clarity order has a
+ * withdrawn) has its record on orders.raw, customers.raw, payments.raw or payouts.raw; and every Clarity order has a
  * record on orders.raw, pushed or polled. The sandbox counts its 2xx deliveries but keeps
  * no ids, so "answered 2xx" is judged from the bridge's side: an id is seen only once its
  * 2xx is due.
