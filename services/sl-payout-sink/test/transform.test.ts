@@ -4,6 +4,7 @@ import { checkPayoutMapping, loadPayoutMapping, payoutExtRefOf, payoutRefNbrOf, 
 import type { ClarityPayout } from '../../../domain/records.ts'
 import { BridgeError } from '../../../lib/errors.ts'
 import { projectRoot } from '../../../lib/paths.ts'
+import { prng } from '../../../sandboxes/common/money.ts'
 import { centsOf, periodOf, plan, type GlBatch } from '../src/transform.ts'
 
 const mapping = loadPayoutMapping(join(projectRoot, 'mappings/payouts.yaml'))
@@ -164,17 +165,6 @@ describe('centsOf', () => {
   })
 })
 
-/** A small seeded generator, so a failing case can be replayed from its seed. */
-function prng (seed: number): () => number {
-  let s = seed >>> 0
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 const dec = (cents: number, r: () => number): string => {
   const s = (Math.abs(cents) / 100).toFixed(2)
   // Clarity writes amounts either way: 12.3, 12.30, 12.3000.
