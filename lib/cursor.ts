@@ -32,8 +32,9 @@ export async function readToEnd (
         }
         const last = batch.records.at(-1)
         // kafkajs fetches on from the last offset resolved: without this a topic longer than
-        // one fetch is read from its first batch again and again, and never to its end.
-        if (last !== undefined) await ctl.commit(last.offset)
+        // one fetch is read from its first batch again and again, and never to its end. Passed,
+        // not committed: this reader's group is thrown away once it is at the end.
+        if (last !== undefined) ctl.pass(last.offset)
         if ([...reached.values()].every(Boolean)) resolve()
       }
     }).catch(reject)

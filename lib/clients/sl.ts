@@ -128,8 +128,7 @@ export function createSlClient (c: SlConfig) {
     applyDocument: (a: SlRow) => ok<SlRow>('POST', '/api/AccountsReceivable/Applications', a),
     batchesByExtRef: async (extRefNbr: string) =>
       (await ok<{ Items: SlRow[] }>('GET', `/api/GeneralLedger/Batches?ExtRefNbr=${q(extRefNbr)}`)).Items,
-    postBatch: (b: SlRow) => ok<SlRow>('POST', '/api/GeneralLedger/Transactions', b),
-    periods: () => ok<{ Current: string, Open: string[] }>('GET', '/api/GeneralLedger/Periods')
+    postBatch: (b: SlRow) => ok<SlRow>('POST', '/api/GeneralLedger/Transactions', b)
   }
 }
 
