@@ -7,6 +7,22 @@ import { readTopic } from './kafka-read.ts'
 import type { Check } from './reconcile.ts'
 
 /** Records the services' groups have yet to read, over every topic each consumes through its group. */
+/**
+ * `work`, or a rejection naming `what` after `ms`: a broker that answers every group call
+ * with NOT_COORDINATOR must end the run with a failed check, not hang it.
+ */
+export async function bounded<T> (what: string, ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => { reject(new Error(`${what} took over ${ms / 1000} s`)) }, ms)
+  })
+  try {
+    return await Promise.race([work, late])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 export async function totalLag (admin: Admin, names: string[]): Promise<number> {
   let lag = 0
   const own = new Set<string>([topics.cursors.name, topics.webhooksSeen.name])

@@ -19,7 +19,7 @@ import { badOrder } from './bad-orders.ts'
 import { proc, webhookBalancer, type Balancer, type Proc } from './processes.ts'
 import { reconcile, type Check, type Reconciliation } from './reconcile.ts'
 import { describePlan, plan, prng, type ChaosEvent, type Plan } from './schedule.ts'
-import { orderLatency, totalLag, webhooksInKafka } from './figures.ts'
+import { bounded, orderLatency, totalLag, webhooksInKafka } from './figures.ts'
 
 /** The services a run starts, in start order; `npm run chaos` runs them all. */
 export const ALL_SERVICES = [
@@ -28,6 +28,8 @@ export const ALL_SERVICES = [
   'sl-customer-source', 'clarity-customer-sink', 'sl-customer-sink', 'order-analytics', 'sl-payment-sink',
   'sl-payout-sink'
 ]
+// One reconciliation of a 100,000-order run reads every topic and both sandboxes: minutes, not hours.
+const RECONCILE_MS = 10 * 60_000
 
 export interface ChaosOptions {
   orders: number
@@ -287,15 +289,15 @@ export async function runChaos (o: ChaosOptions): Promise<ChaosReport> {
     // Drained: nothing left to read in any group, then everything reconciled.
     const deadline = quiet + (o.drainTimeoutMs ?? 300_000)
     let rec: Reconciliation | undefined
+    const reconcileArgs = { slUrl, clarityUrl, kafka, registryUrl, prefix: '', bad, payments, payouts }
     let lagZeroMs: number | undefined
     let shown = 0
     while (Date.now() < deadline) {
-      const lag = await totalLag(admin, services).catch(() => -1)
+      const lag = await bounded('reading the lag', 30_000, totalLag(admin, services)).catch(() => -1)
       let open = lag < 0 ? 'the lag cannot be read yet' : `lag ${lag}`
       if (lag === 0) {
         lagZeroMs ??= Date.now() - quiet
-        rec = await reconcile({ slUrl, clarityUrl, kafka, registryUrl, prefix: '', bad, payments, payouts })
-          .catch(() => undefined)
+        rec = await bounded('reconciling', RECONCILE_MS, reconcile(reconcileArgs)).catch(() => undefined)
         if (rec?.ok === true) break
         open = `lag 0; not yet: ${rec?.checks.filter((c) => !c.ok).map((c) => c.name).join('; ') ?? 'reconciliation failed'}`
       } else lagZeroMs = undefined
@@ -304,7 +306,7 @@ export async function runChaos (o: ChaosOptions): Promise<ChaosReport> {
     }
     // Not drained in time (a machine that cannot keep up with the rate asked): a failed
     // check with the lag left, not a crash that prints no report.
-    rec ??= await reconcile({ slUrl, clarityUrl, kafka, registryUrl, prefix: '', bad, payments, payouts }).catch((err: Error) => {
+    rec ??= await bounded('reconciling', RECONCILE_MS, reconcile(reconcileArgs)).catch((err: Error) => {
       const left = lagZeroMs === undefined ? '; the lag never reached 0' : ''
       return {
         ok: false,
@@ -316,7 +318,8 @@ export async function runChaos (o: ChaosOptions): Promise<ChaosReport> {
     })
     figures.drainToLagZeroSec = lagZeroMs === undefined ? 'never' : (lagZeroMs / 1000).toFixed(1)
     figures.drainToReconciledSec = rec.ok ? ((Date.now() - quiet) / 1000).toFixed(1) : 'never'
-    const latency = await orderLatency(slUrl, clarityUrl, windows)
+    const latency = await bounded('reading the latencies', RECONCILE_MS, orderLatency(slUrl, clarityUrl, windows))
+      .catch(() => ({ p50: NaN, p99: NaN, n: 0 }))
     figures.latencyP50Ms = latency.p50
     figures.latencyP99Ms = latency.p99
     figures.latencyOrders = latency.n
@@ -324,7 +327,7 @@ export async function runChaos (o: ChaosOptions): Promise<ChaosReport> {
     figures.exitsNotAskedFor = procs.reduce((n, x) => n + x.exits, 0)
     const checks: Check[] = [
       ...rec.checks,
-      await webhooksInKafka(kafka, balancer.accepted).catch((err: Error) =>
+      await bounded('reading the webhooks taken', RECONCILE_MS, webhooksInKafka(kafka, balancer.accepted)).catch((err: Error) =>
         ({ name: 'every webhook a clarity-ingest answered 2xx is in Kafka', ok: false, detail: err.message })),
       { name: 'the faults ran', ok: errors.length === 0, detail: errors.length === 0 ? 'all' : errors.slice(0, 5).join('; ') }
     ]

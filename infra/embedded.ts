@@ -9,7 +9,7 @@ import { findJava } from './java.ts'
 import { ensureRunning, portOpen, readPid, stopProcess, type Endpoint } from './processes.ts'
 import { projectRoot } from '../lib/paths.ts'
 
-export const KAFKA_VERSION = '4.1.1'
+export const KAFKA_VERSION = '4.1.2'
 export const APICURIO_VERSION = '3.3.3'
 const MAVEN_DEPENDENCY_PLUGIN = 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1'
 
