@@ -47,7 +47,9 @@ export interface SlSandbox {
 }
 
 const viewOrder = ({ stage, dueAt, ...o }: SOHeader) => pad(o, lengths.order, { Lines: lengths.orderLine })
-const viewShipper = (sh: SOShipHeader) => pad(sh, lengths.shipper, { Lines: lengths.shipperLine })
+// A shipper saved before SOTypeID existed is a sales order's (receivers came with SOTypeID).
+const viewShipper = ({ ShipperID, SOTypeID, ...sh }: SOShipHeader) =>
+  pad({ ShipperID, SOTypeID: SOTypeID ?? 'SO', ...sh }, lengths.shipper, { Lines: lengths.shipperLine })
 const viewCustomer = (c: SlState['customers'][string]) => pad(c, lengths.customer, { ShipTo: lengths.shipTo })
 const viewDoc = (d: ARDoc) => pad(d, lengths.arDoc)
 const viewApplication = ({ CustId, AdjgRefNbr, AdjgDocType, AdjdRefNbr, AdjdDocType, CuryAdjgAmt }: ARAdjust) =>
@@ -92,7 +94,9 @@ export function buildSlSandbox (o: SlSandboxOptions): SlSandbox {
   // A state file from before DatabaseId existed gets its id once, kept from then on.
   const old = loaded as (Omit<SlState, 'DatabaseId'> & { DatabaseId?: string }) | undefined
   if (old?.version === 1) {
-    db.state = { ...old, DatabaseId: old.DatabaseId ?? newDatabaseId(), settings: { ...old.settings, ...o.settings } }
+    // A setting added since the file was written takes its default.
+    const kept = { ...defaultSettings(), ...old.settings, ...o.settings }
+    db.state = { ...old, DatabaseId: old.DatabaseId ?? newDatabaseId(), settings: kept }
   }
   if (old?.version === 1 && old.DatabaseId === undefined) snap.changed()
   // The backup survives a restart of the sandbox, as a backup file would.

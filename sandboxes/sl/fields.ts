@@ -15,7 +15,8 @@ export const lengths = {
   },
   orderLine: { LineRef: 5, InvtID: 30, SiteID: 10, UnitDesc: 6, TaxCat: 10, Descr: 60 },
   shipper: {
-    ShipperID: 15, OrdNbr: 15, CustOrdNbr: 25, CustID: 15, Status: 1, ShipViaID: 15, TrackingNbr: 25, InvcNbr: 15
+    ShipperID: 15, SOTypeID: 4, OrdNbr: 15, CustOrdNbr: 25, CustID: 15, Status: 1, ShipViaID: 15, TrackingNbr: 25,
+    InvcNbr: 15
   },
   shipperLine: { LineRef: 5, OrdLineRef: 5, InvtID: 30, SiteID: 10 },
   itemSite: { InvtID: 30, SiteID: 10 },

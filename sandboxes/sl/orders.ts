@@ -2,6 +2,7 @@
 import { fromMinor, toMinor } from '../common/money.ts'
 import { schedule } from './due.ts'
 import { lengths, trim } from './fields.ts'
+import { checkReturned, isRestock, originalOf, paidOn, RESTOCK } from './returns.ts'
 import { Checker, fail, MSG, RuleError } from './rules.ts'
 import { itemSiteKey, type SlState, type SOHeader, type SOLine } from './state.ts'
 
@@ -41,7 +42,36 @@ function rateFor (s: SlState, curyId: string): { rate: number, multDiv: 'M' | 'D
   return r === undefined ? { rate: 1, multDiv: 'M' } : { rate: r.Rate, multDiv: r.MultDiv }
 }
 
-function checkLines (s: SlState, c: Checker, raw: unknown, curyId: string): SOLine[] {
+/** A return authorisation's lines are checked against its original order (undefined when that is not one). */
+interface Rma { orig: SOHeader | undefined }
+
+/** A return's restocking charge: no item and no stock, charged once, and never a credit. */
+function restockLine (s: SlState, c: Checker, l: Record<string, unknown>, i: number): SOLine {
+  const p = `Lines[${i}].`
+  c.fields(l, lengths.orderLine, [], p)
+  if (text(l.SiteID) !== '' && s.sites[key(l.SiteID)] === undefined) {
+    c.add(`${p}SiteID`, `Site ID ${text(l.SiteID)} does not exist`, MSG.UNKNOWN)
+  }
+  if ((c.number(l, 'QtyOrd', {}, p) ?? 1) !== 1) {
+    c.add(`${p}QtyOrd`, `${RESTOCK} is charged once: ${p}QtyOrd must be 1`, MSG.QTY)
+  }
+  let price = c.number(l, 'CurySlsPrice', { required: true }, p) ?? 0
+  if (price === PRICE_FROM_SL) {
+    c.add(`${p}CurySlsPrice`, `SL has no price for ${RESTOCK}: give the charge as CurySlsPrice`, MSG.BAD_VALUE)
+    price = 0
+  } else if (price > 0) {
+    c.add(`${p}CurySlsPrice`, `${RESTOCK} is a charge: CurySlsPrice must not be above 0`, MSG.BAD_VALUE)
+  }
+  const disc = c.number(l, 'DiscPct', { min: 0 }, p) ?? 0
+  if (disc > 100) c.add(`${p}DiscPct`, 'DiscPct must not exceed 100', MSG.BAD_VALUE)
+  return {
+    LineRef: String(i + 1).padStart(5, '0'), InvtID: RESTOCK, SiteID: key(l.SiteID), QtyOrd: 1, QtyAlloc: 0, QtyBO: 0,
+    QtyShip: 0, CurySlsPrice: price, DiscPct: disc, UnitDesc: text(l.UnitDesc) || 'EA', TaxCat: text(l.TaxCat),
+    Descr: text(l.Descr) || 'Restocking charge'
+  }
+}
+
+function checkLines (s: SlState, c: Checker, raw: unknown, curyId: string, rma?: Rma): SOLine[] {
   if (!Array.isArray(raw) || raw.length === 0) {
     c.add('Lines', 'A sales order needs at least one line', MSG.NO_LINES)
     return []
@@ -56,6 +86,7 @@ function checkLines (s: SlState, c: Checker, raw: unknown, curyId: string): SOLi
       c.add(`Lines[${i}]`, 'A line must be an object', MSG.MALFORMED)
       return undefined
     }
+    if (rma !== undefined && key(l.InvtID) === RESTOCK) return restockLine(s, c, l, i)
     c.fields(l, lengths.orderLine, ['InvtID', 'SiteID'], p)
     const item = s.items[key(l.InvtID)]
     if (text(l.InvtID) !== '' && item === undefined) {
@@ -69,7 +100,10 @@ function checkLines (s: SlState, c: Checker, raw: unknown, curyId: string): SOLi
     }
     const qty = c.number(l, 'QtyOrd', { required: true, gt: 0 }, p)
     let price = c.number(l, 'CurySlsPrice', {}, p) ?? PRICE_FROM_SL
-    if (price === PRICE_FROM_SL) {
+    if (price === PRICE_FROM_SL && rma !== undefined) {
+      // A return credits what the customer paid on the original order.
+      price = rma.orig === undefined || item === undefined ? 0 : paidOn(rma.orig, item.InvtID) ?? 0
+    } else if (price === PRICE_FROM_SL) {
       const base = item?.StkBasePrc ?? 0
       price = fromMinor(toMinor(multDiv === 'M' ? base / rate : base * rate))
     } else if (price < 0) c.add(`${p}CurySlsPrice`, 'CurySlsPrice must not be negative', MSG.BAD_VALUE)
@@ -89,6 +123,21 @@ export const lineAmount = (l: SOLine): number => toMinor(l.QtyOrd * l.CurySlsPri
 function totalOf (o: Pick<SOHeader, 'Lines' | 'CuryTotFrt' | 'CuryTotTax' | 'CuryWholeOrdDisc'>): number {
   const lines = o.Lines.reduce((n, l) => n + lineAmount(l), 0)
   return fromMinor(lines + toMinor(o.CuryTotFrt) + toMinor(o.CuryTotTax) - toMinor(o.CuryWholeOrdDisc))
+}
+
+type Money = 'CuryTotFrt' | 'CuryTotTax' | 'CuryWholeOrdDisc'
+
+/** Invoicing a return credits its total: a restocking charge may reduce the credit, not turn it into a debit. */
+function checkCredit (c: Checker, lines: SOLine[], money: (k: Money) => number): void {
+  if (c.found.length > 0) return // the total of lines or amounts refused means nothing
+  const total = totalOf({
+    Lines: lines, CuryTotFrt: money('CuryTotFrt'), CuryTotTax: money('CuryTotTax'),
+    CuryWholeOrdDisc: money('CuryWholeOrdDisc')
+  })
+  if (total >= 0) return
+  const i = lines.findIndex(isRestock)
+  const message = `The return's total is ${total}: a restocking charge cannot be more than the return credits`
+  c.add(i === -1 ? 'CuryWholeOrdDisc' : `Lines[${i}].CurySlsPrice`, message, MSG.BAD_VALUE)
 }
 
 function checkHeader (s: SlState, c: Checker, b: Record<string, unknown>, creating: boolean): void {
@@ -124,22 +173,20 @@ export function createOrder (s: SlState, b: Record<string, unknown>, nowMs: numb
   const c = new Checker()
   checkHeader(s, c, b, true)
   const type = key(b.SOTypeID)
-  const curyId = key(b.CuryID) || s.baseCuryId
-  const lines = checkLines(s, c, b.Lines, curyId)
-  if (type === 'RMA') {
-    if (text(b.OrigOrdNbr) === '') {
-      c.add('OrigOrdNbr', 'A return authorisation needs the original OrdNbr', MSG.REQUIRED)
-    } else if (s.orders[text(b.OrigOrdNbr)] === undefined) {
-      c.add('OrigOrdNbr', `Original order ${text(b.OrigOrdNbr)} does not exist`, MSG.UNKNOWN)
-    }
-  }
+  const rma = type === 'RMA' ? { orig: originalOf(s, c, b) } : undefined
+  const orig = rma?.orig
+  // A return is in its original order's currency, at that order's rate unless told otherwise.
+  const curyId = key(b.CuryID) || orig?.CuryID || s.baseCuryId
+  const lines = checkLines(s, c, b.Lines, curyId, rma)
+  const num = (k: string): number => (typeof b[k] === 'number' ? b[k] as number : 0)
+  if (orig !== undefined) checkReturned(s, c, orig, lines)
+  if (rma !== undefined) checkCredit(c, lines, num)
   c.throwIfAny()
   const t = s.soTypes[type]!
   t.LastNbr++
   const OrdNbr = `${t.Prefix}${String(t.LastNbr).padStart(7, '0')}`
   const now = new Date(nowMs).toISOString()
-  const { rate, multDiv } = rateFor(s, curyId)
-  const num = (k: string): number => (typeof b[k] === 'number' ? b[k] as number : 0)
+  const { rate, multDiv } = orig === undefined ? rateFor(s, curyId) : { rate: orig.CuryRate, multDiv: orig.CuryMultDiv }
   const order: SOHeader = {
     OrdNbr, SOTypeID: type, CustID: key(b.CustID), CustOrdNbr: text(b.CustOrdNbr), OrdDate: text(b.OrdDate) || now,
     CuryID: curyId, CuryRate: typeof b.CuryRate === 'number' ? b.CuryRate : rate,
@@ -153,7 +200,8 @@ export function createOrder (s: SlState, b: Record<string, unknown>, nowMs: numb
     ProjectID: text(b.ProjectID), SlsperID: text(b.SlsperID), User1: text(b.User1), OrigOrdNbr: text(b.OrigOrdNbr),
     Status: 'O', Cancelled: 0, CreditHold: 0, NextFunctionID: '4010000', InvcNbr: '',
     Crtd_DateTime: now, LUpd_DateTime: now, tstamp: tstamp(), Lines: lines,
-    stage: type === 'RMA' ? 'rma' : 'new', dueAt: nowMs + s.settings.allocateAfterMs
+    stage: rma !== undefined ? 'rma' : 'new',
+    dueAt: nowMs + (rma !== undefined ? s.settings.rmaReceiveAfterMs : s.settings.allocateAfterMs)
   }
   order.CuryTotOrd = totalOf(order)
   const index = custOrdNbrIndex(s) // built before the insert, so the order is added once
@@ -193,7 +241,13 @@ export function updateOrder (
     if (b[k] !== undefined && text(b[k]) !== text(o[k as keyof SOHeader])) c.add(k, `${k} cannot change`, MSG.BAD_VALUE)
   }
   checkHeader(s, c, b, false)
-  const lines = b.Lines === undefined ? undefined : checkLines(s, c, b.Lines, o.CuryID)
+  // A return stays a return of its original order, by the same customer, within what is left to return.
+  const rma = o.SOTypeID === 'RMA'
+    ? { orig: originalOf(s, c, { ...b, OrigOrdNbr: o.OrigOrdNbr, CuryID: '' }) }
+    : undefined
+  const lines = b.Lines === undefined ? undefined : checkLines(s, c, b.Lines, o.CuryID, rma)
+  if (rma?.orig !== undefined && lines !== undefined) checkReturned(s, c, rma.orig, lines, o.OrdNbr)
+  if (rma !== undefined) checkCredit(c, lines ?? o.Lines, (k) => (typeof b[k] === 'number' ? b[k] as number : o[k]))
   if (b.Cancelled !== undefined && b.Cancelled !== 0 && b.Cancelled !== 1) {
     c.add('Cancelled', 'Cancelled is 0 or 1', MSG.BAD_VALUE)
   }
@@ -220,9 +274,12 @@ export function updateOrder (
       releaseAllocation(s, o, tstamp, now)
       for (const sh of pending) { sh.Cancelled = 1; sh.tstamp = tstamp() }
       o.Lines = lines
-      o.stage = 'new'
-      o.dueAt = nowMs + s.settings.allocateAfterMs
-      schedule(s, o)
+      // A return keeps waiting for its goods; an order goes back through allocation.
+      if (rma === undefined) {
+        o.stage = 'new'
+        o.dueAt = nowMs + s.settings.allocateAfterMs
+        schedule(s, o)
+      }
     }
     o.CuryTotOrd = totalOf(o)
   }

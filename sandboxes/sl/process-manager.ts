@@ -1,12 +1,15 @@
 // SL's Process Manager, simulated: seconds after an order is created its lines are
 // allocated (ItemSite.QtyAlloc rises), then the warehouse creates a shipper, confirms
 // it with a tracking number, and invoicing closes it. Other sales channels take
-// stock on their own. One tick moves everything that is due.
+// stock on their own. A return authorisation's goods are received some time after it
+// is created, and invoicing the receipt credits the customer. One tick moves everything
+// that is due.
 import { fromMinor, toMinor } from '../common/money.ts'
 import { lineAmount } from './orders.ts'
-import { addInvoice } from './receivables.ts'
+import { addCreditMemo, addInvoice } from './receivables.ts'
 import { schedule, takeDue } from './due.ts'
-import { itemSiteKey, type ItemSite, type SlState, type SOHeader } from './state.ts'
+import { isRestock } from './returns.ts'
+import { itemSiteKey, type ItemSite, type ShipLine, type SlState, type SOHeader, type SOShipHeader } from './state.ts'
 
 export const EMPTY_DATE = '1900-01-01T00:00:00Z'
 
@@ -36,20 +39,28 @@ function allocate (s: SlState, o: SOHeader, now: string, tstamp: () => number): 
   o.NextFunctionID = '4044000'
 }
 
-function createShipper (s: SlState, o: SOHeader, tstamp: () => number): void {
-  const lines = o.Lines.filter((l) => l.QtyAlloc > 0)
+/** A shipper of `o`'s type (an RMA's is its receiver), numbered as every shipper is. */
+function addShipper (
+  s: SlState, o: SOHeader, lines: Array<Omit<ShipLine, 'LineRef'>>, tstamp: () => number,
+  over: Partial<SOShipHeader> = {}
+): SOShipHeader {
   s.lastShipperNbr++
   const ShipperID = `SH${String(s.lastShipperNbr).padStart(7, '0')}`
-  s.shippers[ShipperID] = {
-    ShipperID, OrdNbr: o.OrdNbr, CustOrdNbr: o.CustOrdNbr, CustID: o.CustID, Status: 'O', ShipDateAct: EMPTY_DATE,
-    ShipViaID: o.ShipViaID, TrackingNbr: '', ShippingConfirmed: 0, Cancelled: 0, InvcNbr: '', InvcDate: EMPTY_DATE,
-    CuryTotInvc: 0,
-    Lines: lines.map((l, i) => ({
-      LineRef: String(i + 1).padStart(5, '0'), OrdLineRef: l.LineRef, InvtID: l.InvtID, SiteID: l.SiteID,
-      QtyShip: l.QtyAlloc
-    })),
+  const sh: SOShipHeader = {
+    ShipperID, SOTypeID: o.SOTypeID, OrdNbr: o.OrdNbr, CustOrdNbr: o.CustOrdNbr, CustID: o.CustID, Status: 'O',
+    ShipDateAct: EMPTY_DATE, ShipViaID: o.ShipViaID, TrackingNbr: '', ShippingConfirmed: 0, Cancelled: 0, InvcNbr: '',
+    InvcDate: EMPTY_DATE, CuryTotInvc: 0, ...over,
+    Lines: lines.map((l, i) => ({ LineRef: String(i + 1).padStart(5, '0'), ...l })),
     tstamp: tstamp()
   }
+  s.shippers[ShipperID] = sh
+  return sh
+}
+
+function createShipper (s: SlState, o: SOHeader, tstamp: () => number): void {
+  const lines = o.Lines.filter((l) => l.QtyAlloc > 0)
+    .map((l) => ({ OrdLineRef: l.LineRef, InvtID: l.InvtID, SiteID: l.SiteID, QtyShip: l.QtyAlloc }))
+  addShipper(s, o, lines, tstamp)
   o.NextFunctionID = '4042000'
 }
 
@@ -114,6 +125,39 @@ function invoice (s: SlState, o: SOHeader, nowMs: number, tstamp: () => number):
   o.NextFunctionID = '4050000'
 }
 
+/** A return's goods arrive: back on hand at their sites, and its receiver, confirmed, on the Shipper feed. */
+function receive (s: SlState, o: SOHeader, nowMs: number, tstamp: () => number): void {
+  const now = new Date(nowMs).toISOString()
+  const goods = o.Lines.filter((l) => !isRestock(l))
+  for (const l of goods) {
+    const site = s.itemSites[itemSiteKey(l.InvtID, l.SiteID)]
+    if (site !== undefined) {
+      site.QtyOnHand += l.QtyOrd
+      touch(site, now, tstamp)
+    }
+    l.QtyShip = l.QtyOrd
+  }
+  const lines = goods.map((l) => ({ OrdLineRef: l.LineRef, InvtID: l.InvtID, SiteID: l.SiteID, QtyShip: l.QtyOrd }))
+  addShipper(s, o, lines, tstamp, { ShippingConfirmed: 1, ShipDateAct: now })
+  o.NextFunctionID = '4040000'
+}
+
+/** Invoicing a receipt: SL's credit memo for the return's total (restocking charge included), numbered as invoices. */
+function credit (s: SlState, o: SOHeader, nowMs: number, tstamp: () => number): void {
+  const rc = shipperOf(s, o)
+  if (rc === undefined) return
+  const now = new Date(nowMs).toISOString()
+  const memo = addCreditMemo(s, o, o.CuryTotOrd, now, tstamp)
+  rc.InvcNbr = memo.RefNbr
+  rc.InvcDate = now
+  rc.CuryTotInvc = o.CuryTotOrd
+  rc.Status = 'C'
+  rc.tstamp = tstamp()
+  o.InvcNbr = memo.RefNbr
+  o.Status = 'C'
+  o.NextFunctionID = '4050000'
+}
+
 /** Moves every order whose next step is due. Answers whether anything changed. */
 export function tick (s: SlState, nowMs: number, tstamp: () => number, rand: () => number, elapsedMs: number): boolean {
   let changed = false
@@ -147,6 +191,14 @@ export function tick (s: SlState, nowMs: number, tstamp: () => number, rand: () 
         break
       case 'confirmed':
         invoice(s, o, nowMs, tstamp)
+        step('invoiced', Number.MAX_SAFE_INTEGER)
+        break
+      case 'rma':
+        receive(s, o, nowMs, tstamp)
+        step('received', st.invoiceAfterMs)
+        break
+      case 'received':
+        credit(s, o, nowMs, tstamp)
         step('invoiced', Number.MAX_SAFE_INTEGER)
         break
       default:

@@ -75,16 +75,28 @@ function addDoc (s: SlState, h: Head, tstamp: () => number): ARDoc {
   return doc
 }
 
-/** The invoice of a shipper: the order's currency at the order's rate. */
-export function addInvoice (s: SlState, o: SOHeader, amount: number, now: string, tstamp: () => number): ARDoc {
+/** What SL writes when it invoices a shipper or a receiver: the order's currency at the order's rate. */
+function addOrderDoc (
+  s: SlState, o: SOHeader, h: Pick<Head, 'DocType' | 'ExtRefNbr' | 'Descr'>, amount: number, now: string,
+  tstamp: () => number
+): ARDoc {
   const rate: Rate = o.CuryID === s.baseCuryId
     ? { CuryRate: 1, CuryMultDiv: 'M' }
     : { CuryRate: o.CuryRate, CuryMultDiv: o.CuryMultDiv === 'D' ? 'D' : 'M' }
   return addDoc(s, {
-    RefNbr: nextRefNbr(s), DocType: 'IN', CustId: o.CustID, DocDate: now, CuryId: o.CuryID, CuryOrigDocAmt: amount,
-    PmtMethod: '', ExtRefNbr: o.CustOrdNbr.slice(0, 15), InvcNbr: '', Descr: `Order ${o.OrdNbr}`.slice(0, 30), ...rate
+    RefNbr: nextRefNbr(s), CustId: o.CustID, DocDate: now, CuryId: o.CuryID, CuryOrigDocAmt: amount, PmtMethod: '',
+    InvcNbr: '', ...h, Descr: h.Descr.slice(0, 30), ...rate
   }, tstamp)
 }
+
+/** The invoice of a shipper. */
+export const addInvoice = (s: SlState, o: SOHeader, amount: number, now: string, tstamp: () => number): ARDoc =>
+  addOrderDoc(s, o, { DocType: 'IN', ExtRefNbr: o.CustOrdNbr.slice(0, 15), Descr: `Order ${o.OrdNbr}` }, amount, now,
+    tstamp)
+
+/** The credit memo of a return's receiver: SL's own document, so it carries no ExtRefNbr. */
+export const addCreditMemo = (s: SlState, o: SOHeader, amount: number, now: string, tstamp: () => number): ARDoc =>
+  addOrderDoc(s, o, { DocType: 'CM', ExtRefNbr: '', Descr: `Return ${o.OrdNbr}` }, amount, now, tstamp)
 
 /** Money SL can hold: a number above 0, in minor units of the currency; 0 when it is not one. */
 function money (c: Checker, row: Record<string, unknown>, k: string, prefix = ''): number {

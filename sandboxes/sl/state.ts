@@ -10,7 +10,9 @@ export interface SOLine {
 }
 
 /** Where SL's Process Manager has got with an order (the sandbox's own bookkeeping). */
-export type Stage = 'new' | 'allocated' | 'shipper' | 'confirmed' | 'invoiced' | 'backordered' | 'cancelled' | 'rma'
+export type Stage = 'new' | 'allocated' | 'shipper' | 'confirmed' | 'invoiced' | 'backordered' | 'cancelled'
+  /** A return authorisation waiting for its goods, then received and waiting for its credit memo. */
+  | 'rma' | 'received'
 
 export interface SOHeader {
   OrdNbr: string, SOTypeID: string, CustID: string, CustOrdNbr: string, OrdDate: string,
@@ -30,10 +32,14 @@ export interface SOHeader {
 
 export interface ShipLine { LineRef: string, OrdLineRef: string, InvtID: string, SiteID: string, QtyShip: number }
 
+/**
+ * A shipper (SOTypeID SO), or the receiver of a return authorisation (SOTypeID RMA): the same
+ * table and numbering, confirmed as it is created. Rows saved before SOTypeID existed are shippers.
+ */
 export interface SOShipHeader {
-  ShipperID: string, OrdNbr: string, CustOrdNbr: string, CustID: string, Status: 'O' | 'C', ShipDateAct: string,
-  ShipViaID: string, TrackingNbr: string, ShippingConfirmed: 0 | 1, Cancelled: 0 | 1, InvcNbr: string, InvcDate: string,
-  CuryTotInvc: number, Lines: ShipLine[], tstamp: number
+  ShipperID: string, SOTypeID: string, OrdNbr: string, CustOrdNbr: string, CustID: string, Status: 'O' | 'C',
+  ShipDateAct: string, ShipViaID: string, TrackingNbr: string, ShippingConfirmed: 0 | 1, Cancelled: 0 | 1,
+  InvcNbr: string, InvcDate: string, CuryTotInvc: number, Lines: ShipLine[], tstamp: number
 }
 
 export interface Inventory {
@@ -97,6 +103,8 @@ export interface Settings {
   shipAfterMs: number
   confirmAfterMs: number
   invoiceAfterMs: number
+  /** A return authorisation created → its goods received (invoicing the receipt then takes invoiceAfterMs). */
+  rmaReceiveAfterMs: number
   /** The warehouse ships open orders on its own. */
   autoShip: boolean
   /** Units per second other channels take from stock (0 = none). */
@@ -139,8 +147,8 @@ export interface SlState {
 export const itemSiteKey = (invtId: string, siteId: string): string => `${invtId}|${siteId}`
 
 export const defaultSettings = (): Settings => ({
-  allocateAfterMs: 1000, shipAfterMs: 3000, confirmAfterMs: 2000, invoiceAfterMs: 2000, autoShip: true,
-  otherChannelsPerSec: 0
+  allocateAfterMs: 1000, shipAfterMs: 3000, confirmAfterMs: 2000, invoiceAfterMs: 2000, rmaReceiveAfterMs: 5000,
+  autoShip: true, otherChannelsPerSec: 0
 })
 
 export function period (d: Date): string {

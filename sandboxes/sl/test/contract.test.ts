@@ -90,9 +90,11 @@ describe('sales orders', () => {
     expect(r.body.businessRuleViolations.map((v: { key: string }) => v.key)).toEqual(expect.arrayContaining(['CustID', 'ShipState', 'Lines[0].QtyOrd']))
   })
 
-  it('an RMA references the original order', async () => {
+  it('an RMA references the original order, once SL has shipped what it returns', async () => {
     const so = await call('POST', '/api/SalesOrder', order())
-    const rma = await call('POST', '/api/SalesOrder', order({ SOTypeID: 'RMA', OrigOrdNbr: so.body.OrdNbr.trimEnd() }))
+    const nbr = so.body.OrdNbr.trimEnd()
+    await waitFor('invoice', async () => (await call('GET', `/api/SalesOrder/${nbr}`)).body.InvcNbr.trim() !== '')
+    const rma = await call('POST', '/api/SalesOrder', order({ SOTypeID: 'RMA', OrigOrdNbr: nbr }))
     expect(rma.status).toBe(201)
     expect(rma.body.OrdNbr.trimEnd()).toBe('RMA0000121')
   })
