@@ -15,12 +15,15 @@ import { announcePlaced, capturePayment, findPayment, paymentsOfOrders } from '.
 import { autoPayouts, findPayout, runPayouts } from './payouts.ts'
 import { cancelByShopper, confirmOrder, findOrder, holdOrder, placeByShopper, shipOrder, voidOrder } from './orders.ts'
 import { productByKey, updateStock, upsertProduct } from './products.ts'
-import { confirmReturn, createReturn } from './returns.ts'
+import {
+  approveReturn, confirmReturn, createReturn, receiveReturn, refundReturn, rejectReturn, restoredReturns
+} from './returns.ts'
 import {
   defaultClaritySettings, seedClarity, seedNextId, type ClaritySettings, type ClarityState
 } from './state.ts'
 import {
-  sandboxState, setLoadRate, setPayouts, setWebhooks, stateOrders, statePayments, statePayouts, stateStock
+  sandboxState, setLoadRate, setPayouts, setReturns, setWebhooks, stateOrders, statePayments, statePayouts,
+  stateReturns, stateStock
 } from './steering.ts'
 import { StorefrontError } from './storefront.ts'
 import { createSender, type Sender } from './webhooks.ts'
@@ -57,6 +60,7 @@ function restored (loaded: ClarityState, settings: Partial<ClaritySettings> | un
     payments: loaded.payments ?? paymentsOfOrders(loaded),
     payouts: loaded.payouts ?? {},
     paidOut: loaded.paidOut ?? { capture: {}, refund: {} },
+    returns: restoredReturns(loaded.returns),
     settings: { ...defaultClaritySettings(), ...loaded.settings, ...settings }
   }
 }
@@ -74,7 +78,8 @@ export function buildClaritySandbox (o: ClaritySandboxOptions): ClaritySandbox {
   const sender = createSender({ state: () => state, secrets: o.webhookSecrets, changed: () => snap.changed(), rand })
   const c: Ctx = { state: () => state, sender, changed: <T>(v: T): T => { snap.changed(); return v } }
   const load = createLoad({
-    state: () => state, rand, onPlaced: (order) => { announcePlaced(c, order); snap.changed() }
+    state: () => state, rand, onPlaced: (order) => { announcePlaced(c, order); snap.changed() },
+    onReturn: (asked) => { createReturn(c, asked) }
   })
   const app = Fastify({ logger: false, bodyLimit: 16 * 1024 * 1024 })
 
@@ -116,7 +121,8 @@ export function buildClaritySandbox (o: ClaritySandboxOptions): ClaritySandbox {
 
   // Returns
   app.get('/Returning/SalesReturns', async (req) => page(Object.values(state.returns), req.query as Q))
-  app.patch('/Returning/SalesReturn/Confirm/:id', async (req) => confirmReturn(c, id(req)))
+  app.patch('/Returning/SalesReturn/Confirm/:id', async (req) => confirmReturn(c, id(req), req.body))
+  app.patch('/Returning/SalesReturn/Receive/:id', async (req) => receiveReturn(c, id(req), req.body))
 
   // Payments
   app.get('/Payments/Payments', async (req) => page(Object.values(state.payments), req.query as Q))
@@ -129,6 +135,10 @@ export function buildClaritySandbox (o: ClaritySandboxOptions): ClaritySandbox {
   app.post('/sandbox/storefront/orders/:id/cancel', async (req) => cancelByShopper(c, id(req)))
   app.post('/sandbox/storefront/accounts', async (req, reply) => reply.code(201).send(signUp(c, req.body)))
   app.post('/sandbox/storefront/returns', async (req, reply) => reply.code(201).send(createReturn(c, req.body)))
+  app.post('/sandbox/returns/:id/approve', async (req) => approveReturn(c, id(req)))
+  app.post('/sandbox/returns/:id/reject', async (req) => rejectReturn(c, id(req)))
+  app.post('/sandbox/returns/:id/refund', async (req) => refundReturn(c, id(req)))
+  app.put('/sandbox/returns', async (req) => setReturns(c, req.body))
   app.post('/sandbox/payments/:id/capture', async (req) => capturePayment(c, id(req), req.body))
   app.post('/sandbox/payouts/run', async (req) => runPayouts(c, req.body))
   app.put('/sandbox/payouts', async (req) => setPayouts(c, req.body))
@@ -140,6 +150,7 @@ export function buildClaritySandbox (o: ClaritySandboxOptions): ClaritySandbox {
   app.get('/sandbox/state/orders', async (req) => stateOrders(c, req.query as Q))
   app.get('/sandbox/state/payments', async (req) => statePayments(c, req.query as Q))
   app.get('/sandbox/state/payouts', async (req) => statePayouts(c, req.query as Q))
+  app.get('/sandbox/state/returns', async (req) => stateReturns(c, req.query as Q))
   app.get('/sandbox/state/stock', async (req) => stateStock(c, req.query as Q))
   app.put('/sandbox/webhooks', async (req, reply) => setWebhooks(c, req.body, reply))
   app.post('/sandbox/tokens/expire', async () => tokens.expireAll())

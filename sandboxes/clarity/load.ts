@@ -1,5 +1,6 @@
-// A demo load: shoppers placing orders through the storefront at a chosen rate.
-import type { ClarityState } from './state.ts'
+// A demo load: shoppers placing orders through the storefront at a chosen rate, and sending
+// a line back of some of those orders once they shipped (returnShare).
+import type { ClarityState, SalesOrder } from './state.ts'
 import {
   displayedStock, placeOrder, StorefrontError, type StorefrontAddress, type StorefrontOrder
 } from './storefront.ts'
@@ -66,15 +67,46 @@ export function randomOrder (s: ClarityState, rand: () => number): StorefrontOrd
   }
 }
 
-export interface LoadStats { rate: number, placed: number, rejected: Record<string, number> }
+export interface LoadStats { rate: number, placed: number, returned: number, rejected: Record<string, number> }
+
+/** A storefront return, as /sandbox/storefront/returns takes it. */
+export interface ReturnAsked { orderId: number, items: Array<{ sku: string, quantity: number, reason: string }> }
+
+const REASONS = ['Changed mind', 'Damaged', 'Wrong size', 'Not as described']
+/** Orders watched for shipping at most; past it the oldest are let go. */
+const WATCHED = 100000
+const WATCH_EVERY_MS = 250
 
 export function createLoad (o: {
   state: () => ClarityState, rand: () => number, onPlaced: (order: ReturnType<typeof placeOrder>) => void
+  onReturn?: (asked: ReturnAsked) => void
 }) {
-  const stats: LoadStats = { rate: 0, placed: 0, rejected: {} }
+  const stats: LoadStats = { rate: 0, placed: 0, returned: 0, rejected: {} }
   let timer: NodeJS.Timeout | undefined
   let owed = 0
   let last = Date.now()
+  // The load's orders not shipped yet, as objects: after a reset they are no longer the state's.
+  let watched: SalesOrder[] = []
+  let lastWatch = 0
+  const reject = (reason: string): void => { stats.rejected[reason] = (stats.rejected[reason] ?? 0) + 1 }
+  const askReturns = (s: ClarityState, share: number): void => {
+    const waiting: SalesOrder[] = []
+    for (const x of watched) {
+      if (s.orders[String(x.ID)] !== x || x.StatusKey === 'Void') continue
+      if (x.StatusKey !== 'Shipped') { waiting.push(x); continue }
+      if (o.rand() >= share) continue
+      const line = x.SalesItems[Math.floor(o.rand() * x.SalesItems.length)]!
+      const quantity = 1 + Math.floor(o.rand() * line.Quantity)
+      const reason = REASONS[Math.floor(o.rand() * REASONS.length)]!
+      try {
+        o.onReturn?.({ orderId: x.ID, items: [{ sku: line.Sku, quantity, reason }] })
+        stats.returned++
+      } catch (err) {
+        reject(`return ${(err as { status?: number }).status ?? 'error'}`)
+      }
+    }
+    watched = waiting.slice(-WATCHED)
+  }
   const step = (): void => {
     const now = Date.now()
     owed += stats.rate * (now - last) / 1000
@@ -83,14 +115,21 @@ export function createLoad (o: {
       owed--
       const s = o.state()
       const order = randomOrder(s, o.rand)
-      if (order.lines.length === 0) { stats.rejected['no stock'] = (stats.rejected['no stock'] ?? 0) + 1; continue }
+      if (order.lines.length === 0) { reject('no stock'); continue }
       try {
-        o.onPlaced(placeOrder(s, order, now))
+        const placed = placeOrder(s, order, now)
+        o.onPlaced(placed)
         stats.placed++
+        if (s.settings.returnShare > 0 && o.onReturn !== undefined) watched.push(placed)
       } catch (err) {
-        const reason = err instanceof StorefrontError ? `${err.status}` : 'error'
-        stats.rejected[reason] = (stats.rejected[reason] ?? 0) + 1
+        reject(err instanceof StorefrontError ? `${err.status}` : 'error')
       }
+    }
+    const s = o.state()
+    if (s.settings.returnShare <= 0) { watched = []; return }
+    if (watched.length > 0 && now - lastWatch >= WATCH_EVERY_MS) {
+      lastWatch = now
+      askReturns(s, s.settings.returnShare)
     }
   }
   return {

@@ -1,6 +1,8 @@
 // Payments: each an entity of its own (`/Payments/*`) and a copy inside its order's
 // `Payments`, kept the same. A storefront order pays at once, or authorises and is
 // captured later, in full or in part, on request (/sandbox/payments/:id/capture).
+// A return is refunded to the payments it was paid with (refundOrder).
+import { createHash } from 'node:crypto'
 import { fromMinor, toMinor } from '../common/money.ts'
 import { now, obj, reject, type Ctx } from './api.ts'
 import type { ClarityState, OrderPayment, Payment, SalesOrder } from './state.ts'
@@ -62,4 +64,59 @@ export function capturePayment (c: Ctx, id: string | undefined, body: unknown): 
   }
   c.sender.emit('payment.captured', p)
   return c.changed(p)
+}
+
+const ALNUM = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+
+/**
+ * A processor's refund id, as Stripe writes one (`re_3N…`, 29 characters): random-looking, yet the
+ * same for the same state, and apart across resets, since the order's creation time is in it.
+ */
+function refundNumber (s: ClarityState, x: SalesOrder): string {
+  const digest = createHash('sha256').update(`${x.ID}|${x.CreatedDate}|${++s.nextId.refund}`).digest()
+  return `re_3N${[...digest.subarray(0, 24)].map((b) => ALNUM[b % ALNUM.length]).join('')}`
+}
+
+const unrefunded = (p: Payment): number => toMinor(p.Amount) - toMinor(p.RefundedAmount ?? 0)
+
+/**
+ * Refunds `cents` of an order to the shopper: from the largest captured card payment first, spread
+ * over the next when one cannot carry it all, a gift card last. Each payment refunded records the
+ * refund in `Refunds` (its payout takes it back) and says so in payment.refunded. Answers the
+ * refund's id (a second payment's part is that id and `_2`, as the storefront numbers payments);
+ * none for nothing to refund. 409, and nothing refunded, when the captures left cannot carry it.
+ */
+export function refundOrder (c: Ctx, x: SalesOrder, cents: number, salesReturnId: number): string | null {
+  if (cents <= 0) return null
+  const s = c.state()
+  const open = x.Payments
+    .map((e) => s.payments[String(e.ID)])
+    .filter((p): p is Payment => p?.StatusKey === 'Payment Received' && unrefunded(p) > 0)
+    .sort((a, b) => Number(a.CardTypeKey === 'GIFTCARD') - Number(b.CardTypeKey === 'GIFTCARD') ||
+      unrefunded(b) - unrefunded(a) || a.ID - b.ID)
+  const can = open.reduce((n, p) => n + unrefunded(p), 0)
+  if (can < cents) {
+    reject(409, `SalesOrder ${x.ID} has ${fromMinor(can).toFixed(2)} captured left to refund, ` +
+      `not the ${fromMinor(cents).toFixed(2)} asked`)
+  }
+  const number = refundNumber(s, x)
+  const at = now()
+  let left = cents
+  for (const [i, p] of open.entries()) {
+    if (left === 0) break
+    const part = Math.min(left, unrefunded(p))
+    left -= part
+    const TransactionNumber = i === 0 ? number : `${number}_${i + 1}`
+    p.RefundedAmount = fromMinor(toMinor(p.RefundedAmount ?? 0) + part)
+    const made = { TransactionNumber, Amount: fromMinor(part), RefundedDate: at, SalesReturnID: salesReturnId }
+    p.Refunds = [...(p.Refunds ?? []), made]
+    if (unrefunded(p) === 0) p.StatusKey = 'Refunded'
+    p.UpdatedDate = at
+    const copy = x.Payments.find((e) => e.ID === p.ID)
+    if (copy !== undefined) Object.assign(copy, { StatusKey: p.StatusKey, RefundedAmount: p.RefundedAmount })
+    x.UpdatedDate = at
+    c.sender.emit('payment.refunded', p)
+  }
+  c.changed(x)
+  return number
 }

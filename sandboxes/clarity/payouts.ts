@@ -1,9 +1,11 @@
 // Payouts: Clarity's payment hub settles what it captured into the merchant's bank, less
 // refunds and card fees, one payout per currency per business day (UTC). A payment refunded
 // before its capture was paid out is in a payout twice: as the capture and as the refund.
+// A refund is either one recorded in a payment's `Refunds` (a return's, of some of it, under
+// the refund's own id), or, for a payment marked Refunded without any, all of it.
 import { fromMinor, toMinor } from '../common/money.ts'
 import { now, obj, reject, type Ctx } from './api.ts'
-import type { Payment, Payout, PayoutFee, PayoutTransaction } from './state.ts'
+import type { ClarityState, Payment, Payout, PayoutFee, PayoutTransaction } from './state.ts'
 import { STORE_RATES } from './storefront.ts'
 
 const DAY_MS = 24 * 3600 * 1000
@@ -33,6 +35,25 @@ export function isDay (v: unknown): v is string {
 
 const byTime = (at: (p: Payment) => string) => (a: Payment, b: Payment) => at(a).localeCompare(at(b)) || a.ID - b.ID
 
+/** A refund a payout takes back: `key` is what `paidOut.refund` knows it by. */
+interface Refund { key: string, paymentId: number, TransactionNumber: string, cents: number, at: string }
+
+/** The refunds made before `end` that no payout took back yet, oldest first. */
+function refundsBefore (s: ClarityState, mine: Payment[], end: number): Refund[] {
+  const whole = mine.filter((p) => p.StatusKey === 'Refunded' && p.Refunds === undefined).map((p) => ({
+    // A whole refund is dated by its payment's last change.
+    key: String(p.ID), paymentId: p.ID, TransactionNumber: p.TransactionNumber, cents: toMinor(p.Amount),
+    at: p.UpdatedDate
+  }))
+  const parts = mine.flatMap((p) => (p.Refunds ?? []).map((r) => ({
+    key: r.TransactionNumber, paymentId: p.ID, TransactionNumber: r.TransactionNumber, cents: toMinor(r.Amount),
+    at: r.RefundedDate
+  })))
+  return [...whole, ...parts]
+    .filter((r) => Date.parse(r.at) < end && s.paidOut.refund[r.key] === undefined)
+    .sort((a, b) => a.at.localeCompare(b.at) || a.paymentId - b.paymentId || a.key.localeCompare(b.key))
+}
+
 /** The payout of one currency for one business day; undefined when it exists already or there is nothing to pay. */
 function payOut (c: Ctx, day: string, currency: string): Payout | undefined {
   const s = c.state()
@@ -45,11 +66,8 @@ function payOut (c: Ctx, day: string, currency: string): Payout | undefined {
     .filter((p) => (p.StatusKey === 'Payment Received' || p.StatusKey === 'Refunded') && p.ReceivedDate !== null &&
       Date.parse(p.ReceivedDate) < end && s.paidOut.capture[String(p.ID)] === undefined)
     .sort(byTime((p) => p.ReceivedDate ?? ''))
-  // A refund is dated by its payment's last change: one made after the day is not that day's.
-  const refunds = mine
-    .filter((p) => p.StatusKey === 'Refunded' && Date.parse(p.UpdatedDate) < end &&
-      s.paidOut.refund[String(p.ID)] === undefined)
-    .sort(byTime((p) => p.UpdatedDate))
+  // A refund made after the day is not that day's.
+  const refunds = refundsBefore(s, mine, end)
   if (captures.length === 0 && refunds.length === 0) return undefined
 
   const fee = s.settings.payoutFees[currency]
@@ -66,10 +84,9 @@ function payOut (c: Ctx, day: string, currency: string): Payout | undefined {
       TransactionNumber: p.TransactionNumber, Kind: 'capture', Amount: fromMinor(amount), Fee: fromMinor(f)
     })
   }
-  for (const p of refunds) {
-    const amount = toMinor(p.Amount)
-    refunded += amount
-    Transactions.push({ TransactionNumber: p.TransactionNumber, Kind: 'refund', Amount: fromMinor(amount), Fee: 0 })
+  for (const r of refunds) {
+    refunded += r.cents
+    Transactions.push({ TransactionNumber: r.TransactionNumber, Kind: 'refund', Amount: fromMinor(r.cents), Fee: 0 })
   }
   const at = now()
   const ID = ++s.nextId.payout
@@ -80,7 +97,7 @@ function payOut (c: Ctx, day: string, currency: string): Payout | undefined {
   }
   s.payouts[String(ID)] = payout
   for (const p of captures) s.paidOut.capture[String(p.ID)] = ID
-  for (const p of refunds) s.paidOut.refund[String(p.ID)] = ID
+  for (const r of refunds) s.paidOut.refund[r.key] = ID
   c.sender.emit('payout.paid', payout)
   return c.changed(payout)
 }

@@ -24,11 +24,22 @@ export interface OrderPayment {
   ID: number, Amount: number, StatusKey: PaymentStatus, TransactionNumber: string, CardTypeKey: string,
   /** Null while only authorised: nothing was received yet. */
   ReceivedDate: string | null
+  /**
+   * What was refunded of it so far, once anything was (absent before, so payments never refunded
+   * keep the contract's shape). A partly refunded payment stays 'Payment Received'; all of it, 'Refunded'.
+   */
+  RefundedAmount?: number
+}
+/** One card refund of a payment, under the processor's own id, for the return it pays back. */
+export interface PaymentRefund {
+  TransactionNumber: string, Amount: number, RefundedDate: string, SalesReturnID: number
 }
 /** The same payment as `/Payments/*` answers it: an entity of its own, with its order and currency. */
 export interface Payment extends OrderPayment {
   CustomKey: string | null, CreatedDate: string, UpdatedDate: string, Active: boolean, Hash: string | null,
   SalesOrderID: number, CurrencyKey: string
+  /** The refunds made of it, oldest first; absent until the first. */
+  Refunds?: PaymentRefund[]
 }
 
 /** A line of a payout: a capture it pays out, or a refund it takes back. */
@@ -83,9 +94,18 @@ export interface Account {
   }
 }
 
+export type ReturnStatus = 'Requested' | 'Approved' | 'Received' | 'Refunded' | 'Rejected'
+export interface ReturnItem { Sku: string, Quantity: number, ReasonKey: string, RestockingFeeAmount: number }
 export interface SalesReturn {
-  ID: number, CreatedDate: string, UpdatedDate: string, SalesOrderID: number, StatusKey: string, RefundAmount: number,
-  SalesItems: Array<{ Sku: string, Quantity: number, ReasonKey: string, RestockingFeeAmount: number }>
+  ID: number, CustomKey: string | null, CreatedDate: string, UpdatedDate: string, Active: boolean, Hash: string | null,
+  SalesOrderID: number, StatusKey: ReturnStatus,
+  /** What the shopper gets back: the lines at their sold price and their share of the order's tax, less fees. */
+  RefundAmount: number,
+  /** The processor's id of the card refund; null until Refunded. */
+  RefundTransactionNumber: string | null,
+  /** The ERP's RMA number, from Confirm or Receive; null until then. */
+  ErpReference: string | null,
+  SalesItems: ReturnItem[]
 }
 
 export interface WebhookEvent { id: string, type: string, createdAt: string, data: unknown }
@@ -108,11 +128,19 @@ export interface ClaritySettings {
   /** Pay out the previous UTC day once a day, after payoutsHourUtc. */
   payoutsAuto: boolean
   payoutsHourUtc: number
+  /** Approve a return as it is asked for (the merchant's back office otherwise: /sandbox/returns/:id/approve). */
+  returnsAutoApprove: boolean
+  /** Refund the card as soon as the ERP has received the goods (otherwise: /sandbox/returns/:id/refund). */
+  returnsAutoRefund: boolean
+  /** ReasonKey → the share (0..1) of a returned line's price kept as a restocking fee; other reasons pay none. */
+  returnRestockingRates: Record<string, number>
+  /** 0..1 of the demo load's orders a shopper returns a line of once they shipped. */
+  returnShare: number
 }
 
 export interface ClarityState {
   version: 1
-  nextId: Record<'order' | 'product' | 'account' | 'return' | 'payment' | 'payout' | 'event', number>
+  nextId: Record<'order' | 'product' | 'account' | 'return' | 'payment' | 'payout' | 'event' | 'refund', number>
   orders: Record<string, SalesOrder>
   products: Record<string, Product>
   stock: Record<string, StockRow>
@@ -121,7 +149,10 @@ export interface ClarityState {
   returns: Record<string, SalesReturn>
   payments: Record<string, Payment>
   payouts: Record<string, Payout>
-  /** Payment ID → the payout that paid out its capture, or took back its refund; never on the API. */
+  /**
+   * Payment ID → the payout that paid out its capture, or took back its refund; never on the API.
+   * A refund recorded in a payment's `Refunds` is keyed by its TransactionNumber (never a number).
+   */
   paidOut: { capture: Record<string, number>, refund: Record<string, number> }
   webhookUrls: string[]
   /** Deliveries not yet acknowledged with a 2xx. */
@@ -134,7 +165,7 @@ export interface ClarityState {
 }
 
 /** The counters a new state starts from (products start after the seed catalogue). */
-export const seedNextId = { order: 100044, account: 813, return: 300, payment: 76, payout: 1100, event: 0 }
+export const seedNextId = { order: 100044, account: 813, return: 300, payment: 76, payout: 1100, event: 0, refund: 0 }
 
 export const stockKey = (productKey: string, location: string): string => `${productKey}|${location}`
 
@@ -146,7 +177,11 @@ export const defaultClaritySettings = (): ClaritySettings => ({
     CAD: { percent: 2.9, fixed: 0.3 }
   },
   payoutsAuto: false,
-  payoutsHourUtc: 2
+  payoutsHourUtc: 2,
+  returnsAutoApprove: true,
+  returnsAutoRefund: true,
+  returnRestockingRates: { 'Changed mind': 0.15 },
+  returnShare: 0
 })
 
 export function seedClarity (now = new Date(), settings = defaultClaritySettings(), extraItems = 0): ClarityState {

@@ -1,10 +1,10 @@
 // /sandbox/*: what the sandbox holds, and the knobs a test or a demo turns (webhook
-// endpoints, duplicates, drops and reordering, secret rotation, payouts, the demo load).
+// endpoints, duplicates, drops and reordering, secret rotation, payouts, returns, the demo load).
 import type { FastifyReply } from 'fastify'
 import { fromMinor, toMinor } from '../common/money.ts'
 import { fail, obj, reject, type Ctx, type Q } from './api.ts'
 import type { createLoad } from './load.ts'
-import type { PayoutFee, StockRow } from './state.ts'
+import type { ClaritySettings, PayoutFee, StockRow } from './state.ts'
 
 type Load = ReturnType<typeof createLoad>
 
@@ -32,6 +32,10 @@ export const stateOrders = (c: Ctx, q: Q) =>
 
 export const statePayments = (c: Ctx, q: Q) => ({
   Items: Object.values(c.state().payments).filter((p) => q.order === undefined || String(p.SalesOrderID) === q.order)
+})
+
+export const stateReturns = (c: Ctx, q: Q) => ({
+  Items: Object.values(c.state().returns).filter((r) => q.order === undefined || String(r.SalesOrderID) === q.order)
 })
 
 export const statePayouts = (c: Ctx, q: Q) => ({
@@ -112,6 +116,50 @@ export function setPayouts (c: Ctx, body: unknown) {
   if (hour !== undefined) settings.payoutsHourUtc = hour as number
   settings.payoutFees = fees
   return c.changed({ auto: settings.payoutsAuto, hourUtc: settings.payoutsHourUtc, fees: settings.payoutFees })
+}
+
+function restockingRates (v: unknown): Record<string, number> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
+    return reject(400, 'restockingRates is an object of ReasonKey → a rate from 0 to 1')
+  }
+  const rates: Record<string, number> = {}
+  for (const [k, r] of Object.entries(v)) {
+    if (k.trim() === '' || k.length > 64) reject(400, 'restockingRates: a ReasonKey is 1 to 64 characters')
+    // At most 4 decimals (a hundredth of a percent): what the fee arithmetic keeps exact.
+    if (typeof r !== 'number' || !(r >= 0 && r <= 1) || Math.round(r * 1e4) / 1e4 !== r) {
+      reject(400, `restockingRates.${k} is a rate from 0 to 1 with at most 4 decimals`)
+    }
+    rates[k] = r as number
+  }
+  return rates
+}
+
+const returnSettings = (s: ClaritySettings) => ({
+  autoApprove: s.returnsAutoApprove, autoRefund: s.returnsAutoRefund, restockingRates: s.returnRestockingRates,
+  share: s.returnShare
+})
+
+/** PUT /sandbox/returns `{ autoApprove?, autoRefund?, restockingRates?, share? }`; restockingRates replaces all. */
+export function setReturns (c: Ctx, body: unknown) {
+  const settings = c.state().settings
+  const b = obj(body)
+  const unknown = Object.keys(b).find((k) => !['autoApprove', 'autoRefund', 'restockingRates', 'share'].includes(k))
+  if (unknown !== undefined) {
+    reject(400, `${unknown} is not a returns setting; they are autoApprove, autoRefund, restockingRates and share`)
+  }
+  for (const k of ['autoApprove', 'autoRefund'] as const) {
+    if (b[k] !== undefined && typeof b[k] !== 'boolean') reject(400, `${k} is true or false`)
+  }
+  const share = b.share
+  if (share !== undefined && !(typeof share === 'number' && share >= 0 && share <= 1)) {
+    reject(400, 'share is the part of the demo load\'s shipped orders returned, from 0 to 1')
+  }
+  const rates = b.restockingRates === undefined ? settings.returnRestockingRates : restockingRates(b.restockingRates)
+  if (b.autoApprove !== undefined) settings.returnsAutoApprove = b.autoApprove as boolean
+  if (b.autoRefund !== undefined) settings.returnsAutoRefund = b.autoRefund as boolean
+  if (share !== undefined) settings.returnShare = share as number
+  settings.returnRestockingRates = rates
+  return c.changed(returnSettings(settings))
 }
 
 export function setLoadRate (load: Load, body: unknown, reply: FastifyReply) {

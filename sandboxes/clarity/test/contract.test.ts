@@ -166,13 +166,15 @@ describe('stock, products, accounts, returns', () => {
     expect((await api('GET', '/Accounts/Accounts?ModifiedSince=2000-01-01T00:00:00Z')).body.TotalCount).toBe(2)
     expect((await api('POST', '/Accounts/Account/Upsert', { ID: 999 })).status).toBe(404)
   })
-  it('lists and confirms returns', async () => {
+  it('lists and confirms returns of a shipped order', async () => {
     const id = (await place()).json().ID
+    await api('PATCH', `/Ordering/SalesOrder/Ship/${id}`, { ShipmentKey: 'SH1' })
     const ret = await sb.app.inject({ method: 'POST', url: '/sandbox/storefront/returns', payload: { orderId: id, items: [{ sku: 'WIDGET-RED-L', quantity: 1, reason: 'Damaged' }] } })
     expect(ret.statusCode).toBe(201)
     const list = await api('GET', '/Returning/SalesReturns?ModifiedSince=2000-01-01T00:00:00Z')
-    expect(list.body.Results[0]).toMatchObject({ SalesOrderID: id, StatusKey: 'Pending' })
-    expect((await api('PATCH', `/Returning/SalesReturn/Confirm/${ret.json().ID}`)).body.Result.StatusKey).toBe('Confirmed')
+    expect(list.body.Results[0]).toMatchObject({ SalesOrderID: id, StatusKey: 'Approved', ErpReference: null })
+    expect((await api('PATCH', `/Returning/SalesReturn/Confirm/${ret.json().ID}`, { ErpReference: 'RMA1' })).body.Result)
+      .toMatchObject({ StatusKey: 'Approved', ErpReference: 'RMA1' })
   })
 })
 
