@@ -264,10 +264,13 @@ async function start (c: CliConfig): Promise<number> {
   }
   for (const e of await servicesUp(c, env)) out(`${e.name}: ${e.detail}, ${e.address}`)
   if (clarity!.external === undefined && c.DEMO_RATE > 0) {
-    await fetch(`${sandboxUrl(clarity!)}/sandbox/load`, {
-      method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ rate: c.DEMO_RATE })
-    })
-    out(`demo load: ${c.DEMO_RATE} storefront orders per second`)
+    const demo = { load: { rate: c.DEMO_RATE }, returns: { share: 0.05 }, payouts: { auto: true } }
+    const json = { 'content-type': 'application/json' }
+    for (const [path, body] of Object.entries(demo)) {
+      const url = `${sandboxUrl(clarity!)}/sandbox/${path}`
+      await fetch(url, { method: 'PUT', headers: json, body: JSON.stringify(body) })
+    }
+    out(`demo load: ${c.DEMO_RATE} storefront orders per second, returns of 5% of those shipped, daily payouts`)
   }
   out('')
   out('The bridge is running:')
@@ -275,7 +278,7 @@ async function start (c: CliConfig): Promise<number> {
   out(`  schema registry       ${c.registryUrl}`)
   for (const s of sandboxes(c)) out(`  ${s.title.padEnd(21)} ${s.external ?? `${sandboxUrl(s)}/sandbox/state`}`)
   out(`  order analytics       http://127.0.0.1:${SERVICE_PORTS['order-analytics']}/analytics`)
-  out('  each service          http://127.0.0.1:74xx/metrics and /readyz (ports 7401-7415)')
+  out('  each service          http://127.0.0.1:74xx/metrics and /readyz (ports 7401-7416)')
   out('Stop:  npx bridge stop')
   return 0
 }

@@ -12,7 +12,8 @@ export const SERVICE_PORTS: Record<string, number> = {
   'clarity-ingest': 7401, 'order-mapper': 7402, 'sl-order-sink': 7403, 'sl-shipper-source': 7404,
   'clarity-order-sink': 7405, 'order-analytics': 7406, 'sl-inventory-source': 7407, 'clarity-inventory-sink': 7408,
   'sl-product-source': 7409, 'clarity-product-sink': 7410, 'sl-customer-source': 7411, 'clarity-customer-sink': 7412,
-  'sl-customer-sink': 7413, 'sl-payment-sink': 7414, 'sl-payout-sink': 7415
+  'sl-customer-sink': 7413, 'sl-payment-sink': 7414, 'sl-payout-sink': 7415,
+  'sl-return-sink': 7416
 }
 
 /** Where clarity-ingest takes Clarity's webhooks (WEBHOOK_PORT); its HTTP_PORT has health, metrics, admin. */

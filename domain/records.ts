@@ -47,7 +47,8 @@ export interface OrderStatus {
 }
 
 export interface Shipment {
-  ShipperID: string, OrdNbr: string, CustOrdNbr: string, CustID: string, Status: string, ShipDateAct: number | null,
+  ShipperID: string, OrdNbr: string, SOTypeID: string, CustOrdNbr: string, CustID: string, Status: string,
+  ShipDateAct: number | null,
   ShipViaID: string, TrackingNbr: string,
   ShippingConfirmed: boolean, Cancelled: boolean, InvcNbr: string | null, InvcDate: number | null,
   CuryTotInvc: Dec | null,
@@ -77,3 +78,10 @@ export interface ClarityPayout {
   NetAmount: Dec, Transactions: ClarityPayoutTransaction[], UpdatedDate: number
 }
 export interface PayoutEvent { eventId: string, eventType: string, payout: ClarityPayout }
+
+export interface ClarityReturnItem { Sku: string, Quantity: Dec, ReasonKey: string | null, RestockingFeeAmount: Dec }
+export interface ClaritySalesReturn {
+  ID: number, SalesOrderID: number, StatusKey: string, RefundAmount: Dec, RefundTransactionNumber: string | null
+  ErpReference: string | null, SalesItems: ClarityReturnItem[], UpdatedDate: number
+}
+export interface ReturnEvent { eventId: string, eventType: string, salesReturn: ClaritySalesReturn }

@@ -96,7 +96,23 @@ export const codes = {
     doc: 'the payout\'s date falls in a fiscal period SL has closed: it waits here until the period is opened ' +
       'again (then retry it) or someone decides'
   },
-  PAYOUT_CURRENCY_UNMAPPED: { kind: 'poison', doc: 'a payout in a currency the payout mapping has no bank account for' }
+  PAYOUT_CURRENCY_UNMAPPED: {
+    kind: 'poison', doc: 'a payout in a currency the payout mapping has no bank account for'
+  },
+  // Returns
+  RETURN_ORDER_UNKNOWN: { kind: 'poison', doc: 'a return of a Clarity order SL has no live sales order for' },
+  RETURN_EXCEEDS_SHIPPED: {
+    kind: 'poison',
+    doc: 'a return of more of an item than SL shipped on the order, counting earlier returns: no RMA is made of it'
+  },
+  RETURN_SKU_NOT_ORDERED: { kind: 'poison', doc: 'a return of an item that is not on the SL sales order' },
+  REFUND_EXCEEDS_CREDIT: {
+    kind: 'poison', doc: 'a return refunded for more than the open balance of SL\'s credit memo for it'
+  },
+  CREDIT_PENDING: {
+    kind: 'retriable',
+    doc: 'a refunded return waits for SL to invoice its receipt into a credit memo (this record only)'
+  }
 } as const satisfies Record<string, { kind: ErrorKind, doc: string }>
 
 /** What an external system refused, by its status: SL_422, CLARITY_400 (see lib/clients/http.ts). */

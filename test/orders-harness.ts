@@ -25,6 +25,7 @@ import { startClarityCustomerSink } from '../services/clarity-customer-sink/src/
 import { startClarityProductSink } from '../services/clarity-product-sink/src/service.ts'
 import { startSlPaymentSink } from '../services/sl-payment-sink/src/service.ts'
 import { startSlPayoutSink } from '../services/sl-payout-sink/src/service.ts'
+import { startSlReturnSink } from '../services/sl-return-sink/src/service.ts'
 import { randomBytes } from 'node:crypto'
 import { createLogger } from '../lib/logger.ts'
 
@@ -90,7 +91,7 @@ export async function startFlow (opts: FlowOptions): Promise<Flow> {
     ORDER_MAPPING_FILE: join(projectRoot, 'mappings/orders.yaml'), MAPPER_WORKERS: 1,
     CATALOGUE_MAPPING_FILE: join(projectRoot, 'mappings/catalogue.yaml'), SL_INVENTORY_POLL_MS: 100, INVENTORY_BATCH_SIZE: 500, SL_PRODUCT_POLL_MS: 100, SL_CUSTOMER_POLL_MS: 100,
     CUSTOMER_MAPPING_FILE: join(projectRoot, 'mappings/customers.yaml'), CUSTOMER_WAIT_MS: 60000,
-    PAYOUT_MAPPING_FILE: join(projectRoot, 'mappings/payouts.yaml')
+    PAYOUT_MAPPING_FILE: join(projectRoot, 'mappings/payouts.yaml'), RETURN_MAPPING_FILE: join(projectRoot, 'mappings/returns.yaml')
   }
   const starters: Record<string, (c: never, exit: never) => Promise<Running>> = {
     'clarity-ingest': startClarityIngest as never,
@@ -106,7 +107,8 @@ export async function startFlow (opts: FlowOptions): Promise<Flow> {
     'sl-customer-source': startSlCustomerSource as never,
     'clarity-customer-sink': startClarityCustomerSink as never,
     'sl-payment-sink': startSlPaymentSink as never,
-    'sl-payout-sink': startSlPayoutSink as never
+    'sl-payout-sink': startSlPayoutSink as never,
+    'sl-return-sink': startSlReturnSink as never
   }
   const services: Record<string, Running> = {}
   for (const [name, start] of Object.entries(starters)) {

@@ -73,6 +73,10 @@ export const topics = {
     name: 'payouts.raw', doc: 'Clarity payouts to the bank, as received, pushed or polled', partitions: 3,
     key: 'Clarity payout ID', schema: 'payouts.raw', cleanup: 'delete', retentionMs: 30 * day, deadLetters: true
   },
+  returnsRaw: {
+    name: 'returns.raw', doc: 'Clarity sales returns as received, pushed or polled', partitions: 3,
+    key: 'Clarity return ID', schema: 'returns.raw', cleanup: 'delete', retentionMs: 30 * day, deadLetters: true
+  },
   cursors: {
     name: 'bridge.cursors', doc: 'Poller positions in external change feeds', partitions: 1,
     key: 'cursor name', schema: 'bridge.cursors', cleanup: 'compact', deadLetters: false
@@ -90,10 +94,12 @@ export const topics = {
 export const services = {
   clarityIngest: {
     name: 'clarity-ingest',
-    doc: 'Clarity webhooks and the ModifiedSince pollers → orders.raw, customers.raw, payments.raw, payouts.raw',
+    doc: 'Clarity webhooks and the ModifiedSince pollers → orders.raw, customers.raw, payments.raw, payouts.raw, ' +
+      'returns.raw',
     consumes: [topics.cursors, topics.webhooksSeen],
     produces: [
-      topics.ordersRaw, topics.customersRaw, topics.paymentsRaw, topics.payoutsRaw, topics.cursors, topics.webhooksSeen
+      topics.ordersRaw, topics.customersRaw, topics.paymentsRaw, topics.payoutsRaw, topics.returnsRaw, topics.cursors,
+      topics.webhooksSeen
     ],
     calls: ['clarity']
   },
@@ -150,6 +156,12 @@ export const services = {
     name: 'sl-payout-sink',
     doc: 'Each Clarity payout once in SL\'s general ledger, as one balanced batch in the period of its date',
     consumes: [topics.payoutsRaw], produces: [], calls: ['sl']
+  },
+  slReturnSink: {
+    name: 'sl-return-sink',
+    doc: 'Each approved Clarity return once as an SL RMA; SL\'s receipt back to Clarity; its refund settles the ' +
+      'credit memo',
+    consumes: [topics.returnsRaw, topics.shipmentsChanges], produces: [], calls: ['sl', 'clarity']
   },
   orderAnalytics: {
     name: 'order-analytics', doc: 'Revenue per hour per currency and top SKUs',

@@ -84,6 +84,12 @@ export function createClarityClient (c: ClarityConfig) {
     payout: (id: number) => ok<ClarityRow>('GET', `/Payments/Payout/ID/${id}`),
     payouts: (modifiedSince: string, page: number, size = 100) =>
       ok<Page<ClarityRow>>('GET', `/Payments/Payouts?${pageQuery(modifiedSince, page, size)}`),
+    returns: (modifiedSince: string, page: number, size = 100) =>
+      ok<Page<ClarityRow>>('GET', `/Returning/SalesReturns?${pageQuery(modifiedSince, page, size)}`),
+    confirmReturn: (id: number, erpReference: string) =>
+      ok<ClarityRow>('PATCH', `/Returning/SalesReturn/Confirm/${id}`, { ErpReference: erpReference }),
+    receiveReturn: (id: number, erpReference: string) =>
+      ok<ClarityRow>('PATCH', `/Returning/SalesReturn/Receive/${id}`, { ErpReference: erpReference }),
     updateStock: (rows: object[]) =>
       ok<UpdateManyAnswer>('POST', '/Inventory/ProductInventoryLocationSections/UpdateMany', rows)
   }

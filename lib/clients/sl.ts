@@ -106,6 +106,7 @@ export function createSlClient (c: SlConfig) {
     findOrders: async (custOrdNbr: string) =>
       (await ok<{ Items: SlRow[] }>('GET', `/api/SalesOrder?CustOrdNbr=${q(custOrdNbr)}`)).Items,
     createOrder: (order: SlRow) => ok<SlRow>('POST', '/api/SalesOrder', order),
+    order: (ordNbr: string) => ok<SlRow>('GET', `/api/SalesOrder/${q(ordNbr)}`),
     updateOrder: (ordNbr: string, change: SlRow) => ok<SlRow>('PUT', `/api/SalesOrder/${q(ordNbr)}`, change),
     shippers: (since: number, limit = 500) =>
       ok<FeedPage>('GET', `/api/Shipper?SinceTstamp=${since}&Limit=${limit}`),
@@ -126,6 +127,7 @@ export function createSlClient (c: SlConfig) {
       (await ok<{ Items: SlRow[] }>('GET', `/api/AccountsReceivable/Documents?CustId=${q(custId)}&OpenOnly=1`)).Items,
     createPayment: (p: SlRow) => ok<SlRow>('POST', '/api/AccountsReceivable/Payments', p),
     applyDocument: (a: SlRow) => ok<SlRow>('POST', '/api/AccountsReceivable/Applications', a),
+    createRefund: (r: SlRow) => ok<SlRow>('POST', '/api/AccountsReceivable/Refunds', r),
     batchesByExtRef: async (extRefNbr: string) =>
       (await ok<{ Items: SlRow[] }>('GET', `/api/GeneralLedger/Batches?ExtRefNbr=${q(extRefNbr)}`)).Items,
     postBatch: (b: SlRow) => ok<SlRow>('POST', '/api/GeneralLedger/Transactions', b)

@@ -1,7 +1,7 @@
 // Taking a body Clarity signed (the route, webhook.ts, has checked the signature): the
 // event's entity is read from Clarity, never taken from the event, since events arrive
-// late and out of order and a signed one can be replayed. An order, a payment or a payout by its ID; an account,
-// which the contract cannot read by ID, from the ModifiedSince listing since the event's
+// late and out of order and a signed one can be replayed. An order, a payment or a payout by its ID; an account
+// or a return, which the contract cannot read by ID, from the ModifiedSince listing since the event's
 // UpdatedDate. Whatever is wrong with a signed body becomes a dead letter, not a refusal.
 import { isUtf8 } from 'node:buffer'
 import type { Counter } from 'prom-client'
@@ -14,7 +14,7 @@ import type { Metrics } from '../../../lib/metrics.ts'
 import type { IngestRecords } from './records.ts'
 import type { SeenIds } from './seen.ts'
 import type { WebhookBody } from './body.ts'
-import { toAccountRecord } from './transform.ts'
+import { toAccountRecord, toReturnRecord } from './transform.ts'
 
 /**
  * The listing that confirms an account event starts this much before the event's time: the
@@ -34,7 +34,7 @@ export interface TakerDeps {
   service: string
   logger: Logger
   metrics: Metrics
-  clarity: Pick<ClarityClient, 'order' | 'accounts' | 'payment' | 'payout'>
+  clarity: Pick<ClarityClient, 'order' | 'accounts' | 'payment' | 'payout' | 'returns'>
   /** Sends records together; resolves once every in-sync replica has them. */
   take: (records: OutRecord[]) => Promise<void>
   /** Until the seen ids are read to their end, a redelivery would pass for new. */
@@ -61,16 +61,16 @@ function eventOf (raw: Buffer): Event | BridgeError {
 }
 
 /**
- * The account as Clarity holds it now, if Clarity lists it among the accounts changed
+ * The account or return as Clarity holds it now, if Clarity lists it among those changed
  * since the event's UpdatedDate (never later than now): the contract has no route that
- * reads one account. Not listed: the event speaks of a change Clarity does not know.
+ * reads one. Not listed: the event speaks of a change Clarity does not know.
  */
-async function listedAccount (
-  clarity: TakerDeps['clarity'], id: number, claimedAt: number
+async function listed (
+  clarity: TakerDeps['clarity'], kind: 'accounts' | 'returns', id: number, claimedAt: number
 ): Promise<ClarityRow | undefined> {
   const since = new Date(Math.min(claimedAt, Date.now()) - LISTING_MARGIN_MS).toISOString()
   for (let page = 1; ; page++) {
-    const p = await clarity.accounts(since, page, 100)
+    const p = await clarity[kind](since, page, 100)
     const row = p.Results.find((r) => r.ID === id)
     if (row !== undefined || page >= p.TotalPages) return row
   }
@@ -101,8 +101,9 @@ async function current (
 const PAYMENT_EVENTS = ['payment.captured', 'payment.refunded']
 
 /** What an event type is about, if it is one taken. */
-function kindOf (type: string): 'account' | 'payment' | 'payout' | 'order' | undefined {
+function kindOf (type: string): 'account' | 'payment' | 'payout' | 'return' | 'order' | undefined {
   if (type === 'customer.created' || type === 'customer.updated') return 'account'
+  if (type === 'return.created' || type === 'return.updated') return 'return'
   if (PAYMENT_EVENTS.includes(type)) return 'payment'
   if (type === 'payout.paid') return 'payout'
   return type.startsWith('order.') ? 'order' : undefined
@@ -136,7 +137,7 @@ export function eventTaker (d: TakerDeps, webhooks: Counter<'result'>) {
   async function account (t: Taking, e: Event): Promise<Answer> {
     // What the event claims is checked for shape, then only used to find the account.
     const claimed = toAccountRecord(e.data)
-    const row = await listedAccount(d.clarity, claimed.ID, claimed.UpdatedDate)
+    const row = await listed(d.clarity, 'accounts', claimed.ID, claimed.UpdatedDate)
     if (row === undefined) {
       webhooks.inc({ result: 'account_refused' })
       logger.warn({ eventId: e.id, type: e.type, account: claimed.ID, code: 'ACCOUNT_NOT_LISTED' },
@@ -147,6 +148,19 @@ export function eventTaker (d: TakerDeps, webhooks: Counter<'result'>) {
     const out = t.records.account({ id: e.id, type: e.type, source: 'WEBHOOK' }, row)
     if (out.length === 0) { webhooks.inc({ result: 'stale' }); return [200, { stale: true }] }
     return await accept(t, e, claimed.ID, out)
+  }
+
+  async function salesReturn (t: Taking, e: Event): Promise<Answer> {
+    const claimed = toReturnRecord(e.data)
+    const row = await listed(d.clarity, 'returns', claimed.ID, claimed.UpdatedDate)
+    if (row === undefined) {
+      webhooks.inc({ result: 'return_refused' })
+      logger.warn({ eventId: e.id, type: e.type, salesReturn: claimed.ID, code: 'RETURN_NOT_LISTED' },
+        'return event refused: Clarity does not list the return as changed since the event\'s UpdatedDate; ' +
+        'nothing produced')
+      return [200, { refused: 'RETURN_NOT_LISTED' }]
+    }
+    return await accept(t, e, claimed.ID, t.records.salesReturn({ id: e.id, type: e.type, source: 'WEBHOOK' }, row))
   }
 
   async function order (t: Taking, e: Event): Promise<Answer> {
@@ -196,12 +210,13 @@ export function eventTaker (d: TakerDeps, webhooks: Counter<'result'>) {
       webhooks.inc({ result: 'ignored' })
       return [202, { ignored: e.type }]
     }
-    const taken = { account, payment, payout, order }[kind](t, e)
+    const taken = { account, payment, payout, return: salesReturn, order }[kind](t, e)
     const attempt = taken.catch(async (raw2: unknown): Promise<Answer> => {
       const err = classify(raw2)
       if (err.kind === 'poison') {
-        const { customers, payments, payouts, orders } = t.records.topics
-        return await keep(err, { account: customers, payment: payments, payout: payouts, order: orders }[kind], raw)
+        const { customers, payments, payouts, returns, orders } = t.records.topics
+        const topic = { account: customers, payment: payments, payout: payouts, return: returns, order: orders }[kind]
+        return await keep(err, topic, raw)
       }
       // Kafka or Clarity away, or our credentials refused: Clarity retries a 503 later.
       webhooks.inc({ result: 'unavailable' })

@@ -1,12 +1,12 @@
-// An order's, an account's, a payment's or a payout's state as orders.raw, customers.raw,
-// payments.raw and payouts.raw take it, whichever way it came in. Keys: the Clarity order ID (a payment's
+// An order's, an account's, a payment's, a payout's or a return's state as orders.raw, customers.raw,
+// payments.raw, payouts.raw and returns.raw take it, whichever way it came in. Keys: the Clarity order ID (a payment's
 // too) and account ID, so one entity's states stay in order downstream. A time later than
 // now (a wrong clock, a bad row) does not become an account's newest state: it would
 // outrank every genuine change until then.
 import type { OutRecord } from '../../../lib/kafka.ts'
 import type { Logger } from '../../../lib/logger.ts'
 import type { Serde } from '../../../lib/registry.ts'
-import { toAccountRecord, toOrderRecord, toPaymentRecord, toPayoutRecord } from './transform.ts'
+import { toAccountRecord, toOrderRecord, toPaymentRecord, toPayoutRecord, toReturnRecord } from './transform.ts'
 
 /** How far Clarity's clock may run ahead of ours before a time counts as from the future. */
 export const CLOCK_SKEW_MS = 60000
@@ -15,11 +15,12 @@ export const CLOCK_SKEW_MS = 60000
 export interface TakenFor { id: string, type: string, source: 'WEBHOOK' | 'POLL' }
 
 export interface RecordsOptions {
-  topics: { orders: string, customers: string, payments: string, payouts: string }
+  topics: { orders: string, customers: string, payments: string, payouts: string, returns: string }
   orders: Pick<Serde<Record<string, unknown>>, 'encode'>
   accounts: Pick<Serde<Record<string, unknown>>, 'encode'>
   payments: Pick<Serde<Record<string, unknown>>, 'encode'>
   payouts: Pick<Serde<Record<string, unknown>>, 'encode'>
+  returns: Pick<Serde<Record<string, unknown>>, 'encode'>
   logger: Logger
 }
 
@@ -54,6 +55,14 @@ export function ingestRecords (o: RecordsOptions) {
         eventId: ev.id, eventType: ev.type, source: ev.source, receivedAt: Date.now(), payout
       })
       return [{ topic: o.topics.payouts, key: String(payout.ID), value, headers: { 'clarity.event.id': ev.id } }]
+    },
+    /** Keyed by its ID; throws poison for what is not Clarity's SalesReturn. */
+    salesReturn (ev: TakenFor, row: unknown): OutRecord[] {
+      const salesReturn = toReturnRecord(row)
+      const value = o.returns.encode({
+        eventId: ev.id, eventType: ev.type, source: ev.source, receivedAt: Date.now(), salesReturn
+      })
+      return [{ topic: o.topics.returns, key: String(salesReturn.ID), value, headers: { 'clarity.event.id': ev.id } }]
     },
     /** None for a state older than one already taken; throws poison for what is not Clarity's Account. */
     account (ev: TakenFor, row: unknown): OutRecord[] {

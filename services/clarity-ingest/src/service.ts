@@ -1,4 +1,5 @@
-// Clarity → orders.raw, customers.raw, payments.raw and payouts.raw. Two ways in, one result per state: the webhook
+// Clarity → orders.raw, customers.raw, payments.raw, payouts.raw and returns.raw. Two ways in, one result per
+// state: the webhook
 // (webhook.ts), and the ModifiedSince pollers (pollers.ts), the safety net for events
 // never pushed. Each event taken leaves its id in bridge.webhooks-seen once its record is
 // written, so a redelivery to any instance, or after a restart, has no second effect.
@@ -45,7 +46,9 @@ export async function startClarityIngest (c: Config, exit?: (code: number) => ne
   const running = await startService({ service, config: c, exit, inputs: [] })
   const { kit } = running
 
-  const written: Topic[] = [topics.ordersRaw, topics.customersRaw, topics.paymentsRaw, topics.payoutsRaw]
+  const written: Topic[] = [
+    topics.ordersRaw, topics.customersRaw, topics.paymentsRaw, topics.payoutsRaw, topics.returnsRaw
+  ]
   const admin = await kit.kafka.admin()
   const maxBytes = await webhookLimit(c.WEBHOOK_MAX_BYTES, admin,
     written.flatMap((t) => [t.name, dlqName(t)]), kit.logger).finally(() => admin.disconnect())
@@ -64,12 +67,13 @@ export async function startClarityIngest (c: Config, exit?: (code: number) => ne
   const records = ingestRecords({
     topics: {
       orders: topics.ordersRaw.name, customers: topics.customersRaw.name, payments: topics.paymentsRaw.name,
-      payouts: topics.payoutsRaw.name
+      payouts: topics.payoutsRaw.name, returns: topics.returnsRaw.name
     },
     orders: await kit.serde(topics.ordersRaw),
     accounts: await kit.serde(topics.customersRaw),
     payments: await kit.serde(topics.paymentsRaw),
     payouts: await kit.serde(topics.payoutsRaw),
+    returns: await kit.serde(topics.returnsRaw),
     logger: kit.logger
   })
   const seen = seenIds({
@@ -100,6 +104,12 @@ export async function startClarityIngest (c: Config, exit?: (code: number) => ne
       list: clarity.payouts,
       from: new Date(Date.now() - c.CLARITY_POLL_LOOKBACK_MS).toISOString(),
       take: (row, id) => records.payout({ id, type: 'payout.polled', source: 'POLL' }, row)
+    })
+    await startListingPoller({
+      ...common, name: 'clarity-returns', cursor: 'clarity-ingest.returns', topic: topics.returnsRaw.name,
+      list: clarity.returns,
+      from: new Date(Date.now() - c.CLARITY_POLL_LOOKBACK_MS).toISOString(),
+      take: (row, id) => records.salesReturn({ id, type: 'return.polled', source: 'POLL' }, row)
     })
     // Every account on a first start: an account nobody edits would otherwise never reach
     // SL, and its orders would wait for a customer that is not coming.

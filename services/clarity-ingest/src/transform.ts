@@ -222,3 +222,27 @@ export function toPayoutRecord (json: unknown) {
   invalid(r, 'payout does not match Clarity\'s Payout')
   return payout
 }
+
+export function toReturnRecord (json: unknown) {
+  const r = new Reader()
+  const x = r.obj(json, 'salesReturn')
+  const salesReturn = {
+    ID: r.int(x, 'ID', 'salesReturn'),
+    SalesOrderID: r.int(x, 'SalesOrderID', 'salesReturn'),
+    StatusKey: r.str(x, 'StatusKey', 'salesReturn'),
+    RefundAmount: r.dec(x, 'RefundAmount', 'salesReturn', '0'),
+    RefundTransactionNumber: r.optStr(x, 'RefundTransactionNumber', 'salesReturn'),
+    ErpReference: r.optStr(x, 'ErpReference', 'salesReturn'),
+    SalesItems: r.list(x, 'SalesItems', 'salesReturn', true).map((v, i) => {
+      const p = `salesReturn.SalesItems[${i}]`
+      const it = r.obj(v, p)
+      return {
+        Sku: r.str(it, 'Sku', p), Quantity: r.dec(it, 'Quantity', p), ReasonKey: r.optStr(it, 'ReasonKey', p),
+        RestockingFeeAmount: r.dec(it, 'RestockingFeeAmount', p, '0')
+      }
+    }),
+    UpdatedDate: r.time(x, 'UpdatedDate', 'salesReturn')
+  }
+  invalid(r, 'salesReturn does not match Clarity\'s SalesReturn')
+  return salesReturn
+}

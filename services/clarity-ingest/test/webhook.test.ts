@@ -31,6 +31,10 @@ const payout = {
   Transactions: [{ TransactionNumber: 'ch_1', Kind: 'capture', Amount: 1061.35, Fee: 30.35 }, { TransactionNumber: 'ch_2', Kind: 'refund', Amount: 20, Fee: 0 }],
   UpdatedDate: '2026-11-28T02:00:00Z'
 }
+const salesReturn = {
+  ID: 301, SalesOrderID: 100045, StatusKey: 'Approved', RefundAmount: 17.24, RefundTransactionNumber: null, ErpReference: null,
+  SalesItems: [{ Sku: 'WIDGET-RED-L', Quantity: 1, ReasonKey: 'Changed mind', RestockingFeeAmount: 3 }], UpdatedDate: new Date(Date.now() - 1000).toISOString()
+}
 const account = { ID: 813, Name: 'Kofi Mensah', UpdatedDate: new Date(Date.now() - 1000).toISOString(), PrimaryContact: { FirstName: 'Kofi' } }
 
 const sign = (body: string | Buffer, t = Math.floor(Date.now() / 1000), secret = SECRET): string =>
@@ -39,7 +43,7 @@ const json = (r: OutRecord): Record<string, any> => JSON.parse(r.value!.toString
 
 function ingest (o: {
   orders?: Record<number, ClarityRow>, payments?: Record<number, ClarityRow>, payouts?: Record<number, ClarityRow>
-  listed?: ClarityRow[]
+  listed?: ClarityRow[], returns?: ClarityRow[]
   sendFails?: boolean | 'seen', seen?: string[]
   maxBytes?: number, maxInFlight?: number
 } = {}) {
@@ -59,8 +63,8 @@ function ingest (o: {
   const metrics = createMetrics('clarity-ingest')
   const encode = (v: unknown): Buffer => Buffer.from(JSON.stringify(v))
   const records = ingestRecords({
-    topics: { orders: 'orders.raw', customers: 'customers.raw', payments: 'payments.raw', payouts: 'payouts.raw' },
-    orders: { encode }, accounts: { encode }, payments: { encode }, payouts: { encode }, logger
+    topics: { orders: 'orders.raw', customers: 'customers.raw', payments: 'payments.raw', payouts: 'payouts.raw', returns: 'returns.raw' },
+    orders: { encode }, accounts: { encode }, payments: { encode }, payouts: { encode }, returns: { encode }, logger
   })
   const clarity = {
     order: async (id: number): Promise<ClarityRow> => {
@@ -80,7 +84,8 @@ function ingest (o: {
     },
     accounts: async (_since: string, page: number) => ({
       TotalPages: 1, CurrentPage: page, TotalCount: listing.length, CurrentCount: listing.length, Results: listing
-    })
+    }),
+    returns: async () => ({ TotalPages: 1, CurrentPage: 1, Results: o.returns ?? [] }) as never
   }
   const take = async (out: OutRecord[]): Promise<void> => {
     sent.push(out)
@@ -181,6 +186,20 @@ describe('POST /webhooks/clarity', () => {
     expect(w.ids.has('evt_1')).toBe(false)
     expect((await w.post(body)).status).toBe(503)
     expect(w.sent.filter((out) => out[0]!.topic === 'orders.raw')).toHaveLength(2)
+  })
+
+  it('takes a return as Clarity lists it, keyed by its ID, and refuses one Clarity does not list', async () => {
+    const w = ingest({ returns: [{ ...salesReturn, StatusKey: 'Received', ErpReference: 'RMA0000121' }] })
+    expect(await w.post(event('evt_r1', 'return.updated', salesReturn))).toEqual({ status: 200, body: { accepted: true } })
+    expect(w.sent[0]![0]).toMatchObject({ topic: 'returns.raw', key: '301' })
+    // What Clarity lists now, not what the event claimed.
+    expect(json(w.sent[0]![0]!)).toMatchObject({ source: 'WEBHOOK', salesReturn: { ID: 301, StatusKey: 'Received', ErpReference: 'RMA0000121' } })
+    expect(await w.post(event('evt_r2', 'return.created', { ...salesReturn, ID: 302 }))).toEqual({ status: 200, body: { refused: 'RETURN_NOT_LISTED' } })
+    expect(w.logged.find((l) => l.code === 'RETURN_NOT_LISTED')).toMatchObject({ eventId: 'evt_r2', salesReturn: 302 })
+    expect(w.sent).toHaveLength(2)
+    // Not Clarity's SalesReturn: a dead letter beside returns.raw.
+    const bad = await w.post(event('evt_r3', 'return.created', { ...salesReturn, SalesItems: 'none' }))
+    expect([bad.body.deadLettered, w.sent[2]![0]!.topic]).toEqual(['INVALID_PAYLOAD', 'returns.raw.dlq'])
   })
 
   it('takes an account as Clarity lists it, refuses one Clarity does not list, and answers an older state 200 stale', async () => {

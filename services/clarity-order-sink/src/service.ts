@@ -5,6 +5,7 @@ import { ClarityRejected, clarityClientOf } from '../../../lib/clients/clarity.t
 import { poison } from '../../../lib/errors.ts'
 import { clarityIdOf, loadOrderMapping, skuOf } from '../../../domain/mapping.ts'
 import type { OrderStatus, Shipment } from '../../../domain/records.ts'
+import { RECEIVER_TYPE } from '../../../domain/returns.ts'
 import { startService, type Running } from '../../../lib/service.ts'
 import { prefixed } from '../../../topology/topology.ts'
 import type { Config } from './config.ts'
@@ -56,8 +57,9 @@ export async function startClarityOrderSink (c: Config, exit?: (code: number) =>
           return []
         }
         const sh = await shipments.decode(rec.value)
-        // Only a confirmed shipper has left the warehouse with a tracking number.
-        if (!sh.ShippingConfirmed || sh.Cancelled) return []
+        // Only a confirmed shipper has left the warehouse with a tracking number; a receiver of
+        // returned goods is sl-return-sink's.
+        if (!sh.ShippingConfirmed || sh.Cancelled || sh.SOTypeID === RECEIVER_TYPE) return []
         const id = orderId(sh.CustOrdNbr)
         await clarity.ship(id, {
           ShipmentKey: sh.ShipperID,

@@ -12,6 +12,7 @@ import { rejectedAsPoison } from '../../../lib/clients/http.ts'
 import { slClientOf, SlRejected, type SlClient, type SlRow } from '../../../lib/clients/sl.ts'
 import { clarityIdOf, custOrdNbrOf, loadOrderMapping } from '../../../domain/mapping.ts'
 import { extRefOf, isCaptured } from '../../../domain/payments.ts'
+import { RECEIVER_TYPE } from '../../../domain/returns.ts'
 import type { ClarityPayment, OrderStatus, PaymentEvent, Shipment } from '../../../domain/records.ts'
 import { poison } from '../../../lib/errors.ts'
 import { startService, type Running } from '../../../lib/service.ts'
@@ -157,8 +158,9 @@ export async function startSlPaymentSink (c: Config, exit?: (code: number) => ne
           const sh = await shipments.decode(rec.value)
           const id = clarityIdOf(mapping, sh.CustOrdNbr)
           const invcNbr = sh.InvcNbr?.trim() ?? ''
-          // An order the bridge did not send has no Clarity payments.
-          if (id !== undefined && invcNbr !== '' && !sh.Cancelled) await settle(id, await orderPayments(id), invcNbr)
+          // An order the bridge did not send has no Clarity payments; a return's receiver invoices a credit.
+          const ours = id !== undefined && sh.SOTypeID !== RECEIVER_TYPE
+          if (ours && invcNbr !== '' && !sh.Cancelled) await settle(id, await orderPayments(id), invcNbr)
         }
         return []
       }

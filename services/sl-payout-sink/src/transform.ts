@@ -4,7 +4,10 @@
 // refuse a payout whose own figures do not add up. All arithmetic is in whole cents.
 import { payoutExtRefOf, payoutRefNbrOf, type PayoutMapping } from '../../../domain/payouts.ts'
 import type { ClarityPayout } from '../../../domain/records.ts'
+import { centsOf } from '../../../domain/money.ts'
 import { poison } from '../../../lib/errors.ts'
+
+export { centsOf }
 
 export type SlRow = Record<string, unknown>
 
@@ -18,23 +21,6 @@ export interface GlBatch {
 
 /** The batch to post, or none for a payout that moved no money. */
 export type Plan = { action: 'post', batch: GlBatch } | { action: 'none', why: 'no amounts' }
-
-const DECIMAL = /^(-?)(\d+)(?:\.(\d{1,4}))?$/
-
-/** A decimal string as whole cents; a fraction of a cent is refused, as SL keeps money to the cent. */
-export function centsOf (d: string, what: string): number {
-  const m = DECIMAL.exec(d.trim())
-  if (m === null) throw poison('INVALID_PAYLOAD', `${what} must be an amount`)
-  const frac = (m[3] ?? '').padEnd(4, '0')
-  if (frac.slice(2) !== '00') {
-    throw poison('AMOUNT_NOT_IN_CENTS', `${what} ${d} has a fraction of a cent; SL keeps money to the cent`)
-  }
-  const cents = Number(m[2]) * 100 + Number(frac.slice(0, 2))
-  if (!Number.isSafeInteger(cents)) {
-    throw poison('AMOUNT_TOO_LARGE', `${what} is beyond what SL keeps exact to the cent`)
-  }
-  return m[1] === '-' && cents !== 0 ? -cents : cents
-}
 
 const amount = (cents: number): number => cents / 100
 const iso = (ms: number): string => new Date(ms).toISOString()

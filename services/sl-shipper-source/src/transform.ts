@@ -27,7 +27,10 @@ export function toShipment (r: Row): Shipment {
   const invoiced = typeof r.InvcNbr === 'string' && r.InvcNbr !== ''
   const who = `shipper ${String(r.ShipperID)}: `
   return {
-    ShipperID: text(r, 'ShipperID'), OrdNbr: text(r, 'OrdNbr'), CustOrdNbr: text(r, 'CustOrdNbr'),
+    ShipperID: text(r, 'ShipperID'), OrdNbr: text(r, 'OrdNbr'),
+    // The contract names the type on a receiver only: a shipper without one is a sales order's.
+    SOTypeID: r.SOTypeID === undefined || r.SOTypeID === null ? 'SO' : text(r, 'SOTypeID'),
+    CustOrdNbr: text(r, 'CustOrdNbr'),
     CustID: text(r, 'CustID'), Status: text(r, 'Status'),
     ShipDateAct: time(r.ShipDateAct), ShipViaID: text(r, 'ShipViaID'), TrackingNbr: text(r, 'TrackingNbr'),
     ShippingConfirmed: r.ShippingConfirmed === 1, Cancelled: r.Cancelled === 1,

@@ -12,11 +12,17 @@ const reasonOf = (r: Record<string, unknown>): string => { try { toShipment(r); 
 describe('SL shipper → shipments.changes', () => {
   it('carries every field, times as epoch ms, quantities and the invoice total as decimals', () => {
     expect(toShipment(row)).toEqual({
-      ShipperID: 'SH0000881', OrdNbr: 'SO0004512', CustOrdNbr: '100045', CustID: 'C000123', Status: 'C', ShipDateAct: Date.parse(row.ShipDateAct), ShipViaID: 'UPSGROUND',
+      ShipperID: 'SH0000881', OrdNbr: 'SO0004512', SOTypeID: 'SO', CustOrdNbr: '100045', CustID: 'C000123', Status: 'C', ShipDateAct: Date.parse(row.ShipDateAct), ShipViaID: 'UPSGROUND',
       TrackingNbr: '1Z999AA10123456784', ShippingConfirmed: true, Cancelled: false, InvcNbr: 'IN000311', InvcDate: Date.parse(row.InvcDate), CuryTotInvc: '58.3300',
       Lines: [{ LineRef: '00001', OrdLineRef: '00001', InvtID: 'WIDGET-RED-L', SiteID: 'MAIN', QtyShip: '2.0000' }, { LineRef: '00002', OrdLineRef: '00003', InvtID: 'HOSE', SiteID: 'EAST', QtyShip: '0.5000' }],
       tstamp: 884300
     })
+  })
+
+  it('a receiver of returned goods keeps its type; a shipper that names none is a sales order\'s', () => {
+    expect(toShipment({ ...row, SOTypeID: 'RMA' }).SOTypeID).toBe('RMA')
+    expect(toShipment({ ...row, SOTypeID: null }).SOTypeID).toBe('SO')
+    expect(() => toShipment({ ...row, SOTypeID: 4 })).toThrow('shipper SH0000881: SOTypeID must be text')
   })
 
   it('a shipper not invoiced yet: no invoice, no total, whatever SL leaves in its fields', () => {
