@@ -230,7 +230,7 @@ export function toReturnRecord (json: unknown) {
     ID: r.int(x, 'ID', 'salesReturn'),
     SalesOrderID: r.int(x, 'SalesOrderID', 'salesReturn'),
     StatusKey: r.str(x, 'StatusKey', 'salesReturn'),
-    RefundAmount: r.dec(x, 'RefundAmount', 'salesReturn', '0'),
+    RefundAmount: r.dec(x, 'RefundAmount', 'salesReturn'),
     RefundTransactionNumber: r.optStr(x, 'RefundTransactionNumber', 'salesReturn'),
     ErpReference: r.optStr(x, 'ErpReference', 'salesReturn'),
     SalesItems: r.list(x, 'SalesItems', 'salesReturn', true).map((v, i) => {

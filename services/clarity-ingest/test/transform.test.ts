@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { toAccountRecord, toPayoutRecord } from '../src/transform.ts'
+import { toAccountRecord, toPaymentRecord, toPayoutRecord, toReturnRecord } from '../src/transform.ts'
 
 const account = {
   ID: 813, CustomKey: null, CreatedDate: '2026-11-27T09:00:00Z', UpdatedDate: '2026-11-27T10:00:00.250Z', Active: true, Hash: 'x', Name: 'Kofi Mensah',
@@ -67,5 +67,49 @@ describe('Clarity payout → payouts.raw', () => {
       'payout.Transactions[0].Fee must be an amount; payout.Transactions[1] must be an object (and 3 more)')
     expect(() => toPayoutRecord({ ...payout, Transactions: 'none' })).toThrow('payout.Transactions must be a list')
     expect(() => toPayoutRecord([])).toThrow('payout must be an object')
+  })
+})
+
+describe('a Clarity SalesReturn → returns.raw', () => {
+  const ret = {
+    ID: 301, SalesOrderID: 100045, StatusKey: 'Refunded', RefundAmount: 134.36, RefundTransactionNumber: 're_3Nx', ErpReference: 'RMA0000121',
+    SalesItems: [{ Sku: 'WIDGET-RED-L', Quantity: 2, ReasonKey: 'Changed mind', RestockingFeeAmount: 6 }, { Sku: 'GADGET', Quantity: 1 }],
+    UpdatedDate: '2026-12-04T10:00:00Z', CustomKey: null
+  }
+
+  it('keeps every field, amounts as exact decimals, a line without fee or reason as none', () => {
+    expect(toReturnRecord(ret)).toEqual({
+      ID: 301, SalesOrderID: 100045, StatusKey: 'Refunded', RefundAmount: '134.3600', RefundTransactionNumber: 're_3Nx',
+      ErpReference: 'RMA0000121', UpdatedDate: Date.parse('2026-12-04T10:00:00Z'),
+      SalesItems: [
+        { Sku: 'WIDGET-RED-L', Quantity: '2.0000', ReasonKey: 'Changed mind', RestockingFeeAmount: '6.0000' },
+        { Sku: 'GADGET', Quantity: '1.0000', ReasonKey: null, RestockingFeeAmount: '0' }
+      ]
+    })
+  })
+
+  it('lists what is wrong in one reason, each with its path', () => {
+    const bad = {
+      ...ret, ID: 'x', SalesOrderID: null, StatusKey: 3, RefundAmount: undefined, RefundTransactionNumber: 5, ErpReference: 6,
+      SalesItems: [{ Sku: 1, Quantity: 'two', ReasonKey: 2, RestockingFeeAmount: 'x' }], UpdatedDate: 'today'
+    }
+    expect(() => toReturnRecord(bad)).toThrow('the salesReturn does not match Clarity\'s SalesReturn: salesReturn.ID must be a whole number; ' +
+      'salesReturn.SalesOrderID must be a whole number; salesReturn.StatusKey must be text; salesReturn.RefundAmount must be an amount; ' +
+      'salesReturn.RefundTransactionNumber must be text or null; salesReturn.ErpReference must be text or null; ' +
+      'salesReturn.SalesItems[0].Sku must be text; salesReturn.SalesItems[0].Quantity must be an amount; ' +
+      'salesReturn.SalesItems[0].ReasonKey must be text or null; salesReturn.SalesItems[0].RestockingFeeAmount must be an amount (and 1 more)')
+    expect(toReturnRecord({ ...ret, SalesItems: [] }).SalesItems).toEqual([])
+    expect(() => toReturnRecord({ ...ret, SalesItems: 'none' })).toThrow('salesReturn.SalesItems must be a list')
+    expect(() => toReturnRecord({ ...ret, SalesItems: ['x'] })).toThrow('salesReturn.SalesItems[0] must be an object')
+  })
+})
+
+describe('a Clarity Payment → payments.raw', () => {
+  it('lists what is wrong in one reason, each with its path', () => {
+    const bad = { ID: 'x', SalesOrderID: null, Amount: 'a', CurrencyKey: 1, StatusKey: 2, TransactionNumber: 3, CardTypeKey: 4, ReceivedDate: 'x', UpdatedDate: 'y' }
+    expect(() => toPaymentRecord(bad)).toThrow('the payment does not match Clarity\'s Payment: payment.ID must be a whole number; ' +
+      'payment.SalesOrderID must be a whole number; payment.Amount must be an amount; payment.CurrencyKey must be text; ' +
+      'payment.StatusKey must be text; payment.TransactionNumber must be text or null; payment.CardTypeKey must be text or null; ' +
+      'payment.ReceivedDate must be an ISO-8601 time; payment.UpdatedDate must be an ISO-8601 time')
   })
 })
